@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "keysync",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "keysync", targets: ["keysync"]),
+        .library(name: "Manifest", targets: ["Manifest"]),
+        .library(name: "Reconciler", targets: ["Reconciler"]),
+        .library(name: "AgeFormat", targets: ["AgeFormat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // libyaml, read at the event level; the C surface stays in this target and in
+        // Manifest/YAML/EventReader.swift.
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        // zlib's crc32, for the checksum of key material.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // The age v1 file format (C2SP), composed from swift-crypto primitives.
+        .target(
+            name: "AgeFormat",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // keys.yaml → a typed, validated model that remembers file:line:column.
+        .target(
+            name: "Manifest",
+            dependencies: [
+                "CYAML", "AgeFormat",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The state file, the diff into a plan, and the apply that executes it.
+        .target(
+            name: "Reconciler",
+            dependencies: [
+                "Manifest", "AgeFormat", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The command line: arguments, rendering to the terminal, exit codes.
+        .executableTarget(
+            name: "keysync",
+            dependencies: [
+                "Manifest", "Reconciler", "AgeFormat",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Benchmarks against the floors named in the issues; see BENCHMARKS.md.
+        .executableTarget(
+            name: "keysync-bench",
+            dependencies: ["Manifest", "Reconciler", "AgeFormat"]
+        ),
+        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat"], exclude: ["Fixtures"]),
+        .testTarget(name: "ManifestTests", dependencies: ["Manifest"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Manifest"], exclude: ["Fixtures"]),
+        // End-to-end tests that run the built `keysync` binary.
+        .testTarget(name: "KeysyncTests", dependencies: ["keysync"], exclude: ["Fixtures"]),
+    ]
+)

@@ -1,0 +1,28 @@
+/// A team: who owns keys, which plan caps them, and who can open their sealed files.
+public struct Team: Sendable, Equatable {
+    public var name: Located<String>
+    public var plan: Located<String>
+    public var owner: Located<String>?
+    /// Emails for expiry notices.
+    public var contacts: [Located<String>]
+    /// age X25519 recipients (`age1...`), already checked to be valid; new keys are sealed to all.
+    public var recipients: [Located<String>]
+    /// In manifest order.
+    public var keys: [KeyDeclaration]
+    /// Where the team's entry starts.
+    public var location: SourceLocation
+
+    public init(
+        name: Located<String>, plan: Located<String>, owner: Located<String>? = nil,
+        contacts: [Located<String>] = [], recipients: [Located<String>] = [],
+        keys: [KeyDeclaration] = [], location: SourceLocation
+    ) {
+        self.name = name
+        self.plan = plan
+        self.owner = owner
+        self.contacts = contacts
+        self.recipients = recipients
+        self.keys = keys
+        self.location = location
+    }
+}

@@ -1,0 +1,1 @@
+print("keysync-bench: see BENCHMARKS.md")

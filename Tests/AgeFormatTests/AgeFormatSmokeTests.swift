@@ -1,0 +1,7 @@
+import XCTest
+@testable import AgeFormat
+
+// Replaced by the module's real tests.
+final class AgeFormatSmokeTests: XCTestCase {
+    func testModuleLinks() {}
+}
