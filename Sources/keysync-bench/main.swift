@@ -1,1 +1,43 @@
-print("keysync-bench: see BENCHMARKS.md")
+import Foundation
+
+/// keysync-bench: measures keysync against the floors the issues name, in one run, and prints
+/// a Markdown table for BENCHMARKS.md. Run it through `bench/run`, which builds in release mode
+/// and compiles the C floor.
+///
+///   keysync-bench --keysync PATH --yaml-scan PATH [--sizes 1000,10000,100000] [--runs 5]
+struct BenchOptions {
+    var keysync = ".build/release/keysync"
+    var yamlScan = ".build-bench/yaml_scan"
+    var sizes = [1_000, 10_000, 100_000]
+    var runs = 5
+    var workDirectory = NSTemporaryDirectory() + "keysync-bench"
+
+    init(_ arguments: [String]) throws {
+        var it = arguments.makeIterator()
+        while let arg = it.next() {
+            guard let value = it.next() else { throw BenchUsage("\(arg) needs a value") }
+            switch arg {
+            case "--keysync": keysync = value
+            case "--yaml-scan": yamlScan = value
+            case "--sizes": sizes = value.split(separator: ",").compactMap { Int($0) }
+            case "--runs": runs = Int(value) ?? runs
+            case "--work": workDirectory = value
+            default: throw BenchUsage("unknown option \(arg)")
+            }
+        }
+    }
+}
+
+struct BenchUsage: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+do {
+    let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
+    let report = try Benchmark(options: options).run()
+    print(report.markdown())
+} catch {
+    FileHandle.standardError.write(Data("keysync-bench: \(error)\n".utf8))
+    exit(1)
+}
