@@ -71,7 +71,7 @@ public enum AgeError: Error, Equatable, Hashable, Sendable, CustomStringConverti
         case .malformedHeader(let line, let reason):
             return "malformed age header on line \(line): \(reason)"
         case .unsupportedVersion(let version):
-            return "unsupported age format version \"\(version)\"; keysync reads age-encryption.org/v1"
+            return "unsupported age format version \"\(version)\" in the header; keysync reads age-encryption.org/v1"
         case .lowOrderShare(let line):
             return "the X25519 stanza on header line \(line) has a low-order share (all-zero shared secret); the file is corrupt or malicious"
         case .unsupportedRecipientType(let type):
@@ -83,7 +83,7 @@ public enum AgeError: Error, Equatable, Hashable, Sendable, CustomStringConverti
         case .badHeaderMAC:
             return "the header MAC does not verify: the header was modified or corrupted"
         case .missingPayloadNonce:
-            return "the file ends before the payload nonce: it is truncated"
+            return "the file ends right after the header, inside the payload nonce: it is truncated"
         case .truncatedPayload:
             return "the payload is truncated: the file ends before its final chunk"
         case .badChunkTag(let chunk):
