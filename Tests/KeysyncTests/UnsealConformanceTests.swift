@@ -64,7 +64,7 @@ final class UnsealConformanceTests: XCTestCase {
             }
             if vector.expect == .success {
                 XCTAssertEqual(result.exitCode, 0, context)
-                XCTAssertEqual(sha256Hex([UInt8](result.stdoutBytes)), vector.payloadSHA256, context)
+                XCTAssertEqual(cctvPayloadDigest([UInt8](result.stdoutBytes)), vector.payloadSHA256, context)
                 XCTAssertEqual(result.stderr, "", context)
             } else {
                 XCTAssertEqual(result.exitCode, 1, context)

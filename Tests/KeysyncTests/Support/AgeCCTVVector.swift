@@ -88,7 +88,7 @@ struct CCTVVector {
         }
         guard let expect else { throw CCTVError.malformed(name) }
         vector.expect = expect
-        if compressed { vector.file = try Zlib.inflate(vector.file, name: name) }
+        if compressed { vector.file = try CCTVZlib.inflate(vector.file, name: name) }
         return vector
     }
 }
@@ -105,7 +105,7 @@ enum CCTVError: Error, CustomStringConvertible {
 
 /// zlib decompression for the compressed vectors: the project's CZlib when this target can see it,
 /// else python3's zlib (CI installs python3); a vector that needs it is skipped when neither exists.
-enum Zlib {
+enum CCTVZlib {
     static func inflate(_ data: [UInt8], name: String) throws -> [UInt8] {
         #if canImport(CZlib)
         var capacity = max(data.count * 8, 1 << 16)
@@ -147,7 +147,7 @@ enum Zlib {
 }
 
 /// The lower-case hex SHA-256 of `bytes`, to compare with a vector's `payload:`.
-func sha256Hex(_ bytes: [UInt8]) -> String {
+func cctvPayloadDigest(_ bytes: [UInt8]) -> String {
     SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
 }
 
