@@ -58,7 +58,8 @@ final class AgeConformanceTests: XCTestCase {
             }
             checked += 1
         }
-        XCTAssertGreaterThanOrEqual(checked, 98 - Self.unsupportedVectors.count, "every supported vector was checked")
+        XCTAssertEqual(checked, vectors.count - Self.unsupportedVectors.count, "every supported vector was checked")
+        XCTAssertGreaterThanOrEqual(checked, 90, "the X25519, armor, header, MAC and stream vectors are all there")
     }
 
     func testUnsupportedVectorsNeverOpen() throws {
