@@ -9,6 +9,8 @@ struct Keysync: ParsableCommand {
         abstract: "Manage API keys declaratively: declared in git, planned in review, applied by CI.",
         version: KeysyncVersion.current,
         subcommands: [
+            KeygenCommand.self,
+            UnsealCommand.self,
         ]
     )
 }

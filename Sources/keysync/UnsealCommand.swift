@@ -1,0 +1,104 @@
+import AgeFormat
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `keysync unseal FILE -i IDENTITY_FILE`: prints the plaintext of a sealed file. The one
+/// command allowed to print raw keys; it prints nothing at all unless the whole file
+/// authenticates (any failure: one line on stderr, empty stdout, exit 1).
+struct UnsealCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unseal",
+        abstract: "Decrypt a sealed file (age format, binary or armored) and print its contents.",
+        discussion: """
+            Identity files are in age-keygen's format (from keysync keygen or age-keygen); \
+            -i may be repeated. FILE or one identity file may be - for standard input. \
+            Files made by the age CLI (age -r, age -a -r) open too.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The sealed file, or - for standard input.", valueName: "FILE"))
+    var file: String
+
+    @Option(name: [.customShort("i"), .customLong("identity")],
+            help: ArgumentHelp("An identity file (repeatable).", valueName: "IDENTITY_FILE"))
+    var identityFiles: [String] = []
+
+    func run() throws {
+        do {
+            let plaintext = try unseal()
+            FileHandle.standardOutput.write(Data(plaintext))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    private func unseal() throws(UnsealFailure) -> [UInt8] {
+        guard !identityFiles.isEmpty else { throw .noIdentityFile }
+        let fromStdin = ([file] + identityFiles).filter { $0 == "-" }.count
+        guard fromStdin <= 1 else { throw .stdinTwice }
+        var identities: [AgeIdentity] = []
+        for path in identityFiles {
+            let text = try readAll(path)
+            do {
+                identities += try AgeIdentityFile.parse(String(decoding: text, as: UTF8.self))
+            } catch {
+                throw .identityFile(path, error)
+            }
+        }
+        let sealed = try readAll(file)
+        do {
+            return try AgeDecryptor.decrypt(sealed, with: identities)
+        } catch {
+            throw .sealedFile(file, error)
+        }
+    }
+}
+
+/// Why unseal failed, rendered as the single stderr line.
+private enum UnsealFailure: Error, CustomStringConvertible {
+    case noIdentityFile
+    case stdinTwice
+    case unreadable(String, String)
+    case identityFile(String, AgeError)
+    case sealedFile(String, AgeError)
+
+    var description: String {
+        switch self {
+        case .noIdentityFile:
+            return "no identity given; pass -i IDENTITY_FILE (made by keysync keygen or age-keygen)"
+        case .stdinTwice:
+            return "standard input (-) can hold the sealed file or one identity file, not both"
+        case .unreadable(let path, let reason):
+            return "cannot read \(path == "-" ? "standard input" : path): \(reason.prefix(1).lowercased() + reason.dropFirst())"
+        case .identityFile(let path, let error):
+            return "\(path == "-" ? "standard input" : path): \(error)"
+        case .sealedFile(let path, let error):
+            return "\(path == "-" ? "standard input" : path): \(error)"
+        }
+    }
+}
+
+/// The whole content of `path`, or of standard input for `-`.
+private func readAll(_ path: String) throws(UnsealFailure) -> [UInt8] {
+    if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw .unreadable(path, String(cString: strerror(errno)))
+        }
+        if count == 0 { return bytes }
+        bytes.append(contentsOf: buffer[0..<count])
+    }
+}

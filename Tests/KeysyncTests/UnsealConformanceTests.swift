@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+
+/// Every C2SP CCTV age vector through the real `keysync unseal` binary: successes print exactly
+/// the expected plaintext; failures print one error line and nothing at all on stdout.
+final class UnsealConformanceTests: XCTestCase {
+    /// Passphrase (scrypt) and ML-KEM hybrid vectors: keysync does not implement those recipient
+    /// types, so these vectors must fail (exit 1, empty stdout), whatever they expect.
+    static let unsupportedVectors: Set<String> = [
+        "armor_hybrid", "armor_scrypt",
+        "hybrid", "hybrid_and_x25519", "hybrid_bad_tag", "hybrid_currupted_enc_mlkem", "hybrid_currupted_enc_x25519",
+        "hybrid_extra_argument", "hybrid_grease", "hybrid_identity", "hybrid_long_file_key", "hybrid_long_share",
+        "hybrid_low_order", "hybrid_multiple_recipients", "hybrid_no_match", "hybrid_not_canonical_body",
+        "hybrid_not_canonical_enc", "hybrid_short_share", "hybrid_uppercase", "hybrid_x25519_arg",
+        "scrypt", "scrypt_and_x25519", "scrypt_bad_tag", "scrypt_double", "scrypt_extra_argument",
+        "scrypt_long_file_key", "scrypt_no_match", "scrypt_not_canonical_body", "scrypt_not_canonical_salt",
+        "scrypt_salt_long", "scrypt_salt_missing", "scrypt_salt_short", "scrypt_uppercase", "scrypt_work_factor_23",
+        "scrypt_work_factor_hex", "scrypt_work_factor_leading_garbage", "scrypt_work_factor_leading_plus",
+        "scrypt_work_factor_leading_zero_decimal", "scrypt_work_factor_leading_zero_octal",
+        "scrypt_work_factor_missing", "scrypt_work_factor_negative", "scrypt_work_factor_overflow",
+        "scrypt_work_factor_trailing_garbage", "scrypt_work_factor_wrong", "scrypt_work_factor_zero",
+    ]
+
+    /// A word the one-line error must contain for each expected failure class.
+    static func keyword(for expectation: CCTVVector.Expectation) -> String? {
+        switch expectation {
+        case .success: return nil
+        case .noMatch: return "no identity matches"
+        case .hmacFailure: return "header MAC"
+        case .headerFailure: return "header"
+        case .payloadFailure: return "payload"
+        case .armorFailure: return "armor"
+        }
+    }
+
+    func testEveryVectorThroughTheBinary() throws {
+        let vectors = try CCTVVector.loadAll()
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // For vectors without an X25519 identity (scrypt, and those failing before keys matter).
+        let spare = try Keysync.run(["keygen", "-o", "spare.key"], in: folder)
+        XCTAssertEqual(spare.exitCode, 0, spare.stderr)
+
+        var names = Set<String>()
+        for vector in vectors {
+            names.insert(vector.name)
+            let sealedPath = folder.appendingPathComponent("\(vector.name).age")
+            try Data(vector.file).write(to: sealedPath)
+            var arguments = ["unseal", sealedPath.path]
+            if vector.identities.isEmpty {
+                arguments += ["-i", "spare.key"]
+            } else {
+                let identityPath = folder.appendingPathComponent("\(vector.name).key")
+                try Data((vector.identities.joined(separator: "\n") + "\n").utf8).write(to: identityPath)
+                arguments += ["-i", identityPath.path]
+            }
+            let result = try Keysync.run(arguments, in: folder)
+            let context = "\(vector.name) (expect \(vector.expect.rawValue)): \(result.stderr)"
+
+            if Self.unsupportedVectors.contains(vector.name) {
+                XCTAssertEqual(result.exitCode, 1, context)
+                XCTAssertTrue(result.stdoutBytes.isEmpty, "\(context): no plaintext")
+                continue
+            }
+            if vector.expect == .success {
+                XCTAssertEqual(result.exitCode, 0, context)
+                XCTAssertEqual(cctvPayloadDigest([UInt8](result.stdoutBytes)), vector.payloadSHA256, context)
+                XCTAssertEqual(result.stderr, "", context)
+            } else {
+                XCTAssertEqual(result.exitCode, 1, context)
+                XCTAssertTrue(result.stdoutBytes.isEmpty, "\(context): no plaintext at all")
+                XCTAssertTrue(result.stderr.hasPrefix("error: "), context)
+                XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "\(context): one line")
+                if let word = Self.keyword(for: vector.expect) {
+                    XCTAssertTrue(result.stderr.contains(word), "\(context) should mention \(word)")
+                }
+            }
+        }
+        XCTAssertTrue(Self.unsupportedVectors.isSubset(of: names), "the unsupported list names real vectors")
+        XCTAssertEqual(names.subtracting(Self.unsupportedVectors).count, vectors.count - Self.unsupportedVectors.count)
+    }
+}
