@@ -65,10 +65,13 @@ let package = Package(
             name: "keysync-bench",
             dependencies: ["Manifest", "Reconciler", "AgeFormat"]
         ),
-        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat"], exclude: ["Fixtures"]),
+        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Manifest"], exclude: ["Fixtures"]),
         // End-to-end tests that run the built `keysync` binary.
-        .testTarget(name: "KeysyncTests", dependencies: ["keysync"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "KeysyncTests",
+            dependencies: ["keysync", .product(name: "Crypto", package: "swift-crypto"), "CZlib"],
+            exclude: ["Fixtures"]),
     ]
 )
