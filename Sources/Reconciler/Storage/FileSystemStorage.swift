@@ -47,15 +47,14 @@ public struct FileSystemStorage: DurableStorage, Sendable {
         let temporary = folder + "/." + name + ".tmp-" + UUID().uuidString
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Self.failure("create a temporary file for", path) }
+        var closed = false
         do throws(StorageError) {
             try Self.writeAll(bytes, to: fd, path: temporary)
             guard fsync(fd) == 0 else { throw Self.failure("sync", temporary) }
-            guard close(fd) == 0 else {
-                unlink(temporary)
-                throw Self.failure("close", temporary)
-            }
+            closed = true
+            guard close(fd) == 0 else { throw Self.failure("close", temporary) }
         } catch {
-            close(fd)
+            if !closed { close(fd) }
             unlink(temporary)
             throw error
         }
