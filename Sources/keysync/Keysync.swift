@@ -11,6 +11,7 @@ struct Keysync: ParsableCommand {
         subcommands: [
             KeygenCommand.self,
             UnsealCommand.self,
+            AuditCommand.self,
         ]
     )
 }

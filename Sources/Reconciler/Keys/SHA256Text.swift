@@ -1,0 +1,20 @@
+import Crypto
+
+/// SHA-256 written the way keysync stores every digest: `sha256:` and 64 lower-case hex digits.
+///
+/// One spelling for key hashes, audit chain links and file digests, so a reader can tell at a
+/// glance which algorithm produced a value and a future algorithm can get its own prefix.
+enum SHA256Text {
+    static func of(_ bytes: some Sequence<UInt8>) -> String {
+        let digest = SHA256.hash(data: Array(bytes))
+        var text = "sha256:"
+        text.reserveCapacity(7 + 64)
+        for byte in digest {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return text
+    }
+
+    private static let hexDigits: [Character] = Array("0123456789abcdef")
+}

@@ -1,0 +1,86 @@
+/// One step of a `DurableStorage`: an operation on a path, as seen from outside.
+public struct StorageStep: Hashable, Sendable, CustomStringConvertible {
+    public enum Operation: String, Hashable, Sendable {
+        case write, copy, createDirectory = "create-directory"
+    }
+
+    public var operation: Operation
+    /// The path written or created (for `copy`, the destination).
+    public var path: String
+
+    public init(_ operation: Operation, _ path: String) {
+        self.operation = operation
+        self.path = path
+    }
+
+    public var description: String { "\(operation.rawValue) \(path)" }
+}
+
+/// A place where a simulated crash can stop an apply: just before a step (nothing of it on
+/// disk) or just after it (the step complete and durable).
+public enum FailurePoint: Hashable, Sendable, CustomStringConvertible {
+    case before(StorageStep)
+    case after(StorageStep)
+
+    public var description: String {
+        switch self {
+        case .before(let step): "before \(step)"
+        case .after(let step): "after \(step)"
+        }
+    }
+}
+
+/// Wraps a storage and throws (a `StorageError` whose `injected` is set) at one chosen `FailurePoint`, recording every
+/// point it passes, so crash tests can stop an apply at each step in turn.
+///
+/// The usual loop: run once with `failAt: nil` to learn `points`, then once per point on a
+/// fresh copy of the files, checking the invariants after each stop. After the failure every
+/// further call throws too, as if the process had died.
+public final class FaultInjectingStorage<Base: DurableStorage>: DurableStorage {
+    public let base: Base
+    public let failAt: FailurePoint?
+    /// Every point reached so far, in order (including the one that failed).
+    public private(set) var points: [FailurePoint] = []
+    public private(set) var hasFailed = false
+
+    public init(_ base: Base, failAt: FailurePoint? = nil) {
+        self.base = base
+        self.failAt = failAt
+    }
+
+    public func read(_ path: String) throws(StorageError) -> [UInt8]? {
+        try base.read(path)
+    }
+
+    public func write(_ bytes: [UInt8], to path: String) throws(StorageError) {
+        try step(StorageStep(.write, path)) { () throws(StorageError) in try base.write(bytes, to: path) }
+    }
+
+    public func copy(_ source: String, to destination: String) throws(StorageError) {
+        try step(StorageStep(.copy, destination)) { () throws(StorageError) in try base.copy(source, to: destination) }
+    }
+
+    public func createDirectory(_ path: String) throws(StorageError) {
+        try step(StorageStep(.createDirectory, path)) { () throws(StorageError) in try base.createDirectory(path) }
+    }
+
+    private func step(_ step: StorageStep, _ body: () throws(StorageError) -> Void) throws(StorageError) {
+        try reach(.before(step))
+        try body()
+        try reach(.after(step))
+    }
+
+    /// The simulated crash is a `StorageError` (with `injected` set) so apply handles it exactly
+    /// like a real failure, through its one error path.
+    private func reach(_ point: FailurePoint) throws(StorageError) {
+        guard !hasFailed else {
+            throw StorageError(operation: "continue after", path: "\(point)", code: 0,
+                               reason: "the storage already crashed", injected: failAt)
+        }
+        points.append(point)
+        if point == failAt {
+            hasFailed = true
+            throw StorageError(operation: "crash", path: "\(point)", code: 0, reason: "simulated crash", injected: point)
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import Reconciler
+import XCTest
+
+final class AuditLogTests: XCTestCase {
+    static let applyTime = Date(timeIntervalSince1970: 1_795_597_200) // 2026-11-25T09:00:00Z
+
+    /// Three events of two applies, the shapes apply will write.
+    static let sample: [AuditEvent] = [
+        AuditEvent(
+            time: applyTime, event: .keyCreated, actor: "alice", commit: nil, serial: 1,
+            keyID: "key_mfrggzdfmztwq2lknnwg", team: "payments", name: "checkout-api",
+            changes: [
+                "status": AuditChange(from: nil, to: "active"),
+                "rate_limit": AuditChange(from: nil, to: 600),
+                "hash": AuditChange(from: nil, to: "sha256:3e3bd18116bdcfe1ec91d3ed02ac78ba1e430db068e43e268c68005074a18aab"),
+                "preview": AuditChange(from: nil, to: "thig_Pmnl...1orA"),
+            ]),
+        AuditEvent(
+            time: applyTime.addingTimeInterval(3600.75), event: .keyRenamed, actor: "octo-bot",
+            commit: "0123456789abcdef0123456789abcdef01234567", serial: 2,
+            keyID: "key_mfrggzdfmztwq2lknnwg", team: "payments", name: "checkout",
+            changes: ["name": AuditChange(from: "checkout-api", to: "checkout")]),
+        AuditEvent(
+            time: applyTime.addingTimeInterval(3601), event: .keyRevoked, actor: "octo-bot",
+            commit: "0123456789abcdef0123456789abcdef01234567", serial: 2,
+            keyID: "key_ovzgk3tforwwk3tb", team: "search/eu", name: "indexer \"ü\"",
+            changes: ["status": AuditChange(from: "active", to: "revoked"), "active": AuditChange(from: true, to: false)]),
+    ]
+
+    private static var fixture: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/audit/three-events.jsonl").path
+    }
+
+    private func sampleLog() -> [UInt8] { AuditLog.lines(for: Self.sample, after: []) }
+
+    private func lines(_ bytes: [UInt8]) -> [[UInt8]] {
+        bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().map(Array.init)
+    }
+
+    private func join(_ lines: [[UInt8]]) -> [UInt8] {
+        lines.flatMap { $0 + [UInt8(ascii: "\n")] }
+    }
+
+    // MARK: encoding
+
+    /// The golden file was checked independently: each line's `prev` equals Python's
+    /// `hashlib.sha256` of the line before, the first one that of b"".
+    func testEncodingIsOneSortedLinePerEventAndMatchesTheGoldenFile() throws {
+        let golden = try XCTUnwrap(fileBytes(Self.fixture), "missing \(Self.fixture)")
+        XCTAssertEqual(String(decoding: sampleLog(), as: UTF8.self), String(decoding: golden, as: UTF8.self))
+        XCTAssertEqual(sampleLog(), AuditLog.lines(for: Self.sample, after: []), "deterministic")
+        let first = String(decoding: lines(golden)[0], as: UTF8.self)
+        XCTAssertTrue(first.hasPrefix(#"{"actor":"alice","changes":{"hash":{"from":null,"#), first)
+        XCTAssertTrue(first.contains(#""commit":null,"#), "commit is written as null, not left out")
+        XCTAssertTrue(first.contains(#""time":"2026-11-25T09:00:00Z""#))
+        XCTAssertTrue(first.contains(#""prev":"\#(AuditLog.genesis)","serial":1,"team":"payments","#), first)
+    }
+
+    func testGenesisIsTheHashOfNothing() {
+        XCTAssertEqual(AuditLog.genesis, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(AuditLog.head(of: []), AuditLog.genesis)
+    }
+
+    func testEventsRoundTripAndFractionsOfSecondsAreDropped() throws {
+        let decoded = try lines(sampleLog()).map { try JSONDecoder().decode(AuditEvent.self, from: Data($0)) }
+        XCTAssertEqual(decoded, Self.sample)
+        XCTAssertEqual(decoded[1].time, Self.applyTime.addingTimeInterval(3600))
+        XCTAssertEqual(Set(AuditEvent.Kind.allCases.map(\.rawValue)), [
+            "key.created", "key.updated", "key.renamed", "key.deactivated", "key.activated", "key.rotated", "key.revoked",
+        ])
+    }
+
+    // MARK: appending
+
+    func testAppendCreatesTheLogAndChainsAcrossApplies() throws {
+        let folder = try makeTemporaryFolder(self)
+        let path = folder + "/" + AuditLog.defaultFileName
+        try AuditLog.append([], to: path, storage: FileSystemStorage())
+        XCTAssertNil(fileBytes(path), "no events, no file")
+        try AuditLog.append(Array(Self.sample[0..<1]), to: path, storage: FileSystemStorage())
+        try AuditLog.append(Array(Self.sample[1...]), to: path, storage: FileSystemStorage())
+        let log = try XCTUnwrap(fileBytes(path))
+        XCTAssertEqual(log, sampleLog(), "two appends give the same bytes as one")
+        XCTAssertEqual(AuditLog.verify(log), [])
+        XCTAssertEqual(AuditLog.eventCount(in: log), 3)
+        XCTAssertEqual(folderEntries(folder), [AuditLog.defaultFileName])
+    }
+
+    func testAppendIsOneDurableWriteThroughTheStorageSeam() throws {
+        let folder = try makeTemporaryFolder(self)
+        let path = folder + "/audit.jsonl"
+        try FileSystemStorage().write(sampleLog(), to: path)
+        let crashing = FaultInjectingStorage(FileSystemStorage(), failAt: .before(StorageStep(.write, path)))
+        XCTAssertThrowsError(try AuditLog.append(Self.sample, to: path, storage: crashing))
+        XCTAssertEqual(fileBytes(path), sampleLog(), "a crash leaves the log as it was")
+        let recording = FaultInjectingStorage(FileSystemStorage())
+        try AuditLog.append(Self.sample, to: path, storage: recording)
+        XCTAssertEqual(recording.points, [.before(StorageStep(.write, path)), .after(StorageStep(.write, path))])
+        XCTAssertEqual(AuditLog.eventCount(in: fileBytes(path) ?? []), 6)
+        XCTAssertEqual(AuditLog.verify(fileBytes(path) ?? []), [])
+    }
+
+    func testAppendAfterACutOffLastLineStartsANewLine() throws {
+        var log = sampleLog()
+        log.removeLast()
+        let appended = log + AuditLog.lines(for: [Self.sample[0]], after: log)
+        XCTAssertEqual(AuditLog.eventCount(in: appended), 4)
+        XCTAssertEqual(AuditLog.verify(appended), [])
+    }
+
+    // MARK: verifying
+
+    func testIntactLogVerifies() {
+        XCTAssertEqual(AuditLog.verify(sampleLog()), [])
+        XCTAssertEqual(AuditLog.verify([]), [])
+    }
+
+    func testEditedLineIsNamedThroughTheLinkOfTheNextLine() {
+        var edited = lines(sampleLog())
+        edited[0] = Array(String(decoding: edited[0], as: UTF8.self).replacingOccurrences(of: "\"alice\"", with: "\"mallory\"").utf8)
+        let problems = AuditLog.verify(join(edited))
+        XCTAssertEqual(problems, [AuditProblem(line: 2, kind: .brokenLink(follows: nil))])
+        XCTAssertEqual(problems.first?.code, "audit-chain-broken")
+        XCTAssertEqual(
+            problems.first?.description,
+            "line 2 does not follow line 1: line 1 was edited, or lines between them were removed")
+    }
+
+    func testEditedLinkIsNamedOnItsOwnLine() {
+        var edited = lines(sampleLog())
+        let text = String(decoding: edited[2], as: UTF8.self)
+        let prev = AuditLog.head(of: join(Array(edited[0..<1])))
+        edited[2] = Array(text.replacingOccurrences(of: AuditLog.head(of: join(Array(edited[0..<2]))), with: prev).utf8)
+        XCTAssertNotEqual(edited[2], lines(sampleLog())[2])
+        XCTAssertEqual(AuditLog.verify(join(edited)), [AuditProblem(line: 3, kind: .brokenLink(follows: 1))])
+    }
+
+    func testRemovedLinesAreNamed() {
+        let all = lines(sampleLog())
+        XCTAssertEqual(AuditLog.verify(join([all[0], all[2]])), [AuditProblem(line: 2, kind: .brokenLink(follows: nil))])
+        let withoutFirst = AuditLog.verify(join([all[1], all[2]]))
+        XCTAssertEqual(withoutFirst, [AuditProblem(line: 1, kind: .brokenLink(follows: nil))])
+        XCTAssertEqual(
+            withoutFirst.first?.description,
+            "line 1 is not the first event ever written: earlier lines were removed, or line 1 was edited")
+    }
+
+    func testReorderedLinesAreNamed() {
+        let all = lines(sampleLog())
+        let problems = AuditLog.verify(join([all[1], all[0], all[2]]))
+        XCTAssertEqual(problems, [
+            AuditProblem(line: 1, kind: .brokenLink(follows: 2)),
+            AuditProblem(line: 2, kind: .brokenLink(follows: 0)),
+            AuditProblem(line: 3, kind: .brokenLink(follows: 1)),
+        ])
+        XCTAssertEqual(problems.map(\.description), [
+            "line 1 was written after line 2, not as the first line: lines were reordered",
+            "line 2 was written as the first line, not after line 1: lines were reordered",
+            "line 3 was written after line 1, not after line 2: lines were reordered",
+        ])
+        XCTAssertEqual(
+            AuditLog.verify(join([all[0], all[2], all[1]])),
+            [AuditProblem(line: 2, kind: .brokenLink(follows: 3)), AuditProblem(line: 3, kind: .brokenLink(follows: 1))])
+    }
+
+    /// The documented limit of a chain: the last line can be rewritten or dropped without a
+    /// trace inside the file; only a head recorded elsewhere catches it.
+    func testRewritingTheLastLineNeedsAnAnchoredHeadToBeCaught() {
+        let all = lines(sampleLog())
+        let truncated = join(Array(all[0..<2]))
+        XCTAssertEqual(AuditLog.verify(truncated), [])
+        XCTAssertNotEqual(AuditLog.head(of: truncated), AuditLog.head(of: sampleLog()))
+    }
+
+    func testMalformedAndCutOffLinesAreNamed() {
+        let all = lines(sampleLog())
+        let noPrev = Array(String(decoding: all[1], as: UTF8.self)
+            .replacingOccurrences(of: "\"prev\"", with: "\"pre\"").utf8)
+        let badKind = Array(String(decoding: all[1], as: UTF8.self)
+            .replacingOccurrences(of: "key.renamed", with: "key.stolen").utf8)
+        XCTAssertEqual(AuditLog.verify(join([all[0], Array("not json".utf8), all[2]])), [
+            AuditProblem(line: 2, kind: .malformed("not a JSON object")),
+            AuditProblem(line: 3, kind: .brokenLink(follows: nil)),
+        ])
+        XCTAssertEqual(AuditLog.verify(join([all[0], noPrev])), [
+            AuditProblem(line: 2, kind: .malformed("field 'prev' is missing")),
+        ])
+        let kindProblems = AuditLog.verify(join([all[0], badKind]))
+        XCTAssertEqual(kindProblems, [AuditProblem(line: 2, kind: .malformed("field 'event' has an invalid value"))])
+        XCTAssertEqual(kindProblems.first?.code, "audit-line-malformed")
+        // An empty line has no `prev` to check; it is malformed, and the next link breaks.
+        XCTAssertEqual(AuditLog.verify(join([all[0], [], all[1]])), [
+            AuditProblem(line: 2, kind: .malformed("not a JSON object")),
+            AuditProblem(line: 3, kind: .brokenLink(follows: 1)),
+        ])
+        let cut = Array(sampleLog().dropLast(10))
+        let cutProblems = AuditLog.verify(cut)
+        XCTAssertEqual(cutProblems, [
+            AuditProblem(line: 3, kind: .malformed("not a JSON object")),
+            AuditProblem(line: 3, kind: .unterminated),
+        ])
+        XCTAssertEqual(cutProblems.last?.code, "audit-line-unterminated")
+    }
+}
