@@ -6,14 +6,18 @@ import Foundation
 struct ManifestAssembler {
     private var diagnostics: [Diagnostic] = []
 
-    static func assemble(_ files: [FileDraft], digest: String) -> (Manifest?, [Diagnostic]) {
+    /// Consumes the drafts: each team's draft is released once its `Team` is built, so a large
+    /// manifest never holds both in full.
+    static func assemble(_ files: consuming [FileDraft], digest: String) -> (Manifest?, [Diagnostic]) {
         var assembler = ManifestAssembler()
-        let manifest = assembler.run(files, digest: digest)
+        var files = files
+        let manifest = assembler.run(&files, digest: digest)
         return (manifest, assembler.diagnostics)
     }
 
-    private mutating func run(_ files: [FileDraft], digest: String) -> Manifest? {
-        guard let firstFile = files.first else { return nil }
+    private mutating func run(_ files: inout [FileDraft], digest: String) -> Manifest? {
+        guard var firstFile = files.first else { return nil }
+        firstFile.teams = []
         let anyIncomplete = files.contains { $0.incomplete }
 
         // Global settings: one file only.
@@ -26,7 +30,9 @@ struct ManifestAssembler {
                       hint: "keep version, prefix, plans and defaults in one file; other files hold only teams",
                       at: place)
             } else {
-                globals = file
+                var settingsOnly = file
+                settingsOnly.teams = []  // keep no second reference to the teams
+                globals = settingsOnly
             }
         }
         let settings = globals ?? firstFile
@@ -58,8 +64,13 @@ struct ManifestAssembler {
         var teamPlaces: [String: SourceLocation] = [:]
         teamPlaces.reserveCapacity(files.reduce(0) { $0 + $1.teams.count })
         var teams: [Team] = []
-        for file in files {
-            for draft in file.teams {
+        teams.reserveCapacity(teamPlaces.capacity)
+        for f in files.indices {
+            var drafts = files[f].teams
+            files[f].teams = []
+            for t in drafts.indices {
+                let draft = drafts[t]
+                drafts[t].keys = []
                 if let first = teamPlaces[draft.name.value] {
                     error(.duplicateTeam,
                           "team \(draft.name.value) is defined in \(first) and again in \(draft.name.location)",
