@@ -78,6 +78,7 @@ struct ManifestFileDecoder {
             return
         }
         guard start.kind == .mappingStart else {
+            draft.incomplete = true  // not a manifest at all: missing fields would be noise
             wrongType("the manifest", expected: "a mapping of settings and teams", got: start)
             try skip(start)
             return
@@ -581,7 +582,9 @@ struct ManifestFileDecoder {
     private mutating func wrongType(_ what: String, expected: String, got v: YAMLEvent) {
         if v.kind == .alias { return }  // already reported as alias-not-allowed
         var hint = "write \(expected)"
-        if v.kind == .scalar, !v.isPlain, expected.hasPrefix("an integer") || expected == "true or false" {
+        if v.kind == .scalar, v.isPlain, ScalarSyntax.isNull(v.bytes) {
+            hint = "give it a value, or remove the line"
+        } else if v.kind == .scalar, !v.isPlain, expected.hasPrefix("an integer") || expected == "true or false" {
             hint = "remove the quotes"
         } else if expected == "true or false", v.kind == .scalar, ScalarSyntax.looksBoolean(v.bytes) {
             hint = "use true or false; yes, no, on and off are not booleans in a keysync manifest"
