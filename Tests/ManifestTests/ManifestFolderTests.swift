@@ -98,7 +98,7 @@ final class ManifestReadSourcesTests: XCTestCase {
     func testFileOverTheCapIsRefusedWithoutReadingIt() throws {
         let dir = try temporaryFolder()
         let file = dir.appendingPathComponent("keys.yaml")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: file.path, contents: nil))
         // A sparse file: 64 MiB + 1 byte on paper, nothing on disk.
         let handle = try FileHandle(forWritingTo: file)
         try handle.truncate(atOffset: UInt64(ManifestLoader.maxFileSize + 1))
