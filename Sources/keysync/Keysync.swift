@@ -12,6 +12,7 @@ struct Keysync: ParsableCommand {
             KeygenCommand.self,
             UnsealCommand.self,
             AuditCommand.self,
+            ValidateCommand.self,
         ]
     )
 }

@@ -1,0 +1,46 @@
+import Foundation
+
+/// One file's content as decoded, before files are merged and cross-file rules run. Fields
+/// that were present but invalid stay `nil` (their error is already reported).
+struct FileDraft {
+    var path: String
+    var version: Located<Int>?
+    var versionSeen = false
+    var prefix: Located<String>?
+    var prefixSeen = false
+    /// In file order.
+    var plans: [PlanDefinition]?
+    var defaults: DefaultsDraft?
+    /// Where the first global setting (`version`, `prefix`, `plans`, `defaults`) is written.
+    var firstGlobal: SourceLocation?
+    var teams: [TeamDraft] = []
+    /// The parser stopped early (syntax error, hostile input): other rules stay quiet about it.
+    var incomplete = false
+
+    init(path: String) { self.path = path }
+}
+
+struct DefaultsDraft {
+    var rateLimit: Located<Int>?
+    var expires: Located<Date>?
+    var expiresIn: Located<Period>?
+    var rotateGrace: Located<Period>?
+}
+
+struct TeamDraft {
+    var name: Located<String>
+    var plan: Located<String>?
+    var planSeen = false
+    var owner: Located<String>?
+    var contacts: [Located<String>] = []
+    var recipients: [Located<String>] = []
+    /// `recipients:` was there but not a list (already reported).
+    var recipientsMistyped = false
+    /// Straight from the file: unset `rateLimit` is 0, unset `expiration`/`rotateGrace` nil,
+    /// until the assembler applies `defaults`.
+    var keys: [KeyDeclaration] = []
+    /// The `keys:` field's own place, where plan-wide problems with the keys point.
+    var keysLocation: SourceLocation?
+
+    init(name: Located<String>) { self.name = name }
+}
