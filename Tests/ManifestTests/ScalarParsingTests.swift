@@ -42,9 +42,9 @@ final class ScalarParsingTests: XCTestCase {
         XCTAssertNil(validateRecipient("age1apcellch8vu98ly54uz5e8fvyyqnyz9v6pgvvqxdy3j2cyjkjvmqlkhvtd"))
         let table: [(String, String)] = [
             ("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8q", "checksum"),
-            ("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8", "62"),
-            ("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcacbp", "Bech32"),
-            ("AGE1QL3Z7HJY54PW3HYWW5AYYFG7ZQGVC7W3J2ELW8ZMRJ2KG5SFN9AQMCAC8P", "lowercase"),
+            ("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8", "checksum"),
+            ("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcacbp", "character 61"),
+            ("AGE1QL3Z7HJY54PW3HYWW5AYYFG7ZQGVC7W3J2ELW8ZMRJ2KG5SFN9AQMCAC8P", "lower-case"),
             ("ssh-ed25519 AAAA", "ssh"),
             ("AGE-SECRET-KEY-1XYZ", "secret"),
             ("bob@example.com", "age1"),

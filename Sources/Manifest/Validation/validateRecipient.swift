@@ -7,6 +7,7 @@ import AgeFormat
 func validateRecipient(_ text: String) -> String? {
     if text.hasPrefix("AGE-SECRET-KEY-") { return "this is a secret identity, not a recipient; remove it from the manifest" }
     if text.hasPrefix("ssh-") { return "ssh keys are not supported; use an age X25519 recipient (age1...)" }
+    if !text.lowercased().hasPrefix("age1") { return "it does not start with age1, as every age X25519 recipient does" }
     do {
         _ = try AgeRecipient(parsing: text)
         return nil
