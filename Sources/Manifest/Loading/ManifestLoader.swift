@@ -1,0 +1,125 @@
+import Crypto
+import Foundation
+
+/// The way into `Manifest`: read sources (the module's only I/O), then parse and validate
+/// them into a `Manifest` plus every diagnostic found.
+public enum ManifestLoader {
+    /// Files larger than this are refused before parsing: a manifest of 100k keys is ~20 MB.
+    public static let maxFileSize = 64 * 1024 * 1024
+
+    /// Reads a file, or every `*.yaml`/`*.yml` directly in a folder (sorted by name; hidden
+    /// files skipped) — the only I/O in Manifest. Problems (missing path, unreadable or
+    /// oversized file, empty folder) come back as diagnostics, never thrown.
+    public static func readSources(at path: String) -> (sources: [ManifestSource], diagnostics: [Diagnostic]) {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return ([], [.error(.pathNotFound, "\(path) does not exist",
+                                hint: "pass the manifest file or folder, e.g. keys.yaml", at: nil)])
+        }
+        guard isDirectory.boolValue else {
+            switch readFile(path) {
+            case .success(let source): return ([source], [])
+            case .failure(let diagnostic): return ([], [diagnostic])
+            }
+        }
+        let entries: [String]
+        do {
+            entries = try fm.contentsOfDirectory(atPath: path)
+        } catch {
+            return ([], [.error(.unreadableFile, "cannot read folder \(path)",
+                                hint: "check that it exists and that you may read it", at: nil)])
+        }
+        let names = entries.filter { name in
+            !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
+        }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        guard !names.isEmpty else {
+            return ([], [.error(.noManifestFiles, "folder \(path) holds no *.yaml or *.yml files",
+                                hint: "pass a manifest file, or a folder of them", at: nil)])
+        }
+        let base = path.hasSuffix("/") ? path : path + "/"
+        var sources: [ManifestSource] = []
+        var diagnostics: [Diagnostic] = []
+        for name in names {
+            switch readFile(base + name) {
+            case .success(let source): sources.append(source)
+            case .failure(let diagnostic): diagnostics.append(diagnostic)
+            }
+        }
+        return (sources, diagnostics)
+    }
+
+    private static func readFile(_ path: String) -> Result<ManifestSource, Diagnostic> {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return .failure(.error(.unreadableFile, "cannot read \(path)",
+                                   hint: "check that it is a file you may read", at: nil))
+        }
+        defer { try? handle.close() }
+        // Check the size before reading, so an oversized file is never loaded into memory.
+        if let size = try? handle.seekToEnd(), size > UInt64(maxFileSize) {
+            return .failure(tooLarge(path: path, size: Int(size)))
+        }
+        do {
+            try handle.seek(toOffset: 0)
+            let data = try handle.read(upToCount: maxFileSize + 1) ?? Data()
+            if data.count > maxFileSize { return .failure(tooLarge(path: path, size: data.count)) }
+            return .success(ManifestSource(path: path, bytes: [UInt8](data)))
+        } catch {
+            return .failure(.error(.unreadableFile, "cannot read \(path)",
+                                   hint: "check that it is a file you may read", at: nil))
+        }
+    }
+
+    static func tooLarge(path: String, size: Int) -> Diagnostic {
+        .error(.fileTooLarge,
+               "\(path) is \(size / (1024 * 1024)) MiB; manifest files are limited to \(maxFileSize / (1024 * 1024)) MiB",
+               hint: "split the manifest into a folder of files, one per team or group of teams",
+               at: SourceLocation(file: path, line: 1, column: 1))
+    }
+
+    /// Pure: parse + validate. `manifest` is nil when any error was found. Sources are taken
+    /// in path order (as a folder lists them); every file is checked even after errors, so one
+    /// run reports all problems.
+    public static func load(_ sources: [ManifestSource]) -> ManifestLoadResult {
+        let ordered = sources.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+        guard !ordered.isEmpty else {
+            return ManifestLoadResult(manifest: nil, diagnostics: [
+                .error(.noManifestFiles, "no manifest files were given",
+                       hint: "pass a manifest file, or a folder of them", at: nil),
+            ])
+        }
+        var diagnostics: [Diagnostic] = []
+        var drafts: [FileDraft] = []
+        for source in ordered {
+            if source.bytes.count > maxFileSize {
+                diagnostics.append(tooLarge(path: source.path, size: source.bytes.count))
+                var draft = FileDraft(path: source.path)
+                draft.incomplete = true
+                drafts.append(draft)
+                continue
+            }
+            let (draft, found) = ManifestFileDecoder.decode(source)
+            diagnostics.append(contentsOf: found)
+            drafts.append(draft)
+        }
+        let (manifest, found) = ManifestAssembler.assemble(drafts, digest: digest(of: ordered))
+        diagnostics.append(contentsOf: found)
+        let hasErrors = diagnostics.hasErrors
+        return ManifestLoadResult(
+            manifest: hasErrors ? nil : manifest, diagnostics: diagnostics.sortedByLocation())
+    }
+
+    /// `sha256:<hex>` over each source in path order: its path, a NUL, its byte count in
+    /// decimal, a NUL, then its bytes — so moving bytes between files changes the digest.
+    static func digest(of ordered: [ManifestSource]) -> String {
+        var hasher = SHA256()
+        for source in ordered {
+            hasher.update(data: Array(source.path.utf8) + [0] + Array(String(source.bytes.count).utf8) + [0])
+            source.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        }
+        return "sha256:" + hasher.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

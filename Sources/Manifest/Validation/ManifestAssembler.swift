@@ -1,0 +1,187 @@
+import Foundation
+
+/// Merges decoded files into one `Manifest` and checks the rules that span fields, teams and
+/// files: global settings in one file, unique teams and key names, plans and their limits,
+/// recipients. Pure: drafts in, manifest (when no error) and diagnostics out.
+struct ManifestAssembler {
+    private var diagnostics: [Diagnostic] = []
+
+    static func assemble(_ files: [FileDraft], digest: String) -> (Manifest?, [Diagnostic]) {
+        var assembler = ManifestAssembler()
+        let manifest = assembler.run(files, digest: digest)
+        return (manifest, assembler.diagnostics)
+    }
+
+    private mutating func run(_ files: [FileDraft], digest: String) -> Manifest? {
+        guard let firstFile = files.first else { return nil }
+        let anyIncomplete = files.contains { $0.incomplete }
+
+        // Global settings: one file only.
+        var globals: FileDraft?
+        for file in files {
+            guard let place = file.firstGlobal else { continue }
+            if let owner = globals, let ownerPlace = owner.firstGlobal {
+                error(.duplicateGlobal,
+                      "global settings (version, prefix, plans, defaults) are already set in \(ownerPlace)",
+                      hint: "keep version, prefix, plans and defaults in one file; other files hold only teams",
+                      at: place)
+            } else {
+                globals = file
+            }
+        }
+        let settings = globals ?? firstFile
+        let top = SourceLocation(file: settings.path, line: 1, column: 1)
+        if !anyIncomplete {
+            if !settings.versionSeen {
+                error(.missingField, "the manifest has no version", hint: "add `version: 1` at the top", at: top)
+            }
+            if !settings.prefixSeen {
+                error(.missingField, "the manifest has no prefix",
+                      hint: "add a key prefix such as `prefix: thig` (keys then look like thig_...)", at: top)
+            }
+        }
+
+        var plans: [String: PlanDefinition] = PlanDefinition.defaults
+        if let declared = settings.plans {
+            plans = [:]
+            for plan in declared { plans[plan.name] = plan }
+        }
+        let planNames = plans.keys.sorted()
+        let defaults = settings.defaults ?? DefaultsDraft()
+        let defaultExpiration: Located<Expiration>? =
+            defaults.expires.map { Located(.at($0.value), at: $0.location) }
+            ?? defaults.expiresIn.map { Located(.after($0.value), at: $0.location) }
+        let keyDefaults = KeyDefaults(
+            rateLimit: defaults.rateLimit, expiration: defaultExpiration, rotateGrace: defaults.rotateGrace)
+
+        // Teams: one definition each across files.
+        var teamPlaces: [String: SourceLocation] = [:]
+        teamPlaces.reserveCapacity(files.reduce(0) { $0 + $1.teams.count })
+        var teams: [Team] = []
+        for file in files {
+            for draft in file.teams {
+                if let first = teamPlaces[draft.name.value] {
+                    error(.duplicateTeam,
+                          "team \(draft.name.value) is defined in \(first) and again in \(draft.name.location)",
+                          hint: "define each team in one file only", at: draft.name.location)
+                    continue
+                }
+                teamPlaces[draft.name.value] = draft.name.location
+                if let team = assembleTeam(draft, plans: plans, planNames: planNames, defaults: keyDefaults) {
+                    teams.append(team)
+                }
+            }
+        }
+
+        guard !diagnostics.hasErrors, let version = settings.version, let prefix = settings.prefix else {
+            return nil
+        }
+        return Manifest(
+            version: version.value, prefix: prefix, plans: plans, defaults: keyDefaults, teams: teams,
+            digest: digest)
+    }
+
+    private mutating func assembleTeam(
+        _ draft: TeamDraft, plans: [String: PlanDefinition], planNames: [String], defaults: KeyDefaults
+    ) -> Team? {
+        let name = draft.name.value
+        var plan: PlanDefinition?
+        if let planName = draft.plan {
+            plan = plans[planName.value]
+            if plan == nil {
+                var message = "team \(name) is on plan \(planName.value), which does not exist"
+                if let near = Suggestion.nearest(to: planName.value, in: planNames) {
+                    message += "; did you mean \(near)?"
+                }
+                error(.unknownPlan, message, hint: "plans: \(planNames.joined(separator: ", "))",
+                      at: planName.location)
+            }
+        } else if !draft.planSeen {
+            error(.missingField, "team \(name) has no plan",
+                  hint: "add `plan:` with one of: \(planNames.joined(separator: ", "))", at: draft.name.location)
+        }
+
+        let keyCount = draft.keys.count
+        let keysPlace = draft.keysLocation ?? draft.name.location
+        if let plan, keyCount > 0 {
+            if !plan.apiAccess {
+                error(.planNoAPIAccess,
+                      "team \(name) declares \(keyCount) key\(keyCount == 1 ? "" : "s") but plan \(plan.name) has no API access",
+                      hint: "move the team to a plan with API access, or remove its keys", at: keysPlace)
+            } else if let max = plan.maxKeys, keyCount > max {
+                error(.planKeyLimit, "team \(name) has \(keyCount) keys; plan \(plan.name) allows \(max)",
+                      hint: "remove keys or move the team to a larger plan", at: keysPlace)
+            }
+        }
+        if keyCount > 0 && draft.recipients.isEmpty && !draft.recipientsMistyped {
+            error(.missingRecipients, "team \(name) has keys but no recipients",
+                  hint: "add `recipients:` with the team's age public keys (age1...); new keys are sealed to them",
+                  at: draft.name.location)
+        }
+
+        // Key names, also after renames: each name (current or previous) means one key.
+        var names: [String: SourceLocation] = [:]
+        names.reserveCapacity(keyCount)
+        for key in draft.keys {
+            if let keyName = key.name {
+                if let first = names[keyName.value] {
+                    error(.duplicateKeyName, "team \(name) already has a key named \(keyName.value) (\(first))",
+                          hint: "give each key a unique name within its team", at: keyName.location)
+                } else {
+                    names[keyName.value] = keyName.location
+                }
+            } else if !key.nameSeen {
+                error(.missingField, "a key of team \(name) has no name",
+                      hint: "add `name:` (lowercase letters, digits, '-', '_', '.')", at: key.location)
+            }
+        }
+        for key in draft.keys {
+            guard let old = key.renamedFrom else { continue }
+            if let keyName = key.name, keyName.value == old.value {
+                error(.invalidRename, "key \(old.value) is renamed from itself",
+                      hint: "remove renamed_from, or set it to the key's previous name", at: old.location)
+            } else if let first = names[old.value] {
+                error(.duplicateKeyName,
+                      "renamed_from \(old.value) names a key that team \(name) still declares (\(first))",
+                      hint: "a renamed key's old name must not be used by another key in the team",
+                      at: old.location)
+            } else {
+                names[old.value] = old.location
+            }
+        }
+
+        let teamHasContact = draft.owner != nil || !draft.contacts.isEmpty
+        var keys: [KeyDeclaration] = []
+        keys.reserveCapacity(keyCount)
+        for key in draft.keys {
+            if key.owner == nil && !teamHasContact, let keyName = key.name {
+                diagnostics.append(.warning(
+                    .noOwner, "key \(keyName.value) has no owner, and team \(name) has neither owner nor contacts",
+                    hint: "add `owner:` to the key or `owner:`/`contacts:` to the team, so someone hears before it expires",
+                    at: key.location))
+            }
+            guard let keyName = key.name else { continue }
+            let expiration: Located<Expiration>? =
+                key.expires.map { Located(.at($0.value), at: $0.location) }
+                ?? key.expiresIn.map { Located(.after($0.value), at: $0.location) }
+                ?? defaults.expiration
+            keys.append(KeyDeclaration(
+                name: keyName, description: key.description, owner: key.owner,
+                rateLimit: key.rateLimit ?? defaults.rateLimit
+                    ?? Located(KeyDefaults.builtInRateLimit, at: key.location),
+                expiration: expiration, active: key.active ?? true, renamedFrom: key.renamedFrom,
+                rotate: key.rotate ?? 0, rotateGrace: key.rotateGrace ?? defaults.rotateGrace,
+                location: key.location))
+        }
+        guard let planName = draft.plan else { return nil }
+        return Team(
+            name: draft.name, plan: planName, owner: draft.owner, contacts: draft.contacts,
+            recipients: draft.recipients, keys: keys, location: draft.name.location)
+    }
+
+    private mutating func error(
+        _ code: ManifestDiagnosticCode, _ message: String, hint: String?, at location: SourceLocation
+    ) {
+        diagnostics.append(.error(code, message, hint: hint, at: location))
+    }
+}

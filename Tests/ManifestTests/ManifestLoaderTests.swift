@@ -1,0 +1,71 @@
+import XCTest
+@testable import Manifest
+
+final class ManifestLoaderTests: XCTestCase {
+    static let recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+
+    func load(_ text: String, path: String = "keys.yaml") -> ManifestLoadResult {
+        ManifestLoader.load([ManifestSource(path: path, bytes: Array(text.utf8))])
+    }
+
+    func testBriefExampleLoadsWithDefaultsApplied() throws {
+        let result = load("""
+        version: 1
+        prefix: thig
+        plans:
+          free:
+            api_access: false
+          pro:
+            max_keys: 10
+        defaults:
+          rate_limit: 120
+          expires_in: 90d
+          rotate_grace: 24h
+        teams:
+          payments:
+            plan: pro
+            owner: alice@example.com
+            contacts: [payments-oncall@example.com]
+            recipients:
+              - \(Self.recipient)
+            keys:
+              - name: checkout-api
+                description: Checkout service
+                owner: bob@example.com
+                rate_limit: 600
+                expires: 2027-03-01
+                active: true
+                renamed_from: checkout
+                rotate: 1
+                rotate_grace: 12h
+              - name: refunds
+          no:
+            plan: free
+        """)
+        XCTAssertEqual(result.diagnostics, [])
+        let manifest = try XCTUnwrap(result.manifest)
+        XCTAssertEqual(manifest.prefix.value, "thig")
+        XCTAssertEqual(manifest.teams.map(\.name.value), ["no", "payments"])
+        let payments = try XCTUnwrap(manifest.team(named: "payments"))
+        XCTAssertEqual(payments.plan.value, "pro")
+        XCTAssertEqual(payments.plan.location, SourceLocation(file: "keys.yaml", line: 14, column: 11))
+        let checkout = payments.keys[0]
+        XCTAssertEqual(checkout.rateLimit.value, 600)
+        XCTAssertEqual(checkout.expiration?.value, .at(Date(timeIntervalSince1970: 1_803_945_599)))
+        XCTAssertEqual(checkout.rotate, 1)
+        XCTAssertEqual(checkout.rotateGrace?.value.seconds, 12 * 3600)
+        XCTAssertEqual(checkout.renamedFrom?.value, "checkout")
+        let refunds = payments.keys[1]
+        XCTAssertEqual(refunds.rateLimit.value, 120)
+        XCTAssertEqual(refunds.rateLimit.location, SourceLocation(file: "keys.yaml", line: 9, column: 15))
+        XCTAssertEqual(refunds.expiration?.value, .after(Period(seconds: 90 * 86_400, text: "90d")))
+        XCTAssertEqual(refunds.rotateGrace?.value.text, "24h")
+        XCTAssertTrue(refunds.active)
+        XCTAssertEqual(refunds.location, SourceLocation(file: "keys.yaml", line: 29, column: 9))
+        XCTAssertEqual(manifest.plans["free"]?.apiAccess, false)
+        XCTAssertEqual(manifest.plans["pro"]?.maxKeys, 10)
+        XCTAssertNil(manifest.plans["starter"])
+        XCTAssertTrue(manifest.digest.hasPrefix("sha256:"))
+        XCTAssertEqual(manifest.digest.count, 7 + 64)
+    }
+}
