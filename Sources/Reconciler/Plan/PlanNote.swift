@@ -9,7 +9,7 @@ public struct PlanNote: Sendable, Hashable, Codable {
         case expiringSoon = "expiring-soon"
         /// A team whose plan has no API access but that has active keys (they get 403).
         case noAPIAccess = "no-api-access"
-        /// A key with no owner, neither its own nor its team's: nobody gets expiry notices.
+        /// A key with no owner, and a team with neither owner nor contacts: nobody gets expiry notices.
         case noOwner = "no-owner"
     }
 

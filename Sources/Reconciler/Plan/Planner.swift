@@ -99,10 +99,10 @@ private struct PlannerRun {
             } else {
                 activeKeys += create(declaration, in: team) ? 1 : 0
             }
-            if declaration.owner == nil && team.owner == nil {
+            if declaration.owner == nil && team.owner == nil && team.contacts.isEmpty {
                 notes.append(PlanNote(
                     kind: .noOwner, team: team.name.value, key: declaration.name.value,
-                    message: "key \(team.name.value)/\(declaration.name.value) has no owner, and neither has its team",
+                    message: "key \(team.name.value)/\(declaration.name.value) has no owner, and its team has neither owner nor contacts",
                     hint: "set `owner` on the key or the team, so someone is told before it expires",
                     location: declaration.location))
             }

@@ -1,3 +1,5 @@
+import Manifest
+
 /// The plan as a pull-request comment: warnings on top, the summary, a table per team, then
 /// each key's details folded in a `<details>` block.
 ///
@@ -22,7 +24,8 @@ public enum MarkdownPlanRenderer {
             var rows: [String] = []
             for change in plan.teamChanges where change.team == team {
                 rows.append(row(symbol: PlanFormatting.symbol(change), subject: "team",
-                                action: change.action.rawValue, changes: change.changedFields.joined(separator: ", ")))
+                                action: change.action.rawValue, changes: teamChangesCell(change)))
+                if change.action != .remove { details.append(detail(change)) }
             }
             for change in plan.keyChanges where change.team == team {
                 rows.append(row(symbol: PlanFormatting.symbol(change), subject: keyCell(change),
@@ -102,16 +105,35 @@ public enum MarkdownPlanRenderer {
         }
     }
 
+    static func teamChangesCell(_ change: TeamChange) -> String {
+        switch change.action {
+        case .add: "new team"
+        case .update: change.changedFields.joined(separator: ", ")
+        case .remove: "removed from the manifest"
+        }
+    }
+
+    static func detail(_ change: TeamChange) -> String {
+        detail(symbol: PlanFormatting.symbol(change), headline: PlanFormatting.headline(change),
+               fields: PlanFormatting.fields(change), location: change.location,
+               summary: "team \(html(change.team)): \(change.action == .add ? "added" : "updated")")
+    }
+
     static func detail(_ change: KeyChange) -> String {
-        var body = "\(PlanFormatting.symbol(change)) \(PlanFormatting.headline(change))\n"
-        let fields = PlanFormatting.fields(change)
+        detail(symbol: PlanFormatting.symbol(change), headline: PlanFormatting.headline(change),
+               fields: PlanFormatting.fields(change), location: change.location,
+               summary: "\(html(PlanFormatting.keyTitle(change))): \(PlanFormatting.verbs(change))")
+    }
+
+    static func detail(symbol: String, headline: String, fields: [(String, String)], location: SourceLocation?, summary: String) -> String {
+        var body = "\(symbol) \(headline)\n"
         let width = fields.map(\.0.count).max() ?? 0
         for (label, value) in fields {
             body += "    " + label + ":" + String(repeating: " ", count: width - label.count + 1) + value + "\n"
         }
-        if let location = change.location { body += "    # \(location)\n" }
+        if let location { body += "    # \(location)\n" }
         let fence = String(repeating: "`", count: max(3, longestBacktickRun(body) + 1))
-        return "<details><summary><code>\(PlanFormatting.symbol(change))</code> \(html(PlanFormatting.keyTitle(change))): \(PlanFormatting.verbs(change))</summary>\n\n\(fence)text\n\(body)\(fence)\n\n</details>\n"
+        return "<details><summary><code>\(symbol)</code> \(summary)</summary>\n\n\(fence)text\n\(body)\(fence)\n\n</details>\n"
     }
 
     static func longestBacktickRun(_ s: String) -> Int {
