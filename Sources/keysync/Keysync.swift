@@ -9,6 +9,7 @@ struct Keysync: ParsableCommand {
         abstract: "Manage API keys declaratively: declared in git, planned in review, applied by CI.",
         version: KeysyncVersion.current,
         subcommands: [
+            ValidateCommand.self,
         ]
     )
 }

@@ -40,6 +40,7 @@ struct ManifestFileDecoder {
             _ = try next()  // stream start
             var event = try next()
             if event.kind == .streamEnd {
+                draft.incomplete = true
                 report(.emptyFile, "the file has no content", hint: "add the manifest's settings or teams, or delete the file",
                        at: location(1, 1))
                 return
@@ -69,6 +70,7 @@ struct ManifestFileDecoder {
 
     private mutating func decodeRoot(_ start: YAMLEvent, into draft: inout FileDraft) throws(Stop) {
         if start.kind == .scalar, start.isPlain, ScalarSyntax.isNull(start.bytes) {
+            draft.incomplete = true
             report(.emptyFile, "the file has no content", hint: "add the manifest's settings or teams, or delete the file",
                    at: location(start))
             return
@@ -516,7 +518,7 @@ struct ManifestFileDecoder {
             }
         }
         if event.hasTag {
-            report(.tagNotAllowed, "YAML tags (!tag) are not allowed",
+            report(.tagNotAllowed, "tags (!tag) are not allowed in a manifest",
                    hint: "remove the tag; each field's type is fixed by the manifest format", at: location(event))
         }
         return event

@@ -129,7 +129,16 @@ final class YAMLEventReader {
         let p = parser.pointee
         let problem = p.problem.map { String(cString: $0) } ?? "invalid YAML"
         if p.error == YAML_READER_ERROR {
-            let (line, column) = lineAndColumn(ofOffset: p.problem_offset)
+            var offset = min(p.problem_offset, input.count)
+            // A bad continuation byte is reported where it is; point at its sequence's start.
+            if problem.contains("trailing") {
+                var i = offset
+                while i > 0 && offset - i < 4 {
+                    i -= 1
+                    if input[i] & 0xC0 == 0xC0 { offset = i; break }
+                }
+            }
+            let (line, column) = lineAndColumn(ofOffset: offset)
             return YAMLReadError(kind: .encoding, message: problem, line: line, column: column)
         }
         var message = problem

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Manifest
+
+/// How `validate` (and later commands) show diagnostics: `text` for people, `json` for tools,
+/// `github` for GitHub Actions annotations. The one place diagnostics become output.
+struct DiagnosticRenderer {
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text, json, github
+    }
+
+    var format: Format
+    var terminal: Terminal
+    /// File contents by path, to quote the offending line under a text diagnostic.
+    var sources: [String: [UInt8]]
+
+    /// The whole output for one run: every diagnostic, then a summary (text and github).
+    func render(_ diagnostics: [Diagnostic], summary: String) -> String {
+        switch format {
+        case .text:
+            var out = ""
+            for d in diagnostics { out += text(d) }
+            out += summary + "\n"
+            return out
+        case .json:
+            return json(diagnostics)
+        case .github:
+            var out = ""
+            for d in diagnostics { out += github(d) }
+            out += summary + "\n"
+            return out
+        }
+    }
+
+    // MARK: text
+
+    private func text(_ d: Diagnostic) -> String {
+        let label = terminal.paint("\(d.severity.rawValue)[\(d.code)]", d.severity == .error ? .error : .warning)
+        var out = ""
+        if let place = d.location { out += terminal.paint("\(place):", .bold) + " " }
+        out += "\(label): \(d.message)\n"
+        if let place = d.location, let line = sourceLine(file: place.file, line: place.line) {
+            let gutter = String(place.line)
+            let pad = String(repeating: " ", count: gutter.count)
+            // Keep tabs so the caret lines up with the character the column counts.
+            let lead = String(line.prefix(max(place.column - 1, 0)).map { $0 == "\t" ? "\t" : " " })
+            out += " \(gutter) | \(line)\n"
+            out += " \(pad) | \(lead)\(terminal.paint("^", .caret))\n"
+        }
+        if let hint = d.hint { out += "  " + terminal.paint("hint:", .hint) + " \(hint)\n" }
+        return out
+    }
+
+    private func sourceLine(file: String, line: Int) -> String? {
+        guard let bytes = sources[file], line >= 1 else { return nil }
+        var current = 1
+        var start = 0
+        var i = 0
+        while i < bytes.count && current < line {
+            if bytes[i] == UInt8(ascii: "\n") {
+                current += 1
+                start = i + 1
+            }
+            i += 1
+        }
+        guard current == line, start <= bytes.count else { return nil }
+        var end = start
+        while end < bytes.count && bytes[end] != UInt8(ascii: "\n") && bytes[end] != UInt8(ascii: "\r") { end += 1 }
+        // Decoding repairs invalid UTF-8 so a not-utf8 diagnostic can still quote its line.
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    // MARK: json
+
+    private func json(_ diagnostics: [Diagnostic]) -> String {
+        var out = "{\n  \"version\": 1,\n  \"valid\": \(!diagnostics.hasErrors),\n  \"diagnostics\": ["
+        for (i, d) in diagnostics.enumerated() {
+            out += i == 0 ? "\n" : ",\n"
+            out += "    {\"severity\": \(quoted(d.severity.rawValue)), \"code\": \(quoted(d.code)), "
+            out += "\"message\": \(quoted(d.message)), \"hint\": \(d.hint.map(quoted) ?? "null"), "
+            out += "\"file\": \(d.location.map { quoted($0.file) } ?? "null"), "
+            out += "\"line\": \(d.location.map { String($0.line) } ?? "null"), "
+            out += "\"column\": \(d.location.map { String($0.column) } ?? "null")}"
+        }
+        out += diagnostics.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
+        return out
+    }
+
+    private func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    // MARK: github
+
+    /// `::error file=…,line=…,col=…,title=…::message` (GitHub's workflow command syntax:
+    /// `%`, CR and LF escaped in the message; also `:` and `,` in properties).
+    private func github(_ d: Diagnostic) -> String {
+        var properties: [String] = []
+        if let place = d.location {
+            properties.append("file=\(escapeProperty(place.file))")
+            properties.append("line=\(place.line)")
+            properties.append("col=\(place.column)")
+        }
+        properties.append("title=\(escapeProperty(d.code))")
+        var message = d.message
+        if let hint = d.hint { message += "\nhint: \(hint)" }
+        return "::\(d.severity.rawValue) \(properties.joined(separator: ","))::\(escapeData(message))\n"
+    }
+
+    private func escapeData(_ s: String) -> String {
+        s.replacingAll("%", "%25").replacingAll("\r", "%0D").replacingAll("\n", "%0A")
+    }
+
+    private func escapeProperty(_ s: String) -> String {
+        escapeData(s).replacingAll(":", "%3A").replacingAll(",", "%2C")
+    }
+}
+
+extension String {
+    fileprivate func replacingAll(_ target: Character, _ replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

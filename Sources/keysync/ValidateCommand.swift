@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Manifest
+
+/// `keysync validate [PATH ...]`: checks a manifest and reports every problem at once.
+/// Exit 0 when valid (warnings allowed), 1 when invalid, 64 for usage errors.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a keys.yaml manifest (a file or a folder) and report every problem.",
+        discussion: """
+            Several paths are read together as one manifest, like the files of a folder.
+            Exit status: 0 valid (warnings allowed), 1 invalid, 64 usage error.
+            """
+    )
+
+    @Argument(help: "Manifest files or folders of *.yaml/*.yml files.")
+    var paths: [String] = ["keys.yaml"]
+
+    @Option(help: "Output format: text (for people), json (for tools), github (Actions annotations).")
+    var format: DiagnosticRenderer.Format = .text
+
+    func run() throws {
+        var sources: [ManifestSource] = []
+        var diagnostics: [Diagnostic] = []
+        for path in paths {
+            let read = ManifestLoader.readSources(at: path)
+            sources += read.sources
+            diagnostics += read.diagnostics
+        }
+        // A file that could not be read would make the rest look wrong (no version, ...):
+        // report reading problems alone.
+        var manifest: Manifest?
+        if !diagnostics.hasErrors {
+            let result = ManifestLoader.load(sources)
+            manifest = result.manifest
+            diagnostics = result.diagnostics
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let renderer = DiagnosticRenderer(
+            format: format,
+            terminal: format == .text ? .standardOutput(environment: environment) : .plain,
+            sources: Dictionary(sources.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first }))
+        let output = renderer.render(diagnostics, summary: Self.summary(manifest, diagnostics))
+        FileHandle.standardOutput.write(Data(output.utf8))
+        if diagnostics.hasErrors { throw ExitCode(1) }
+    }
+
+    static func summary(_ manifest: Manifest?, _ diagnostics: [Diagnostic]) -> String {
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        let warnings = diagnostics.count - errors
+        let warningText = "\(warnings) warning\(warnings == 1 ? "" : "s")"
+        guard let manifest else {
+            return "invalid: \(errors) error\(errors == 1 ? "" : "s"), \(warningText)"
+        }
+        let keys = manifest.teams.reduce(0) { $0 + $1.keys.count }
+        let teams = manifest.teams.count
+        return "valid: \(teams) team\(teams == 1 ? "" : "s"), \(keys) key\(keys == 1 ? "" : "s"), \(warningText)"
+    }
+}

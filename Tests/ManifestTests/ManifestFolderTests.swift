@@ -1,0 +1,100 @@
+import XCTest
+@testable import Manifest
+
+/// A folder manifest: every *.yaml/*.yml in it, sorted, read as one manifest.
+final class ManifestFolderTests: XCTestCase {
+    func folder(_ name: String) -> String { Fixtures.url("folders/\(name)").path }
+
+    func testValidFolderReadsYamlAndYmlFilesInNameOrder() throws {
+        let (sources, problems) = ManifestLoader.readSources(at: folder("valid-multi"))
+        XCTAssertEqual(problems, [])
+        XCTAssertEqual(sources.map { ($0.path as NSString).lastPathComponent },
+                       ["00-global.yaml", "payments.yaml", "search.yml"])
+        let result = ManifestLoader.load(sources)
+        XCTAssertEqual(result.diagnostics, [])
+        let manifest = try XCTUnwrap(result.manifest)
+        XCTAssertEqual(manifest.teams.map(\.name.value), ["no", "payments", "search"])
+        XCTAssertEqual(manifest.team(named: "payments")?.keys.first?.rateLimit.value, 120)
+        XCTAssertEqual(manifest.team(named: "search")?.name.location.file, folder("valid-multi") + "/search.yml")
+    }
+
+    func testTeamInTwoFilesNamesBothPlaces() throws {
+        let result = ManifestLoader.load(ManifestLoader.readSources(at: folder("duplicate-team")).sources)
+        XCTAssertNil(result.manifest)
+        XCTAssertEqual(Fixtures.summary(result.diagnostics), ["error duplicate-team search.yaml 4:3"])
+        let message = try XCTUnwrap(result.diagnostics.first?.message)
+        XCTAssertTrue(message.contains(folder("duplicate-team") + "/payments.yaml:2:3"), message)
+        XCTAssertTrue(message.contains(folder("duplicate-team") + "/search.yaml:4:3"), message)
+    }
+
+    func testGlobalSettingsInTwoFilesIsAnError() throws {
+        let result = ManifestLoader.load(ManifestLoader.readSources(at: folder("duplicate-global")).sources)
+        XCTAssertNil(result.manifest)
+        XCTAssertEqual(Fixtures.summary(result.diagnostics), ["error duplicate-global search.yaml 1:1"])
+        XCTAssertTrue(result.diagnostics[0].message.contains("00-global.yaml:2:1"), result.diagnostics[0].message)
+    }
+
+    func testDigestCoversPathsAndBytesInPathOrder() {
+        let a = ManifestSource(path: "a.yaml", bytes: Array("version: 1\nprefix: x\n".utf8))
+        let b = ManifestSource(path: "b.yaml", bytes: Array("teams: {}\n".utf8))
+        let digest = ManifestLoader.load([a, b]).manifest?.digest
+        XCTAssertNotNil(digest)
+        XCTAssertEqual(ManifestLoader.load([b, a]).manifest?.digest, digest, "order given does not matter")
+        var renamed = b
+        renamed.path = "c.yaml"
+        XCTAssertNotEqual(ManifestLoader.load([a, renamed]).manifest?.digest, digest)
+        var edited = b
+        edited.bytes += Array("# comment\n".utf8)
+        XCTAssertNotEqual(ManifestLoader.load([a, edited]).manifest?.digest, digest)
+    }
+}
+
+/// The only I/O: reading a path into sources, with problems as diagnostics.
+final class ManifestReadSourcesTests: XCTestCase {
+    func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testMissingPath() {
+        let (sources, problems) = ManifestLoader.readSources(at: "/nonexistent/keys.yaml")
+        XCTAssertEqual(sources, [])
+        XCTAssertEqual(problems.map(\.code), ["path-not-found"])
+        XCTAssertNil(problems[0].location)
+    }
+
+    func testFolderWithoutManifestFiles() throws {
+        let dir = try temporaryFolder()
+        try Data("x".utf8).write(to: dir.appendingPathComponent("README.md"))
+        try Data("x: 1".utf8).write(to: dir.appendingPathComponent(".hidden.yaml"))
+        XCTAssertEqual(ManifestLoader.readSources(at: dir.path).diagnostics.map(\.code), ["no-manifest-files"])
+        XCTAssertEqual(ManifestLoader.load([]).diagnostics.map(\.code), ["no-manifest-files"])
+    }
+
+    func testUnreadableFile() throws {
+        let dir = try temporaryFolder()
+        let file = dir.appendingPathComponent("keys.yaml")
+        try Data("version: 1".utf8).write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: file.path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path) }
+        if FileManager.default.isReadableFile(atPath: file.path) {
+            throw XCTSkip("running as root: permissions do not stop reads")
+        }
+        XCTAssertEqual(ManifestLoader.readSources(at: file.path).diagnostics.map(\.code), ["unreadable-file"])
+    }
+
+    func testFileOverTheCapIsRefusedWithoutReadingIt() throws {
+        let dir = try temporaryFolder()
+        let file = dir.appendingPathComponent("keys.yaml")
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        // A sparse file: 64 MiB + 1 byte on paper, nothing on disk.
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: UInt64(ManifestLoader.maxFileSize + 1))
+        try handle.close()
+        let (sources, problems) = ManifestLoader.readSources(at: file.path)
+        XCTAssertEqual(sources, [])
+        XCTAssertEqual(Fixtures.summary(problems), ["error file-too-large keys.yaml 1:1"])
+    }
+}
