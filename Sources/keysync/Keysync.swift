@@ -10,6 +10,7 @@ struct Keysync: ParsableCommand {
         version: KeysyncVersion.current,
         subcommands: [
             ValidateCommand.self,
+            PlanCommand.self,
         ]
     )
 }
