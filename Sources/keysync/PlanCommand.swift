@@ -76,7 +76,8 @@ struct PlanCommand: ParsableCommand {
         do {
             stateFile = try StateFileReader.read(at: statePath)
         } catch {
-            if let bytes = FileManager.default.contents(atPath: statePath) { sources[statePath] = [UInt8](bytes) }
+            // The state's lines are not quoted under the error: a broken line may hold
+            // something pasted by mistake (a raw key in a hash field), and this goes to CI logs.
             diagnostics.append(error.diagnostic(file: statePath))
             throw ExitCode(1)
         }

@@ -118,6 +118,16 @@ final class PlanCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("error[state-malformed]: the state file is not valid"), result.stderr)
         XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), text, "nothing is written")
 
+        // A hash field holding something else (say, a raw key pasted by mistake) is never echoed.
+        let pasted = "thig_RAWKEYRAWKEYRAWKEYRAWKEYRAW1a2B3c"
+        try String(decoding: Data(contentsOf: Self.goldens.appendingPathComponent("no-changes/state.json")), as: UTF8.self)
+            .replacingOccurrences(of: "sha256:e48cbc90a7309cda322ca5581ac5b7fbb2fdeced096b0bb86cf2aaa963ba9565", with: pasted)
+            .write(to: url, atomically: true, encoding: .utf8)
+        let leaked = try Keysync.run(["plan"], in: dir, environment: clock)
+        XCTAssertEqual(leaked.exitCode, 1)
+        XCTAssertTrue(leaked.stderr.contains("keysync.state.json:10:1: error[state-invalid-hash]"), leaked.stderr)
+        XCTAssertFalse(leaked.stderr.contains("RAWKEY") || leaked.stdout.contains("RAWKEY"), leaked.stderr)
+
         try "{\"version\": 7}".write(to: url, atomically: true, encoding: .utf8)
         let future = try Keysync.run(["plan"], in: dir, environment: clock)
         XCTAssertEqual(future.exitCode, 1)

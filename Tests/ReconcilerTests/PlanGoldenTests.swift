@@ -27,13 +27,15 @@ final class PlanGoldenTests: XCTestCase {
         let yaml = try Data(contentsOf: folder.appendingPathComponent("keys.yaml"))
         let loaded = ManifestLoader.load([ManifestSource(path: "keys.yaml", bytes: [UInt8](yaml))])
         guard let manifest = loaded.manifest else {
-            throw XCTSkip("fixture \(name) does not load: \(loaded.diagnostics)")
+            throw FixtureError(message: "fixture \(name) does not load: \(loaded.diagnostics)")
         }
         let state = try StateFile.decode(Data(contentsOf: folder.appendingPathComponent("state.json")))
         let (plan, diagnostics) = Planner.plan(manifest: manifest, state: state, now: Fixture.now)
         XCTAssertFalse(diagnostics.hasErrors, "\(diagnostics)")
         return plan
     }
+
+    struct FixtureError: Error { var message: String }
 
     func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let plan = try Self.plan(name)
