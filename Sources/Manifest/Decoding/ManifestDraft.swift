@@ -1,8 +1,7 @@
 import Foundation
 
 /// One file's content as decoded, before files are merged and cross-file rules run. Fields
-/// that were present but invalid are `nil` with their `seen` bit set, so a missing-field error
-/// is not piled onto a type error.
+/// that were present but invalid stay `nil` (their error is already reported).
 struct FileDraft {
     var path: String
     var version: Located<Int>?
@@ -37,28 +36,13 @@ struct TeamDraft {
     var recipients: [Located<String>] = []
     /// `recipients:` was there but not a list (already reported).
     var recipientsMistyped = false
-    var keys: [KeyDraft] = []
+    /// Straight from the file: unset `rateLimit` is 0, unset `expiration`/`rotateGrace` nil,
+    /// until the assembler applies `defaults`.
+    var keys: [KeyDeclaration] = []
     /// The `keys:` field's own place, where plan-wide problems with the keys point.
     var keysLocation: SourceLocation?
 
     init(name: Located<String>) { self.name = name }
-}
-
-struct KeyDraft {
-    var name: Located<String>?
-    var nameSeen = false
-    var description: Located<String>?
-    var owner: Located<String>?
-    var rateLimit: Located<Int>?
-    var expires: Located<Date>?
-    var expiresIn: Located<Period>?
-    var active: Bool?
-    var renamedFrom: Located<String>?
-    var rotate: Int?
-    var rotateGrace: Located<Period>?
-    var location: SourceLocation
-
-    init(location: SourceLocation) { self.location = location }
 }
 
 /// The names a mapping of a given kind may hold, matched against raw key bytes.

@@ -14,6 +14,8 @@ struct ManifestFileDecoder {
     private var depth = 0
     private var aliasCount = 0
     private var aliasDiagnostic: Int?
+    /// Reused for each team's keys, so only the exact-size copy is allocated per team.
+    private var keyScratch: [KeyDeclaration] = []
 
     /// Decodes `source`, returning its draft and every problem found in it.
     static func decode(_ source: ManifestSource) -> (FileDraft, [Diagnostic]) {
@@ -229,12 +231,11 @@ struct ManifestFileDecoder {
     private mutating func decodeTeam(into team: inout TeamDraft) throws(Stop) {
         var seen: UInt32 = 0
         let context = "team \(team.name.value)"
+        defer { team.planSeen = seen & 1 != 0 }
         while let (field, keyEvent) = try nextField(in: .team, seen: &seen, context: context) {
             let v = try next()
             switch field {
-            case 0:
-                team.planSeen = true
-                team.plan = try readString(v, field: "plan")
+            case 0: team.plan = try readString(v, field: "plan")
             case 1: team.owner = try readEmail(v, field: "owner")
             case 2: team.contacts = try readStringList(v, field: "contacts", email: true)
             case 3:
@@ -259,35 +260,53 @@ struct ManifestFileDecoder {
             try skip(start)
             return
         }
+        keyScratch.removeAll(keepingCapacity: true)
         while true {
             let entry = try next()
-            if entry.kind == .sequenceEnd { return }
+            if entry.kind == .sequenceEnd { break }
             guard entry.kind == .mappingStart else {
                 wrongType("a key", expected: "a mapping with at least `name`", got: entry)
                 try skip(entry)
                 continue
             }
-            var key = KeyDraft(location: location(entry))
-            try decodeKey(into: &key)
-            team.keys.append(key)
+            keyScratch.append(try decodeKey(at: location(entry), team: team.name.value))
         }
+        // Copy out at the exact size: growth by doubling would waste a third of a large
+        // manifest's memory on spare capacity.
+        let count = keyScratch.count
+        team.keys = keyScratch.withUnsafeBufferPointer { source in
+            [KeyDeclaration](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if count > 0 { buffer.baseAddress!.initialize(from: source.baseAddress!, count: count) }
+                initialized = count
+            }
+        }
+        keyScratch.removeAll(keepingCapacity: true)
     }
 
-    private mutating func decodeKey(into key: inout KeyDraft) throws(Stop) {
+    /// Reads one key straight into its final type. Fields left unset keep markers the
+    /// assembler fills from `defaults`: `rateLimit` 0 (never a valid limit), `expiration` and
+    /// `rotateGrace` nil. A key without a valid name keeps an empty name.
+    private mutating func decodeKey(at place: SourceLocation, team: String) throws(Stop) -> KeyDeclaration {
+        var key = KeyDeclaration(name: Located("", at: place), rateLimit: Located(0, at: place), location: place)
         var seen: UInt32 = 0
         while let (field, keyEvent) = try nextField(in: .key, seen: &seen, context: "this key") {
             let v = try next()
             switch field {
             case 0:
-                key.nameSeen = true
-                key.name = try readName(v, field: "key name")
+                if let name = try readName(v, field: "key name") { key.name = name }
             case 1: key.description = try readString(v, field: "description")
             case 2: key.owner = try readEmail(v, field: "owner")
-            case 3: key.rateLimit = try readRateLimit(v)
+            case 3:
+                if let limit = try readRateLimit(v) { key.rateLimit = limit }
             case 4, 5:
                 if seen & 0b11_0000 == 0b11_0000 { expiresConflict(at: location(keyEvent)) }
-                if field == 4 { key.expires = try readDate(v) } else { key.expiresIn = try readPeriod(v, field: "expires_in") }
-            case 6: key.active = try readBool(v, field: "active")
+                if field == 4 {
+                    if let date = try readDate(v) { key.expiration = Located(.at(date.value), at: date.location) }
+                } else if let period = try readPeriod(v, field: "expires_in") {
+                    key.expiration = Located(.after(period.value), at: period.location)
+                }
+            case 6:
+                if let active = try readBool(v, field: "active") { key.active = active }
             case 7: key.renamedFrom = try readName(v, field: "renamed_from")
             case 8:
                 if let n = try readInteger(v, field: "rotate") {
@@ -301,6 +320,11 @@ struct ManifestFileDecoder {
             default: key.rotateGrace = try readPeriod(v, field: "rotate_grace")
             }
         }
+        if seen & 1 == 0 {
+            report(.missingField, "a key of team \(team) has no name",
+                   hint: "add `name:` (lowercase letters, digits, '-', '_', '.')", at: place)
+        }
+        return key
     }
 
     // MARK: - Mapping keys

@@ -50,24 +50,28 @@ public enum ManifestLoader {
     }
 
     private static func readFile(_ path: String) -> Result<ManifestSource, Diagnostic> {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return .failure(.error(.unreadableFile, "cannot read \(path)",
-                                   hint: "check that it is a file you may read", at: nil))
-        }
-        defer { try? handle.close() }
+        let unreadable = Diagnostic.error(
+            .unreadableFile, "cannot read \(path)", hint: "check that it is a file you may read", at: nil)
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return .failure(unreadable) }
+        defer { close(fd) }
         // Check the size before reading, so an oversized file is never loaded into memory.
-        if let size = try? handle.seekToEnd(), size > UInt64(maxFileSize) {
-            return .failure(tooLarge(path: path, size: Int(size)))
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return .failure(unreadable) }
+        let size = Int(info.st_size)
+        if size > maxFileSize { return .failure(tooLarge(path: path, size: size)) }
+        // Read straight into the array the parser will use: no intermediate `Data` copy.
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            while count < size {
+                let n = read(fd, buffer.baseAddress! + count, size - count)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { failed = n < 0; break }
+                count += n
+            }
         }
-        do {
-            try handle.seek(toOffset: 0)
-            let data = try handle.read(upToCount: maxFileSize + 1) ?? Data()
-            if data.count > maxFileSize { return .failure(tooLarge(path: path, size: data.count)) }
-            return .success(ManifestSource(path: path, bytes: [UInt8](data)))
-        } catch {
-            return .failure(.error(.unreadableFile, "cannot read \(path)",
-                                   hint: "check that it is a file you may read", at: nil))
-        }
+        if failed { return .failure(unreadable) }
+        return .success(ManifestSource(path: path, bytes: bytes))
     }
 
     static func tooLarge(path: String, size: Int) -> Diagnostic {
@@ -102,7 +106,7 @@ public enum ManifestLoader {
             diagnostics.append(contentsOf: found)
             drafts.append(draft)
         }
-        let (manifest, found) = ManifestAssembler.assemble(drafts, digest: digest(of: ordered))
+        let (manifest, found) = ManifestAssembler.assemble(consume drafts, digest: digest(of: ordered))
         diagnostics.append(contentsOf: found)
         let hasErrors = diagnostics.hasErrors
         return ManifestLoadResult(

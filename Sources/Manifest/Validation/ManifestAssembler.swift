@@ -6,14 +6,18 @@ import Foundation
 struct ManifestAssembler {
     private var diagnostics: [Diagnostic] = []
 
-    static func assemble(_ files: [FileDraft], digest: String) -> (Manifest?, [Diagnostic]) {
+    /// Consumes the drafts: each team's draft is released once its `Team` is built, so a large
+    /// manifest never holds both in full.
+    static func assemble(_ files: consuming [FileDraft], digest: String) -> (Manifest?, [Diagnostic]) {
         var assembler = ManifestAssembler()
-        let manifest = assembler.run(files, digest: digest)
+        var files = files
+        let manifest = assembler.run(&files, digest: digest)
         return (manifest, assembler.diagnostics)
     }
 
-    private mutating func run(_ files: [FileDraft], digest: String) -> Manifest? {
-        guard let firstFile = files.first else { return nil }
+    private mutating func run(_ files: inout [FileDraft], digest: String) -> Manifest? {
+        guard var firstFile = files.first else { return nil }
+        firstFile.teams = []
         let anyIncomplete = files.contains { $0.incomplete }
 
         // Global settings: one file only.
@@ -26,7 +30,9 @@ struct ManifestAssembler {
                       hint: "keep version, prefix, plans and defaults in one file; other files hold only teams",
                       at: place)
             } else {
-                globals = file
+                var settingsOnly = file
+                settingsOnly.teams = []  // keep no second reference to the teams
+                globals = settingsOnly
             }
         }
         let settings = globals ?? firstFile
@@ -58,8 +64,13 @@ struct ManifestAssembler {
         var teamPlaces: [String: SourceLocation] = [:]
         teamPlaces.reserveCapacity(files.reduce(0) { $0 + $1.teams.count })
         var teams: [Team] = []
-        for file in files {
-            for draft in file.teams {
+        teams.reserveCapacity(teamPlaces.capacity)
+        for f in files.indices {
+            var drafts = files[f].teams
+            files[f].teams = []
+            for t in drafts.indices {
+                var draft = drafts[t]
+                drafts[t].keys = []  // `draft` now holds the only reference: filled in place
                 if let first = teamPlaces[draft.name.value] {
                     error(.duplicateTeam,
                           "team \(draft.name.value) is defined in \(first) and again in \(draft.name.location)",
@@ -67,7 +78,7 @@ struct ManifestAssembler {
                     continue
                 }
                 teamPlaces[draft.name.value] = draft.name.location
-                if let team = assembleTeam(draft, plans: plans, planNames: planNames, defaults: keyDefaults) {
+                if let team = assembleTeam(&draft, plans: plans, planNames: planNames, defaults: keyDefaults) {
                     teams.append(team)
                 }
             }
@@ -82,7 +93,7 @@ struct ManifestAssembler {
     }
 
     private mutating func assembleTeam(
-        _ draft: TeamDraft, plans: [String: PlanDefinition], planNames: [String], defaults: KeyDefaults
+        _ draft: inout TeamDraft, plans: [String: PlanDefinition], planNames: [String], defaults: KeyDefaults
     ) -> Team? {
         let name = draft.name.value
         var plan: PlanDefinition?
@@ -96,7 +107,7 @@ struct ManifestAssembler {
                 error(.unknownPlan, message, hint: "plans: \(planNames.joined(separator: ", "))",
                       at: planName.location)
             }
-        } else if !draft.planSeen {
+        } else if !draft.planSeen {  // (a plan of the wrong type is already reported)
             error(.missingField, "team \(name) has no plan",
                   hint: "add `plan:` with one of: \(planNames.joined(separator: ", "))", at: draft.name.location)
         }
@@ -120,24 +131,20 @@ struct ManifestAssembler {
         }
 
         // Key names, also after renames: each name (current or previous) means one key.
+        // An empty name was missing or invalid, and is already reported.
         var names: [String: SourceLocation] = [:]
         names.reserveCapacity(keyCount)
-        for key in draft.keys {
-            if let keyName = key.name {
-                if let first = names[keyName.value] {
-                    error(.duplicateKeyName, "team \(name) already has a key named \(keyName.value) (\(first))",
-                          hint: "give each key a unique name within its team", at: keyName.location)
-                } else {
-                    names[keyName.value] = keyName.location
-                }
-            } else if !key.nameSeen {
-                error(.missingField, "a key of team \(name) has no name",
-                      hint: "add `name:` (lowercase letters, digits, '-', '_', '.')", at: key.location)
+        for key in draft.keys where !key.name.value.isEmpty {
+            if let first = names[key.name.value] {
+                error(.duplicateKeyName, "team \(name) already has a key named \(key.name.value) (\(first))",
+                      hint: "give each key a unique name within its team", at: key.name.location)
+            } else {
+                names[key.name.value] = key.name.location
             }
         }
         for key in draft.keys {
             guard let old = key.renamedFrom else { continue }
-            if let keyName = key.name, keyName.value == old.value {
+            if key.name.value == old.value {
                 error(.invalidRename, "key \(old.value) is renamed from itself",
                       hint: "remove renamed_from, or set it to the key's previous name", at: old.location)
             } else if let first = names[old.value] {
@@ -150,28 +157,22 @@ struct ManifestAssembler {
             }
         }
 
+        // Apply defaults in place (the keys array is uniquely held here, so no copy is made).
         let teamHasContact = draft.owner != nil || !draft.contacts.isEmpty
-        var keys: [KeyDeclaration] = []
-        keys.reserveCapacity(keyCount)
-        for key in draft.keys {
-            if key.owner == nil && !teamHasContact, let keyName = key.name {
+        var keys = draft.keys
+        draft.keys = []
+        for i in keys.indices {
+            if keys[i].owner == nil && !teamHasContact && !keys[i].name.value.isEmpty {
                 diagnostics.append(.warning(
-                    .noOwner, "key \(keyName.value) has no owner, and team \(name) has neither owner nor contacts",
+                    .noOwner, "key \(keys[i].name.value) has no owner, and team \(name) has neither owner nor contacts",
                     hint: "add `owner:` to the key or `owner:`/`contacts:` to the team, so someone hears before it expires",
-                    at: key.location))
+                    at: keys[i].location))
             }
-            guard let keyName = key.name else { continue }
-            let expiration: Located<Expiration>? =
-                key.expires.map { Located(.at($0.value), at: $0.location) }
-                ?? key.expiresIn.map { Located(.after($0.value), at: $0.location) }
-                ?? defaults.expiration
-            keys.append(KeyDeclaration(
-                name: keyName, description: key.description, owner: key.owner,
-                rateLimit: key.rateLimit ?? defaults.rateLimit
-                    ?? Located(KeyDefaults.builtInRateLimit, at: key.location),
-                expiration: expiration, active: key.active ?? true, renamedFrom: key.renamedFrom,
-                rotate: key.rotate ?? 0, rotateGrace: key.rotateGrace ?? defaults.rotateGrace,
-                location: key.location))
+            if keys[i].rateLimit.value == 0 {
+                keys[i].rateLimit = defaults.rateLimit ?? Located(KeyDefaults.builtInRateLimit, at: keys[i].location)
+            }
+            if keys[i].expiration == nil { keys[i].expiration = defaults.expiration }
+            if keys[i].rotateGrace == nil { keys[i].rotateGrace = defaults.rotateGrace }
         }
         guard let planName = draft.plan else { return nil }
         return Team(
