@@ -13,6 +13,7 @@ struct Keysync: ParsableCommand {
             UnsealCommand.self,
             AuditCommand.self,
             ValidateCommand.self,
+            PlanCommand.self,
         ]
     )
 }

@@ -1,0 +1,55 @@
+/// Everything apply needs to mint a key (for a create or a rotation's replacement) without
+/// looking at the manifest again. The team and name are the `KeyChange`'s.
+public struct NewKey: Sendable, Hashable, Codable {
+    /// The `rotate` value the key is minted for.
+    public var generation: Int
+    public var description: String?
+    public var owner: String?
+    /// Requests per minute.
+    public var rateLimit: Int
+    /// `nil`: never expires.
+    public var expiration: PlannedExpiration?
+    /// `.active`, or `.inactive` for a key declared with `active: false`.
+    public var status: KeyStatus
+    /// The team's age recipients: the raw key is sealed to all of them.
+    public var recipients: [String]
+
+    public init(
+        generation: Int, description: String?, owner: String?, rateLimit: Int,
+        expiration: PlannedExpiration?, status: KeyStatus, recipients: [String]
+    ) {
+        self.generation = generation
+        self.description = description
+        self.owner = owner
+        self.rateLimit = rateLimit
+        self.expiration = expiration
+        self.status = status
+        self.recipients = recipients
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case generation, description, owner, rateLimit = "rate_limit", expiration, status, recipients
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(generation, forKey: .generation)
+        try c.encode(description, forKey: .description)
+        try c.encode(owner, forKey: .owner)
+        try c.encode(rateLimit, forKey: .rateLimit)
+        try c.encode(expiration, forKey: .expiration)
+        try c.encode(status, forKey: .status)
+        try c.encode(recipients, forKey: .recipients)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        generation = try c.decode(Int.self, forKey: .generation)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        owner = try c.decodeIfPresent(String.self, forKey: .owner)
+        rateLimit = try c.decode(Int.self, forKey: .rateLimit)
+        expiration = try c.decodeIfPresent(PlannedExpiration.self, forKey: .expiration)
+        status = try c.decode(KeyStatus.self, forKey: .status)
+        recipients = try c.decode([String].self, forKey: .recipients)
+    }
+}

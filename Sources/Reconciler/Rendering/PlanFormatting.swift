@@ -1,0 +1,191 @@
+import Foundation
+
+/// The words and lines the text and Markdown renderings share, so both say the same thing.
+/// Everything here is derived from the plan's non-secret fields: ids, previews, manifest values.
+enum PlanFormatting {
+    static func symbol(_ change: KeyChange) -> String {
+        switch change.primaryAction {
+        case .create: "+"
+        case .rotate: "-/+"
+        case .revoke: "-"
+        case .update, .rename, .deactivate, .activate: "~"
+        }
+    }
+
+    static func symbol(_ change: TeamChange) -> String {
+        switch change.action {
+        case .add: "+"
+        case .update: "~"
+        case .remove: "-"
+        }
+    }
+
+    static func participle(_ action: KeyAction) -> String {
+        switch action {
+        case .create: "created"
+        case .update: "updated"
+        case .rename: "renamed"
+        case .deactivate: "deactivated"
+        case .activate: "activated"
+        case .rotate: "rotated"
+        case .revoke: "revoked"
+        }
+    }
+
+    /// "renamed and updated", "renamed, updated and deactivated".
+    static func verbs(_ change: KeyChange) -> String {
+        let words = change.actions.map(participle)
+        guard words.count > 1 else { return words.first ?? "" }
+        return words.dropLast().joined(separator: ", ") + " and " + words.last!
+    }
+
+    /// `payments/checkout → checkout-api` for a rename, else `payments/checkout-api`.
+    static func keyTitle(_ change: KeyChange) -> String {
+        if let old = change.previousName { return "\(change.team)/\(old) → \(change.name)" }
+        return "\(change.team)/\(change.name)"
+    }
+
+    /// `key_abc, thig_G1x2...7kPm`: how reviewers recognise an existing key.
+    static func identity(_ change: KeyChange) -> String? {
+        let parts = [change.keyID, change.preview].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    static func headline(_ change: KeyChange) -> String {
+        var line = "key \(keyTitle(change))"
+        if let identity = identity(change) { line += " (\(identity))" }
+        line += " will be \(verbs(change))"
+        if change.primaryAction == .revoke, let reason = change.revocation?.reason {
+            line += ": \(reasonText(reason))"
+        }
+        return line
+    }
+
+    static func headline(_ change: TeamChange) -> String {
+        switch change.action {
+        case .add: "team \(change.team) will be added"
+        case .update: "team \(change.team) will be updated"
+        case .remove: "team \(change.team) will be removed"
+        }
+    }
+
+    static func reasonText(_ reason: Revocation.Reason) -> String {
+        switch reason {
+        case .removedFromManifest: "removed from the manifest"
+        case .teamRemoved: "its team was removed from the manifest"
+        case .rotated: "replaced by a rotation"
+        case .rotationGraceEnded: "its rotation grace period has ended"
+        }
+    }
+
+    /// `(label, value)` lines under a key change's headline.
+    static func fields(_ change: KeyChange) -> [(String, String)] {
+        var lines: [(String, String)] = []
+        switch change.primaryAction {
+        case .create:
+            guard let key = change.newKey else { return [] }
+            lines.append(("generation", String(key.generation)))
+            if let d = key.description { lines.append(("description", quoted(d))) }
+            if let o = key.owner { lines.append(("owner", quoted(o))) }
+            lines.append(("rate_limit", String(key.rateLimit)))
+            lines.append(("expires", expiration(key.expiration)))
+            lines.append(("status", key.status.rawValue))
+            lines.append(("recipients", String(key.recipients.count)))
+        case .rotate:
+            lines += change.changes.map { ($0.field, arrow($0)) }
+            if let key = change.newKey, case .after(let period)? = key.expiration {
+                lines.append(("expires", "\(period.text) after creation"))
+            }
+            if let grace = change.revocation?.grace {
+                lines.append(("old key", "keeps working for \(grace.text) after the new key is created, then is revoked"))
+            } else {
+                lines.append(("old key", "revoked at once"))
+            }
+            if let key = change.newKey { lines.append(("recipients", String(key.recipients.count))) }
+        case .revoke:
+            break
+        case .update, .rename, .deactivate, .activate:
+            lines += change.changes.map { ($0.field, arrow($0)) }
+        }
+        return lines
+    }
+
+    static func fields(_ change: TeamChange) -> [(String, String)] {
+        switch change.action {
+        case .add:
+            guard let after = change.after else { return [] }
+            return [("plan", quoted(after.plan)), ("api_access", String(after.apiAccess)),
+                    ("owner", optional(after.owner)), ("contacts", list(after.contacts))]
+        case .remove:
+            return []
+        case .update:
+            guard let before = change.before, let after = change.after else { return [] }
+            var lines: [(String, String)] = []
+            if before.plan != after.plan { lines.append(("plan", "\(quoted(before.plan)) → \(quoted(after.plan))")) }
+            if before.apiAccess != after.apiAccess { lines.append(("api_access", "\(before.apiAccess) → \(after.apiAccess)")) }
+            if before.owner != after.owner { lines.append(("owner", "\(optional(before.owner)) → \(optional(after.owner))")) }
+            if before.contacts != after.contacts { lines.append(("contacts", "\(list(before.contacts)) → \(list(after.contacts))")) }
+            return lines
+        }
+    }
+
+    static func arrow(_ change: KeyFieldChange) -> String {
+        switch change {
+        case .name(let o, let n): "\(quoted(o)) → \(quoted(n))"
+        case .description(let o, let n), .owner(let o, let n): "\(optional(o)) → \(optional(n))"
+        case .rateLimit(let o, let n), .generation(let o, let n): "\(o) → \(n)"
+        case .expiresAt(let o, let n): "\(date(o)) → \(date(n))"
+        case .status(let o, let n): "\(o.rawValue) → \(n.rawValue)"
+        }
+    }
+
+    static func expiration(_ expiration: PlannedExpiration?) -> String {
+        switch expiration {
+        case nil: "never"
+        case .at(let d)?: Timestamp.format(d)
+        case .after(let p)?: "\(p.text) after creation"
+        }
+    }
+
+    static func date(_ date: Date?) -> String { date.map(Timestamp.format) ?? "never" }
+
+    static func optional(_ value: String?) -> String { value.map(quoted) ?? "(none)" }
+
+    static func list(_ values: [String]) -> String { "[" + values.map(quoted).joined(separator: ", ") + "]" }
+
+    /// Double-quoted on one line: control characters escaped, so a value can never break the layout.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value):
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// "Plan: 2 to create, 1 to update, 1 to rename, 1 to revoke." — only the actions present.
+    static func summaryLine(_ plan: Plan) -> String {
+        guard plan.hasChanges else { return "No changes. The state matches the manifest." }
+        let summary = plan.summary
+        var parts = KeyAction.allCases.compactMap { action -> String? in
+            let n = summary.count(of: action)
+            return n > 0 ? "\(n) to \(action.rawValue)" : nil
+        }
+        if summary.teamChanges > 0 {
+            parts.append(summary.teamChanges == 1 ? "1 team change" : "\(summary.teamChanges) team changes")
+        }
+        return "Plan: " + parts.joined(separator: ", ") + "."
+    }
+
+    /// Warnings first (they ask for action), then notes.
+    static func orderedNotes(_ plan: Plan) -> [PlanNote] {
+        plan.notes.filter { $0.severity == .warning } + plan.notes.filter { $0.severity == .note }
+    }
+}

@@ -1,0 +1,65 @@
+/// The plan for a terminal or a CI log, in Terraform's manner: one block per change with a
+/// symbol (`+` create, `~` update/rename/(de)activate, `-/+` rotate, `-` revoke), changed fields
+/// as `old → new`, then the summary line and the warnings. Colour only when the caller says so.
+public enum TextPlanRenderer {
+    public static func render(_ plan: Plan, color: Bool = false) -> String {
+        let paint = Paint(enabled: color)
+        var out = ""
+        if plan.hasChanges {
+            out += "keysync will perform the following actions:\n"
+            var currentTeam: String?
+            let teams = Set(plan.teamChanges.map(\.team)).union(plan.keyChanges.map(\.team)).sorted()
+            for team in teams {
+                if currentTeam != team { out += "\n" + paint.bold("Team \(team):") + "\n"; currentTeam = team }
+                for change in plan.teamChanges where change.team == team {
+                    out += block(symbol: PlanFormatting.symbol(change), headline: PlanFormatting.headline(change),
+                                 fields: PlanFormatting.fields(change), paint: paint)
+                }
+                for change in plan.keyChanges where change.team == team {
+                    out += block(symbol: PlanFormatting.symbol(change), headline: PlanFormatting.headline(change),
+                                 fields: PlanFormatting.fields(change), paint: paint)
+                }
+            }
+            out += "\n"
+        }
+        out += paint.bold(PlanFormatting.summaryLine(plan)) + "\n"
+        let notes = PlanFormatting.orderedNotes(plan)
+        if !notes.isEmpty { out += "\n" }
+        for note in notes {
+            let label = note.severity == .warning ? paint.yellow("Warning:") : paint.cyan("Note:")
+            out += "\(label) \(note.message)\n"
+            if let hint = note.hint { out += "  \(hint)\n" }
+        }
+        return out
+    }
+
+    static func block(symbol: String, headline: String, fields: [(String, String)], paint: Paint) -> String {
+        var out = "  \(paint.symbol(symbol)) \(headline)\n"
+        let width = fields.map(\.0.count).max() ?? 0
+        let indent = String(repeating: " ", count: 2 + symbol.count + 3)
+        for (label, value) in fields {
+            out += indent + label + ":" + String(repeating: " ", count: width - label.count + 1) + value + "\n"
+        }
+        return out
+    }
+}
+
+/// ANSI colours, or nothing.
+struct Paint {
+    var enabled: Bool
+
+    func wrap(_ s: String, _ code: String) -> String { enabled ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func bold(_ s: String) -> String { wrap(s, "1") }
+    func yellow(_ s: String) -> String { wrap(s, "33") }
+    func cyan(_ s: String) -> String { wrap(s, "36") }
+
+    func symbol(_ s: String) -> String {
+        switch s {
+        case "+": wrap(s, "32")
+        case "-": wrap(s, "31")
+        case "~": wrap(s, "33")
+        case "-/+": wrap("-", "31") + "/" + wrap("+", "32")
+        default: s
+        }
+    }
+}

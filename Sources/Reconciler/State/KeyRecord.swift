@@ -1,0 +1,122 @@
+import Foundation
+
+/// One key ever minted, as the state remembers it: everything needed to verify it, show it and
+/// audit it — and never the raw key. The key itself is known only by its `hash`
+/// (`sha256:<64 lowercase hex>` of the whole raw key) and a `preview` (`thig_G1x2...7kPm`).
+public struct KeyRecord: Sendable, Hashable, Codable {
+    /// Random, non-secret (`key_` + 20 base32 characters); stable across renames.
+    public var id: String
+    public var team: String
+    public var name: String
+    /// The manifest's `rotate` value this key was minted for.
+    public var generation: Int
+    /// `sha256:<64 lowercase hex>` of the whole raw key.
+    public var hash: String
+    /// `<prefix>_<first 4 of body>...<last 4 of key>`: enough to recognise, useless to attack.
+    public var preview: String
+    public var createdAt: Date
+    public var createdBy: String
+    /// `nil`: never expires.
+    public var expiresAt: Date?
+    /// Requests per minute.
+    public var rateLimit: Int
+    public var description: String?
+    public var owner: String?
+    public var status: KeyStatus
+    public var revokedAt: Date?
+    public var revokedReason: String?
+    /// Set on a key replaced by a rotation with `rotate_grace`: it keeps working until then,
+    /// and the first plan at or after that instant revokes it.
+    public var revokeAfter: Date?
+    /// The name of the sealed (age) file the raw key was delivered in.
+    public var sealedFile: String
+
+    public init(
+        id: String, team: String, name: String, generation: Int = 0, hash: String, preview: String,
+        createdAt: Date, createdBy: String, expiresAt: Date? = nil, rateLimit: Int = 60,
+        description: String? = nil, owner: String? = nil, status: KeyStatus = .active,
+        revokedAt: Date? = nil, revokedReason: String? = nil, revokeAfter: Date? = nil,
+        sealedFile: String
+    ) {
+        self.id = id
+        self.team = team
+        self.name = name
+        self.generation = generation
+        self.hash = hash
+        self.preview = preview
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.expiresAt = expiresAt
+        self.rateLimit = rateLimit
+        self.description = description
+        self.owner = owner
+        self.status = status
+        self.revokedAt = revokedAt
+        self.revokedReason = revokedReason
+        self.revokeAfter = revokeAfter
+        self.sealedFile = sealedFile
+    }
+
+    /// Live and not on its way out after a rotation: the key the manifest's entry refers to.
+    /// At most one per team and name (a `StateFile` invariant).
+    public var isCurrent: Bool { status.isLive && revokeAfter == nil }
+
+    /// Live, but replaced by a rotation and waiting for its grace period to end.
+    public var isRetiring: Bool { status.isLive && revokeAfter != nil }
+
+    /// Whether the key has expired at `now` (expiry is inclusive: at `expires_at` it stops working).
+    public func isExpired(at now: Date) -> Bool {
+        expiresAt.map { $0 <= now } ?? false
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, team, name, generation, hash, preview
+        case createdAt = "created_at", createdBy = "created_by", expiresAt = "expires_at"
+        case rateLimit = "rate_limit", description, owner, status
+        case revokedAt = "revoked_at", revokedReason = "revoked_reason", revokeAfter = "revoke_after"
+        case sealedFile = "sealed_file"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(team, forKey: .team)
+        try c.encode(name, forKey: .name)
+        try c.encode(generation, forKey: .generation)
+        try c.encode(hash, forKey: .hash)
+        try c.encode(preview, forKey: .preview)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(createdBy, forKey: .createdBy)
+        // Optional fields are written as explicit nulls so every record has the same lines.
+        try c.encode(expiresAt, forKey: .expiresAt)
+        try c.encode(rateLimit, forKey: .rateLimit)
+        try c.encode(description, forKey: .description)
+        try c.encode(owner, forKey: .owner)
+        try c.encode(status, forKey: .status)
+        try c.encode(revokedAt, forKey: .revokedAt)
+        try c.encode(revokedReason, forKey: .revokedReason)
+        try c.encode(revokeAfter, forKey: .revokeAfter)
+        try c.encode(sealedFile, forKey: .sealedFile)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        team = try c.decode(String.self, forKey: .team)
+        name = try c.decode(String.self, forKey: .name)
+        generation = try c.decode(Int.self, forKey: .generation)
+        hash = try c.decode(String.self, forKey: .hash)
+        preview = try c.decode(String.self, forKey: .preview)
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        createdBy = try c.decode(String.self, forKey: .createdBy)
+        expiresAt = try c.decodeIfPresent(Date.self, forKey: .expiresAt)
+        rateLimit = try c.decode(Int.self, forKey: .rateLimit)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        owner = try c.decodeIfPresent(String.self, forKey: .owner)
+        status = try c.decode(KeyStatus.self, forKey: .status)
+        revokedAt = try c.decodeIfPresent(Date.self, forKey: .revokedAt)
+        revokedReason = try c.decodeIfPresent(String.self, forKey: .revokedReason)
+        revokeAfter = try c.decodeIfPresent(Date.self, forKey: .revokeAfter)
+        sealedFile = try c.decode(String.self, forKey: .sealedFile)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// Everything keysync knows about keys it has minted: the only thing `apply` writes and the
+/// only thing `verify` and `expiring` read. JSON, version 1, written deterministically (sorted,
+/// pretty, one field per line) because it lives in git and is reviewed as a diff.
+///
+/// What must hold (checked by `validate()`, and so by every decode):
+/// - at most one *current* key (live, not retiring after a rotation) per team and name;
+/// - key ids are unique, hashes are unique and of the form `sha256:<64 lowercase hex>`.
+/// It never holds a raw key.
+public struct StateFile: Sendable, Equatable, Codable {
+    public static let currentVersion = 1
+
+    public var version: Int
+    /// Made once by the first apply; `nil` before that. A saved plan remembers it so a plan made
+    /// against another state history is refused.
+    public var lineage: String?
+    /// Raised by every apply; a saved plan made at another serial is stale.
+    public var serial: Int
+    public var teams: [TeamRecord]
+    /// Every key ever minted, revoked ones included (tombstones).
+    public var keys: [KeyRecord]
+
+    public init(lineage: String? = nil, serial: Int = 0, teams: [TeamRecord] = [], keys: [KeyRecord] = []) {
+        self.version = StateFile.currentVersion
+        self.lineage = lineage
+        self.serial = serial
+        self.teams = teams
+        self.keys = keys
+    }
+
+    /// What a missing state file means: nothing applied yet.
+    public static let empty = StateFile()
+
+    public func team(named name: String) -> TeamRecord? {
+        teams.first { $0.name == name }
+    }
+
+    public func key(id: String) -> KeyRecord? {
+        keys.first { $0.id == id }
+    }
+
+    /// The key a manifest entry `team`/`name` refers to, if any.
+    public func currentKey(team: String, name: String) -> KeyRecord? {
+        keys.first { $0.team == team && $0.name == name && $0.isCurrent }
+    }
+
+    /// The same state in its canonical order: teams by name, keys by team, name, id.
+    public var normalized: StateFile {
+        var copy = self
+        copy.teams.sort { $0.name < $1.name }
+        copy.keys.sort { ($0.team, $0.name, $0.id) < ($1.team, $1.name, $1.id) }
+        return copy
+    }
+
+    /// Checks the invariants listed on the type; the first broken one is thrown.
+    public func validate() throws(StateFileError) {
+        try validate(locatingIn: nil)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, lineage, serial, teams, keys
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(lineage, forKey: .lineage)
+        try c.encode(serial, forKey: .serial)
+        try c.encode(teams, forKey: .teams)
+        try c.encode(keys, forKey: .keys)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int.self, forKey: .version)
+        lineage = try c.decodeIfPresent(String.self, forKey: .lineage)
+        serial = try c.decode(Int.self, forKey: .serial)
+        teams = try c.decodeIfPresent([TeamRecord].self, forKey: .teams) ?? []
+        keys = try c.decodeIfPresent([KeyRecord].self, forKey: .keys) ?? []
+    }
+}
+
+extension StateFile {
+    /// `text` lets errors point at the line of the offending record.
+    func validate(locatingIn text: String?) throws(StateFileError) {
+        func located(_ reason: StateFileError.Reason, id: String, occurrence: Int = 1) -> StateFileError {
+            let line = text.flatMap { StateFileText.line(ofID: id, occurrence: occurrence, in: $0) }
+            return StateFileError(reason, line: line, column: line == nil ? nil : 1)
+        }
+        var seenIDs: Set<String> = []
+        var hashes: [String: String] = [:]
+        var current: [String: String] = [:]
+        for key in keys {
+            if !seenIDs.insert(key.id).inserted {
+                throw located(.duplicateID(key.id), id: key.id, occurrence: 2)
+            }
+            guard StateFile.isWellFormedHash(key.hash) else {
+                throw located(.invalidHash(id: key.id), id: key.id)
+            }
+            if let other = hashes[key.hash] {
+                throw located(.duplicateHash(ids: [other, key.id]), id: key.id)
+            }
+            hashes[key.hash] = key.id
+            if key.isCurrent {
+                let slot = key.team + "\u{0}" + key.name
+                if let other = current[slot] {
+                    throw located(.duplicateLiveKey(team: key.team, name: key.name, ids: [other, key.id]), id: key.id)
+                }
+                current[slot] = key.id
+            }
+        }
+    }
+
+    /// `sha256:` followed by exactly 64 lowercase hexadecimal digits.
+    public static func isWellFormedHash(_ hash: String) -> Bool {
+        guard hash.hasPrefix("sha256:") else { return false }
+        let hex = hash.utf8.dropFirst(7)
+        return hex.count == 64 && hex.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+}

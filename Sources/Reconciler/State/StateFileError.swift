@@ -1,0 +1,80 @@
+import Manifest
+
+/// Why a state file cannot be used. Any of these stops the run before anything is written:
+/// a state that is not understood must never be "repaired" by overwriting it.
+///
+/// Messages never quote a `hash` value: a hash field that breaks the format might hold
+/// something pasted by mistake (a raw key), and errors end up in CI logs.
+public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Reason: Equatable, Sendable {
+        /// The file exists but could not be read.
+        case unreadable(String)
+        /// Not JSON, or JSON of the wrong shape (`detail` names the field path).
+        case malformed(String)
+        /// `version` is not one this keysync understands.
+        case unsupportedVersion(Int)
+        /// Two current (live, not retiring) keys share a team and name.
+        case duplicateLiveKey(team: String, name: String, ids: [String])
+        case duplicateID(String)
+        /// Two records claim the same key material.
+        case duplicateHash(ids: [String])
+        /// A hash that is not `sha256:<64 lowercase hex>`.
+        case invalidHash(id: String)
+    }
+
+    public var reason: Reason
+    /// 1-based position in the file, when it could be found.
+    public var line: Int?
+    public var column: Int?
+
+    public init(_ reason: Reason, line: Int? = nil, column: Int? = nil) {
+        self.reason = reason
+        self.line = line
+        self.column = column
+    }
+
+    /// Stable kebab-case identifier, as `Diagnostic.code`.
+    public var code: String {
+        switch reason {
+        case .unreadable: "state-unreadable"
+        case .malformed: "state-malformed"
+        case .unsupportedVersion: "state-version"
+        case .duplicateLiveKey: "state-duplicate-live-key"
+        case .duplicateID: "state-duplicate-id"
+        case .duplicateHash: "state-duplicate-hash"
+        case .invalidHash: "state-invalid-hash"
+        }
+    }
+
+    public var message: String {
+        switch reason {
+        case .unreadable(let detail): "cannot read the state file: \(detail)"
+        case .malformed(let detail): "the state file is not valid: \(detail)"
+        case .unsupportedVersion(let v):
+            "the state file has version \(v), but this keysync understands only version \(StateFile.currentVersion)"
+        case .duplicateLiveKey(let team, let name, let ids):
+            "team \(team) has two live keys named \(name) (\(ids.joined(separator: ", ")))"
+        case .duplicateID(let id): "two keys have the id \(id)"
+        case .duplicateHash(let ids): "keys \(ids.joined(separator: " and ")) have the same hash"
+        case .invalidHash(let id): "key \(id) has a hash that is not sha256:<64 lowercase hex>"
+        }
+    }
+
+    public var hint: String? {
+        switch reason {
+        case .unreadable: "check the path and its permissions"
+        case .malformed: "restore the state file from git history; keysync writes it, it is not edited by hand"
+        case .unsupportedVersion: "use a keysync release that understands this state version"
+        case .duplicateLiveKey, .duplicateID, .duplicateHash, .invalidHash:
+            "the state file was edited or merged by hand; restore it from git history"
+        }
+    }
+
+    public var description: String { "error[\(code)]: \(message)" }
+
+    /// The shared diagnostic, pointing into the state file (at its start when the place is unknown).
+    public func diagnostic(file: String) -> Diagnostic {
+        .error(code, message, hint: hint,
+               at: SourceLocation(file: file, line: line ?? 1, column: column ?? 1))
+    }
+}

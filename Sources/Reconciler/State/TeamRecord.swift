@@ -1,0 +1,41 @@
+/// What the state remembers of a team, so `verify` (403 when the plan has no API access) and
+/// `expiring` (owner, contacts) can answer from the state alone, without the manifest.
+public struct TeamRecord: Sendable, Hashable, Codable {
+    public var name: String
+    /// The product plan's name, as the manifest said it.
+    public var plan: String
+    /// Whether that plan allows API access at all.
+    public var apiAccess: Bool
+    public var owner: String?
+    public var contacts: [String]
+
+    public init(name: String, plan: String, apiAccess: Bool, owner: String? = nil, contacts: [String] = []) {
+        self.name = name
+        self.plan = plan
+        self.apiAccess = apiAccess
+        self.owner = owner
+        self.contacts = contacts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, plan, apiAccess = "api_access", owner, contacts
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(plan, forKey: .plan)
+        try c.encode(apiAccess, forKey: .apiAccess)
+        try c.encode(owner, forKey: .owner)  // explicit null: every field on its own line, always
+        try c.encode(contacts, forKey: .contacts)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        plan = try c.decode(String.self, forKey: .plan)
+        apiAccess = try c.decode(Bool.self, forKey: .apiAccess)
+        owner = try c.decodeIfPresent(String.self, forKey: .owner)
+        contacts = try c.decodeIfPresent([String].self, forKey: .contacts) ?? []
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Manifest
+import XCTest
+import Reconciler
+
+final class StateFileTests: XCTestCase {
+    typealias F = Fixture
+
+    let canonical = """
+    {
+      "keys": [
+        {
+          "created_at": "2026-10-01T09:00:00Z",
+          "created_by": "ci",
+          "description": "Checkout \\"v2\\"",
+          "expires_at": "2027-03-01T23:59:59Z",
+          "generation": 1,
+          "hash": "sha256:\(String(repeating: "0a", count: 32))",
+          "id": "key_aaaaaaaaaaaaaaaaaaaa",
+          "name": "checkout-api",
+          "owner": null,
+          "preview": "thig_G1x2...7kPm",
+          "rate_limit": 600,
+          "revoke_after": null,
+          "revoked_at": null,
+          "revoked_reason": null,
+          "sealed_file": "000003-payments.age",
+          "status": "active",
+          "team": "payments"
+        }
+      ],
+      "lineage": "5c1f0a9e-2b7d-4c3e-9f10-0d7e6a1b2c3d",
+      "serial": 3,
+      "teams": [
+        {
+          "api_access": true,
+          "contacts": [
+            "oncall@example.com"
+          ],
+          "name": "payments",
+          "owner": "alice@example.com",
+          "plan": "pro"
+        }
+      ],
+      "version": 1
+    }
+
+    """
+
+    func testCanonicalFileDecodesAndEncodesToTheSameBytes() throws {
+        let state = try StateFile.decode(Data(canonical.utf8))
+        XCTAssertEqual(state.serial, 3)
+        XCTAssertEqual(state.keys.first?.description, "Checkout \"v2\"")
+        XCTAssertEqual(state.keys.first?.expiresAt, F.date("2027-03-01T23:59:59Z"))
+        XCTAssertNil(state.keys.first?.owner)
+        XCTAssertEqual(state.teams.first?.contacts, ["oncall@example.com"])
+        XCTAssertEqual(String(decoding: state.encoded(), as: UTF8.self), canonical)
+    }
+
+    func testEncodingSortsRecordsByTeamNameAndId() throws {
+        let state = F.state(teams: [F.teamRecord("zeta"), F.teamRecord("alpha")], keys: [
+            F.record("key_2", team: "zeta", name: "a"),
+            F.record("key_9", team: "alpha", name: "b", status: .revoked),
+            F.record("key_1", team: "alpha", name: "b"),
+            F.record("key_5", team: "alpha", name: "a"),
+        ])
+        let decoded = try StateFile.decode(state.encoded())
+        XCTAssertEqual(decoded.teams.map(\.name), ["alpha", "zeta"])
+        XCTAssertEqual(decoded.keys.map(\.id), ["key_5", "key_1", "key_9", "key_2"])
+        XCTAssertEqual(decoded, state.normalized)
+        // Byte-stable: whatever the input order, the same bytes.
+        var shuffled = state
+        shuffled.keys.reverse()
+        shuffled.teams.reverse()
+        XCTAssertEqual(shuffled.encoded(), state.encoded())
+        XCTAssertEqual(decoded.encoded(), state.encoded())
+        XCTAssertTrue(String(decoding: state.encoded(), as: UTF8.self).hasSuffix("}\n"))
+    }
+
+    func testEmptyStateEncodesWithNullLineage() {
+        XCTAssertEqual(String(decoding: StateFile.empty.encoded(), as: UTF8.self), """
+        {
+          "keys": [],
+          "lineage": null,
+          "serial": 0,
+          "teams": [],
+          "version": 1
+        }
+
+        """)
+    }
+
+    func testMissingFileIsTheEmptyState() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("missing-\(UUID().uuidString).json").path
+        XCTAssertEqual(try StateFileReader.read(at: path), .empty)
+    }
+
+    func testReaderReadsAFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString).json")
+        try Data(canonical.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertEqual(try StateFileReader.read(at: url.path).serial, 3)
+    }
+
+    func error(_ text: String) -> StateFileError? {
+        do {
+            _ = try StateFile.decode(Data(text.utf8))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    func testSyntaxErrorHasLineAndColumn() {
+        let broken = canonical.replacingOccurrences(of: "\"serial\": 3,", with: "\"serial\": 3,,")
+        let e = error(broken)
+        XCTAssertEqual(e?.code, "state-malformed")
+        XCTAssertEqual(e?.line, 24)
+        XCTAssertNotNil(e?.column)
+        XCTAssertEqual(e?.diagnostic(file: "keysync.state.json").location?.line, 24)
+    }
+
+    func testWrongTypeNamesTheFieldPath() {
+        let e = error(canonical.replacingOccurrences(of: "\"status\": \"active\"", with: "\"status\": \"paused\""))
+        XCTAssertEqual(e?.code, "state-malformed")
+        XCTAssertTrue(e?.message.contains("keys[0].status") == true, e?.message ?? "")
+        let missing = error(canonical.replacingOccurrences(of: "\"serial\": 3,", with: ""))
+        XCTAssertTrue(missing?.message.contains("no field \"serial\"") == true, missing?.message ?? "")
+    }
+
+    func testUnknownVersionIsRefusedBeforeTheShapeIsChecked() {
+        let e = error("{\n  \"version\": 2,\n  \"something\": \"else\"\n}\n")
+        XCTAssertEqual(e?.reason, .unsupportedVersion(2))
+        XCTAssertEqual(e?.line, 2)
+        XCTAssertEqual(e?.code, "state-version")
+    }
+
+    func testTwoLiveKeysWithOneTeamAndNameAreRefused() {
+        let state = F.state(teams: [], keys: [
+            F.record("key_a", name: "checkout"),
+            F.record("key_b", name: "checkout", status: .inactive),
+        ])
+        let e = error(String(decoding: state.encoded(), as: UTF8.self))
+        XCTAssertEqual(e?.reason, .duplicateLiveKey(team: "payments", name: "checkout", ids: ["key_a", "key_b"]))
+        XCTAssertEqual(e?.line, 29)  // the second record's "id" line
+    }
+
+    func testARetiringKeyBesideTheCurrentOneIsAllowed() {
+        let state = F.state(teams: [], keys: [
+            F.record("key_a", name: "checkout", revokeAfter: "2026-11-26T00:00:00Z"),
+            F.record("key_b", name: "checkout", generation: 1),
+            F.record("key_c", name: "checkout", status: .revoked),
+        ])
+        XCTAssertNil(error(String(decoding: state.encoded(), as: UTF8.self)))
+    }
+
+    func testDuplicateIdsAreRefused() {
+        let state = F.state(teams: [], keys: [F.record("key_a", name: "one"), F.record("key_a", name: "two", status: .revoked)])
+        var copy = state
+        copy.keys[1].hash = F.hash(for: "other")
+        XCTAssertEqual(error(String(decoding: copy.encoded(), as: UTF8.self))?.reason, .duplicateID("key_a"))
+    }
+
+    func testDuplicateHashesAreRefused() {
+        var state = F.state(teams: [], keys: [F.record("key_a", name: "one"), F.record("key_b", name: "two")])
+        state.keys[1].hash = state.keys[0].hash
+        XCTAssertEqual(error(String(decoding: state.encoded(), as: UTF8.self))?.reason, .duplicateHash(ids: ["key_a", "key_b"]))
+    }
+
+    func testMalformedHashIsRefusedWithoutQuotingIt() {
+        let rawLookingKey = "thig_ABCDEFGHIJKLMNOPQRSTUVWXYZa1b2c3"
+        for bad in [rawLookingKey, "sha256:" + String(repeating: "A", count: 64), "sha256:abc", "md5:" + String(repeating: "0", count: 64)] {
+            var state = F.state(teams: [], keys: [F.record("key_a", name: "one")])
+            state.keys[0].hash = bad
+            let e = error(String(decoding: state.encoded(), as: UTF8.self))
+            XCTAssertEqual(e?.reason, .invalidHash(id: "key_a"), bad)
+            XCTAssertFalse(e?.message.contains(bad) == true)
+            XCTAssertFalse(e?.diagnostic(file: "s.json").description.contains(bad) == true)
+        }
+    }
+
+    func testNotJSONAtAll() {
+        XCTAssertEqual(error("")?.code, "state-malformed")
+        XCTAssertEqual(error("version: 1\n")?.code, "state-malformed")
+    }
+}
