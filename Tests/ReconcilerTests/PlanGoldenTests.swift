@@ -12,7 +12,8 @@ final class PlanGoldenTests: XCTestCase {
 
     func testEveryCaseFolderIsCovered() throws {
         let found = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures.path)
-            .filter { !$0.hasPrefix(".") }.sorted()
+            .filter { FileManager.default.fileExists(atPath: Self.fixtures.appendingPathComponent("\($0)/keys.yaml").path) }
+            .sorted()
         XCTAssertEqual(found, Self.expectedCases)
     }
 
