@@ -30,6 +30,7 @@ final class StateFileTests: XCTestCase {
         }
       ],
       "lineage": "5c1f0a9e-2b7d-4c3e-9f10-0d7e6a1b2c3d",
+      "prefix": "thig",
       "serial": 3,
       "teams": [
         {
@@ -82,6 +83,7 @@ final class StateFileTests: XCTestCase {
         {
           "keys": [],
           "lineage": null,
+          "prefix": null,
           "serial": 0,
           "teams": [],
           "version": 1
@@ -115,9 +117,9 @@ final class StateFileTests: XCTestCase {
         let broken = canonical.replacingOccurrences(of: "\"serial\": 3,", with: "\"serial\": 3,,")
         let e = error(broken)
         XCTAssertEqual(e?.code, "state-malformed")
-        XCTAssertEqual(e?.line, 24)
+        XCTAssertEqual(e?.line, 25)
         XCTAssertNotNil(e?.column)
-        XCTAssertEqual(e?.diagnostic(file: "keysync.state.json").location?.line, 24)
+        XCTAssertEqual(e?.diagnostic(file: "keysync.state.json").location?.line, 25)
     }
 
     func testWrongTypeNamesTheFieldPath() {

@@ -17,11 +17,18 @@ public struct StateFile: Sendable, Equatable, Codable {
     public var lineage: String?
     /// Raised by every apply; a saved plan made at another serial is stale.
     public var serial: Int
+    /// The key prefix of the manifest that last applied (`nil` before the first apply), so a
+    /// verifier holding only the state can reject keys of another prefix before any lookup.
+    public var prefix: String?
     public var teams: [TeamRecord]
     /// Every key ever minted, revoked ones included (tombstones).
     public var keys: [KeyRecord]
 
-    public init(lineage: String? = nil, serial: Int = 0, teams: [TeamRecord] = [], keys: [KeyRecord] = []) {
+    public init(
+        lineage: String? = nil, serial: Int = 0, prefix: String? = nil, teams: [TeamRecord] = [],
+        keys: [KeyRecord] = []
+    ) {
+        self.prefix = prefix
         self.version = StateFile.currentVersion
         self.lineage = lineage
         self.serial = serial
@@ -59,7 +66,7 @@ public struct StateFile: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, lineage, serial, teams, keys
+        case version, lineage, serial, prefix, teams, keys
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -67,6 +74,7 @@ public struct StateFile: Sendable, Equatable, Codable {
         try c.encode(version, forKey: .version)
         try c.encode(lineage, forKey: .lineage)
         try c.encode(serial, forKey: .serial)
+        try c.encode(prefix, forKey: .prefix)
         try c.encode(teams, forKey: .teams)
         try c.encode(keys, forKey: .keys)
     }
@@ -76,6 +84,7 @@ public struct StateFile: Sendable, Equatable, Codable {
         version = try c.decode(Int.self, forKey: .version)
         lineage = try c.decodeIfPresent(String.self, forKey: .lineage)
         serial = try c.decode(Int.self, forKey: .serial)
+        prefix = try c.decodeIfPresent(String.self, forKey: .prefix)
         teams = try c.decodeIfPresent([TeamRecord].self, forKey: .teams) ?? []
         keys = try c.decodeIfPresent([KeyRecord].self, forKey: .keys) ?? []
     }
