@@ -1,39 +1,80 @@
 import Foundation
+import Manifest
+import Reconciler
 
 /// The measurements, in the order they appear in BENCHMARKS.md.
 struct Benchmark {
     var options: BenchOptions
+    /// The clock every measured command sees (`KEYSYNC_NOW`), so plans are repeatable.
+    static let now = "2026-11-25T12:00:00Z"
 
     func run() throws -> BenchReport {
         let fm = FileManager.default
         try? fm.removeItem(atPath: options.workDirectory)
         try fm.createDirectory(atPath: options.workDirectory, withIntermediateDirectories: true)
         var rows: [BenchRow] = []
+        var notes: [String] = []
+        let environment = ["KEYSYNC_NOW": Self.now, "NO_COLOR": "1"]
         for size in options.sizes {
             let generator = ManifestGenerator(keys: size)
+            let keys = generator.keyCount
             let dir = options.workDirectory + "/\(size)"
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let manifest = dir + "/keys.yaml"
             try generator.yaml().write(toFile: manifest, atomically: false, encoding: .utf8)
-            log("\(generator.keyCount) keys: \(try fileSize(manifest) / 1_000_000) MB manifest")
+            let converged = try ConvergedState.make(manifestPath: manifest, now: Timestamp.parse(Self.now)!)
+            let convergedPath = dir + "/converged.state.json"
+            try converged.state.encoded().write(to: URL(fileURLWithPath: convergedPath))
+            let emptyPath = dir + "/missing.state.json"  // a missing file is the empty state
+            log("\(keys) keys: \(try fileSize(manifest) / 1_000_000) MB manifest, \(try fileSize(convergedPath) / 1_000_000) MB converged state")
 
             let scan = try medianOf(options.runs) { try measureProcess([options.yamlScan, manifest]) }
-            let validate = try medianOf(options.runs) {
-                try measureProcess([options.keysync, "validate", manifest])
+            let floorName = "libyaml event scan (C)"
+            func measure(_ operation: String, _ arguments: [String], accepting: Set<Int32> = [0]) throws -> ProcessMeasurement {
+                log("\(keys) keys: \(operation)")
+                return try medianOf(options.runs) {
+                    try measureProcess([options.keysync] + arguments, environment: environment, acceptedStatuses: accepting)
+                }
             }
             rows.append(BenchRow(
-                operation: "validate", keys: generator.keyCount, measured: validate,
-                floorName: "libyaml event scan (C)", floor: scan, targetRatio: 3,
-                memoryLimitBytes: 200_000_000))
+                operation: "validate", keys: keys, measured: try measure("validate", ["validate", manifest]),
+                floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 200_000_000))
+            rows.append(BenchRow(
+                operation: "plan (empty state: all create)", keys: keys,
+                measured: try measure("plan, empty state", ["plan", "-m", manifest, "--state", emptyPath, "--format", "json"]),
+                floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 300_000_000))
+            rows.append(BenchRow(
+                operation: "plan (converged state: no changes)", keys: keys,
+                measured: try measure("plan, converged state", ["plan", "-m", manifest, "--state", convergedPath, "--format", "json"]),
+                floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 300_000_000))
+
+            if options.measureApply {
+                let sealing = try SealingFloor(generator: generator, keys: converged.keys, directory: dir + "/floor")
+                let floor = try medianOf(options.runs) { try sealing.measure(sampleTeams: options.ageSampleTeams) }
+                if sealing.teams > options.ageSampleTeams {
+                    notes.append("Apply floor at \(keys) keys: `age -e` timed on \(options.ageSampleTeams) of \(sealing.teams) teams and scaled linearly (one process per team; the per-team cost is constant).")
+                }
+                let apply = try medianOf(options.runs) {
+                    try ApplyRun(manifest: manifest, directory: dir + "/apply", keysync: options.keysync,
+                                 environment: environment).measure()
+                }
+                rows.append(BenchRow(
+                    operation: "apply (create all, sealed per team)", keys: keys, measured: apply,
+                    floorName: "`age -e` per team + SHA-256", floor: floor, targetRatio: 2,
+                    memoryLimitBytes: 300_000_000))
+            }
+            if options.measureVerify && size == options.sizes.max() {
+                rows.append(contentsOf: try VerifyThroughput(state: converged.state, keys: converged.keys).measure(runs: options.runs))
+            }
         }
-        return BenchReport(machine: describeMachine(), rows: rows, notes: [])
+        return BenchReport(machine: describeMachine(), rows: rows, notes: notes)
     }
 
     private func fileSize(_ path: String) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
+}
 
-    private func log(_ message: String) {
-        FileHandle.standardError.write(Data("keysync-bench: \(message)\n".utf8))
-    }
+func log(_ message: String) {
+    FileHandle.standardError.write(Data("keysync-bench: \(message)\n".utf8))
 }

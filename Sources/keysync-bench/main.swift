@@ -5,12 +5,19 @@ import Foundation
 /// and compiles the C floor.
 ///
 ///   keysync-bench --keysync PATH --yaml-scan PATH [--sizes 1000,10000,100000] [--runs 5]
+///                 [--apply yes|no] [--verify yes|no] [--age-sample TEAMS] [--work DIR]
 struct BenchOptions {
     var keysync = ".build/release/keysync"
     var yamlScan = ".build-bench/yaml_scan"
     var sizes = [1_000, 10_000, 100_000]
     var runs = 5
     var workDirectory = NSTemporaryDirectory() + "keysync-bench"
+    /// `apply` rows (and their `age -e` floor); `--apply no` skips them while iterating.
+    var measureApply = true
+    /// Teams whose plaintext the `age -e` floor seals per run; scaled to all teams beyond.
+    var ageSampleTeams = 2_000
+    /// The in-process verify throughput rows, at the largest size only.
+    var measureVerify = true
 
     init(_ arguments: [String]) throws {
         var it = arguments.makeIterator()
@@ -22,6 +29,9 @@ struct BenchOptions {
             case "--sizes": sizes = value.split(separator: ",").compactMap { Int($0) }
             case "--runs": runs = Int(value) ?? runs
             case "--work": workDirectory = value
+            case "--apply": measureApply = value != "no"
+            case "--verify": measureVerify = value != "no"
+            case "--age-sample": ageSampleTeams = Int(value) ?? ageSampleTeams
             default: throw BenchUsage("unknown option \(arg)")
             }
         }
