@@ -17,17 +17,17 @@ public enum MarkdownPlanRenderer {
         top += "**\(PlanFormatting.summaryLine(plan))**\n"
         guard plan.hasChanges else { return top }
 
-        let teams = Set(plan.teamChanges.map(\.team)).union(plan.keyChanges.map(\.team)).sorted()
+        let grouped = PlanFormatting.changesByTeam(plan)
         var tables: [(heading: String, rows: [String])] = []
         var details: [String] = []
-        for team in teams {
+        for team in grouped.teams {
             var rows: [String] = []
-            for change in plan.teamChanges where change.team == team {
+            for change in grouped.teamChanges[team] ?? [] {
                 rows.append(row(symbol: PlanFormatting.symbol(change), subject: "team",
                                 action: change.action.rawValue, changes: teamChangesCell(change)))
                 if change.action != .remove { details.append(detail(change)) }
             }
-            for change in plan.keyChanges where change.team == team {
+            for change in grouped.keyChanges[team] ?? [] {
                 rows.append(row(symbol: PlanFormatting.symbol(change), subject: keyCell(change),
                                 action: change.actions.map(\.rawValue).joined(separator: ", "),
                                 changes: changesCell(change)))

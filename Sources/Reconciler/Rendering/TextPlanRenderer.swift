@@ -8,14 +8,14 @@ public enum TextPlanRenderer {
         if plan.hasChanges {
             out += "keysync will perform the following actions:\n"
             var currentTeam: String?
-            let teams = Set(plan.teamChanges.map(\.team)).union(plan.keyChanges.map(\.team)).sorted()
-            for team in teams {
+            let grouped = PlanFormatting.changesByTeam(plan)
+            for team in grouped.teams {
                 if currentTeam != team { out += "\n" + paint.bold("Team \(team):") + "\n"; currentTeam = team }
-                for change in plan.teamChanges where change.team == team {
+                for change in grouped.teamChanges[team] ?? [] {
                     out += block(symbol: PlanFormatting.symbol(change), headline: PlanFormatting.headline(change),
                                  fields: PlanFormatting.fields(change), paint: paint)
                 }
-                for change in plan.keyChanges where change.team == team {
+                for change in grouped.keyChanges[team] ?? [] {
                     out += block(symbol: PlanFormatting.symbol(change), headline: PlanFormatting.headline(change),
                                  fields: PlanFormatting.fields(change), paint: paint)
                 }
