@@ -5,25 +5,31 @@ extension StateFile {
     /// column), a wrong shape (with the field path), another version, a broken invariant — so
     /// nothing is ever planned or written on top of a state keysync does not understand.
     public static func decode(_ data: Data) throws(StateFileError) -> StateFile {
+        if let state = CanonicalStateReader.read(data) {
+            do {
+                try state.validate(locatingIn: nil)
+            } catch {
+                // Again with the text, so the error points at the offending record's line.
+                try state.validate(locatingIn: String(decoding: data, as: UTF8.self))
+                throw error
+            }
+            return state
+        }
+        // Anything the one-pass reader does not vouch for (including every malformed file) goes
+        // through the reference decoder, which says what is wrong and where.
         let text = String(decoding: data, as: UTF8.self)
         let decoder = CanonicalJSON.decoder()
-        // The version first, so a future format is reported as such and not as a shape error.
-        struct VersionOnly: Decodable { var version: Int }
-        let version: Int
+        // One pass over the bytes: the version is read first, so a future format is reported as
+        // such and not as a shape error, and the rest only when the version is understood.
+        let versioned: VersionedStateFile
         do {
-            version = try decoder.decode(VersionOnly.self, from: data).version
+            versioned = try decoder.decode(VersionedStateFile.self, from: data)
         } catch {
             throw StateFileText.error(for: error, data: data, text: text)
         }
-        guard version == StateFile.currentVersion else {
+        guard let state = versioned.state else {
             let line = StateFileText.line(containing: "\"version\"", in: text)
-            throw StateFileError(.unsupportedVersion(version), line: line, column: line == nil ? nil : 1)
-        }
-        let state: StateFile
-        do {
-            state = try decoder.decode(StateFile.self, from: data)
-        } catch {
-            throw StateFileText.error(for: error, data: data, text: text)
+            throw StateFileError(.unsupportedVersion(versioned.version), line: line, column: line == nil ? nil : 1)
         }
         try state.validate(locatingIn: text)
         return state
@@ -38,5 +44,18 @@ extension StateFile {
             // Only non-finite floating-point numbers make JSONEncoder fail; a state has none.
             preconditionFailure("a state file always encodes: \(error)")
         }
+    }
+}
+
+/// A state file's version, and the state itself when the version is the one understood.
+private struct VersionedStateFile: Decodable {
+    var version: Int
+    var state: StateFile?
+
+    enum CodingKeys: String, CodingKey { case version }
+
+    init(from decoder: Decoder) throws {
+        version = try decoder.container(keyedBy: CodingKeys.self).decode(Int.self, forKey: .version)
+        state = version == StateFile.currentVersion ? try StateFile(from: decoder) : nil
     }
 }

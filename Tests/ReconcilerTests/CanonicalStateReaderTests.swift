@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+@testable import Reconciler
+
+/// The one-pass state reader is a fast path: whatever it returns must equal what the reference
+/// `Codable` decoder returns, and it must decline (nil) anything it does not fully understand.
+final class CanonicalStateReaderTests: XCTestCase {
+    private func reference(_ text: String) throws -> StateFile {
+        try CanonicalJSON.decoder().decode(StateFile.self, from: Data(text.utf8))
+    }
+
+    private func assertAgrees(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let fast = try XCTUnwrap(CanonicalStateReader.read(Data(text.utf8)), "declined", file: file, line: line)
+        XCTAssertEqual(fast, try reference(text), file: file, line: line)
+    }
+
+    private func record(_ id: String, description: String?, owner: String?, revoked: Bool = false) -> KeyRecord {
+        KeyRecord(
+            id: id, team: "pay-ments", name: "checkout.api", generation: 2,
+            hash: "sha256:" + String(repeating: "ab", count: 32), preview: "thig_G1x2...7kPm",
+            createdAt: Date(timeIntervalSince1970: 1_790_000_000), createdBy: "ci bot",
+            expiresAt: revoked ? nil : Date(timeIntervalSince1970: 1_800_000_000), rateLimit: 10_000,
+            description: description, owner: owner, status: revoked ? .revoked : .active,
+            revokedAt: revoked ? Date(timeIntervalSince1970: 1_795_000_000) : nil,
+            revokedReason: revoked ? "removed from the manifest" : nil,
+            revokeAfter: nil, sealedFile: "000003-pay-ments.age")
+    }
+
+    func testEncodedStatesWithAwkwardTextReadAsTheReferenceReadsThem() throws {
+        let awkward = ["plain", "", "quote \" and backslash \\ and slash /", "line\nbreak\ttab\r",
+                       "control \u{01}\u{1F}\u{7F}", "C1 \u{85}\u{9F}", "naïve café ✓", "emoji 🔑👩‍💻", "\u{0}"]
+        var keys: [KeyRecord] = []
+        for (n, text) in awkward.enumerated() {
+            keys.append(record("key_a\(n)", description: text, owner: n % 2 == 0 ? nil : text, revoked: n % 3 == 0))
+        }
+        let state = StateFile(
+            lineage: "5c1f0a9e-2b7d-4c3e-9f10-0d7e6a1b2c3d", serial: 42, prefix: "thig",
+            teams: [TeamRecord(name: "pay-ments", plan: "pro ✓", apiAccess: false, owner: "a\"b", contacts: awkward),
+                    TeamRecord(name: "zeta", plan: "free", apiAccess: true)],
+            keys: keys)
+        let text = String(decoding: state.encoded(), as: UTF8.self)
+        try assertAgrees(text)
+        XCTAssertEqual(CanonicalStateReader.read(state.encoded()), state.normalized)
+        try assertAgrees(String(decoding: StateFile.empty.encoded(), as: UTF8.self))
+    }
+
+    func testHandWrittenSpellingsItAcceptsReadAsTheReferenceReadsThem() throws {
+        // Compact layout, any field order, \u escapes with a surrogate pair, absent optionals.
+        try assertAgrees(#"{"serial":0,"version":1,"keys":[],"teams":[{"plan":"p","name":"t\u00e9\ud83d\udd11\/","api_access":true}]}"#)
+        try assertAgrees(#" {"version" : 1 , "serial" : -3 , "lineage" : null , "prefix" : null , "teams" : null} "#)
+    }
+
+    func testItDeclinesWhatItDoesNotVouchFor() {
+        let declined = [
+            #"{"version":1,"serial":1,"serial":2}"#,  // duplicate field
+            #"{"version":1,"serial":1,"extra":true}"#,  // unknown field
+            #"{"version":1,"serial":1.0}"#,  // another spelling of a number
+            #"{"version":1,"serial":1e2}"#,
+            #"{"version":1,"serial":01}"#,
+            #"{"version":2,"serial":1}"#,  // another version
+            #"{"version":1}"#,  // a required field missing
+            #"{"version":1,"serial":1} x"#,  // trailing text
+            #"{"version":1,"serial":1,"lineage":"a\qb"}"#,  // a bad escape
+            "{\"version\":1,\"serial\":1,\"lineage\":\"a\u{01}b\"}",  // a raw control character
+            #"{"version":1,"serial":1,"lineage":"\udc00"}"#,  // a lone surrogate
+            #"{"version":1,"serial":1,"teams":[{"name":"t","plan":"p"}]}"#,  // api_access missing
+            #"{"version":1,"serial":1,"keys":[{"id":"key_a"}]}"#,
+            "[1]", "", "{",
+        ]
+        for text in declined {
+            XCTAssertNil(CanonicalStateReader.read(Data(text.utf8)), text)
+        }
+        XCTAssertNil(CanonicalStateReader.read(Data([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D])), "invalid UTF-8")
+    }
+}
