@@ -41,11 +41,11 @@ struct Benchmark {
                 floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 200_000_000))
             rows.append(BenchRow(
                 operation: "plan (empty state: all create)", keys: keys,
-                measured: try measure("plan, empty state", ["plan", "-m", manifest, "--state", emptyPath, "--format", "json"]),
+                measured: try measure("plan, empty state", ["plan", "-m", manifest, "--state", emptyPath]),
                 floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 300_000_000))
             rows.append(BenchRow(
                 operation: "plan (converged state: no changes)", keys: keys,
-                measured: try measure("plan, converged state", ["plan", "-m", manifest, "--state", convergedPath, "--format", "json"]),
+                measured: try measure("plan, converged state", ["plan", "-m", manifest, "--state", convergedPath]),
                 floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 300_000_000))
 
             if options.measureApply {
