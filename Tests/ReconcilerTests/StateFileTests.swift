@@ -183,4 +183,13 @@ final class StateFileTests: XCTestCase {
         XCTAssertEqual(error("")?.code, "state-malformed")
         XCTAssertEqual(error("version: 1\n")?.code, "state-malformed")
     }
+
+    func testStringsAreEscapedByKeysyncsOwnRules() throws {
+        var state = F.state(teams: [], keys: [F.record("key_a", name: "one")])
+        let tricky = "a/b \"q\" back\\slash\nnew\tline\u{8}\u{7F} é 🔑 \u{2028}"
+        state.keys[0].description = tricky
+        let text = String(decoding: state.encoded(), as: UTF8.self)
+        XCTAssertTrue(text.contains(#""description": "a/b \"q\" back\\slash\nnew\tline\u0008\u007f é 🔑 \#u{2028}","#), text)
+        XCTAssertEqual(try StateFile.decode(state.encoded()).keys[0].description, tricky)
+    }
 }
