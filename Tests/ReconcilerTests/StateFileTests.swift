@@ -179,6 +179,17 @@ final class StateFileTests: XCTestCase {
         }
     }
 
+    func testPreviewThatCouldHoldAKeyIsRefusedWithoutQuotingIt() {
+        for bad in ["thig_ABCDEFGHIJKLMNOPQRSTUVWXYZa1b2c3", "thig_G1x2..7kPm", "_G1x2...7kPm", "thig_G1x2...7kP!", ""] {
+            var state = F.state(teams: [], keys: [F.record("key_a", name: "one")])
+            state.keys[0].preview = bad
+            let e = error(String(decoding: state.encoded(), as: UTF8.self))
+            XCTAssertEqual(e?.reason, .invalidPreview(id: "key_a"), bad)
+            XCTAssertFalse(!bad.isEmpty && e?.message.contains(bad) == true)
+        }
+        XCTAssertTrue(StateFile.isWellFormedPreview("thig_G1x2...7kPm"))
+    }
+
     func testNotJSONAtAll() {
         XCTAssertEqual(error("")?.code, "state-malformed")
         XCTAssertEqual(error("version: 1\n")?.code, "state-malformed")
