@@ -85,10 +85,20 @@ final class ManifestReadSourcesTests: XCTestCase {
         XCTAssertEqual(ManifestLoader.readSources(at: file.path).diagnostics.map(\.code), ["unreadable-file"])
     }
 
+    func testEntryThatCannotBeReadAsAFile() throws {
+        let dir = try temporaryFolder()
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("teams.yaml"), withIntermediateDirectories: true)
+        let (sources, problems) = ManifestLoader.readSources(at: dir.path)
+        XCTAssertEqual(sources, [])
+        XCTAssertEqual(problems.map(\.code), ["unreadable-file"])
+        XCTAssertEqual(problems.first?.message, "cannot read \(dir.path)/teams.yaml")
+    }
+
     func testFileOverTheCapIsRefusedWithoutReadingIt() throws {
         let dir = try temporaryFolder()
         let file = dir.appendingPathComponent("keys.yaml")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: file.path, contents: nil))
         // A sparse file: 64 MiB + 1 byte on paper, nothing on disk.
         let handle = try FileHandle(forWritingTo: file)
         try handle.truncate(atOffset: UInt64(ManifestLoader.maxFileSize + 1))

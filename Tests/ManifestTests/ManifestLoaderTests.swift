@@ -68,4 +68,24 @@ final class ManifestLoaderTests: XCTestCase {
         XCTAssertTrue(manifest.digest.hasPrefix("sha256:"))
         XCTAssertEqual(manifest.digest.count, 7 + 64)
     }
+
+    func testUTF8ByteOrderMarkAndCRLFLineEndingsAreAccepted() throws {
+        let text = "\u{FEFF}version: 1\r\nprefix: thig\r\nteams:\r\n  no: {plan: free}\r\n"
+        let result = load(text)
+        XCTAssertEqual(result.diagnostics, [])
+        let team = try XCTUnwrap(result.manifest?.team(named: "no"))
+        XCTAssertEqual(team.plan.location, SourceLocation(file: "keys.yaml", line: 4, column: 14))
+        XCTAssertEqual(result.manifest?.prefix.location, SourceLocation(file: "keys.yaml", line: 2, column: 9))
+    }
+
+    func testADocumentThatIsNotAMappingGetsOneError() {
+        XCTAssertEqual(Fixtures.summary(load("- a\n- b\n").diagnostics), ["error wrong-type keys.yaml 1:1"])
+    }
+
+    func testEmptyValueAsksForAValue() {
+        let result = load("version: 1\nprefix:\n")
+        XCTAssertEqual(Fixtures.summary(result.diagnostics), ["error wrong-type keys.yaml 2:8"])
+        XCTAssertEqual(result.diagnostics.first?.message, "prefix must be text, not empty")
+        XCTAssertEqual(result.diagnostics.first?.hint, "give it a value, or remove the line")
+    }
 }

@@ -14,8 +14,10 @@ struct ManifestFileDecoder {
     private var depth = 0
     private var aliasCount = 0
     private var aliasDiagnostic: Int?
-    /// Reused for each team's keys, so only the exact-size copy is allocated per team.
-    private var keyScratch: [KeyDeclaration] = []
+    /// How many keys the previous team had: the next team's first guess.
+    private var lastKeyCount = 0
+    /// Recipient text → problem (`nil` when valid), so shared recipients are checked once.
+    private var recipientChecks: [String: String?] = [:]
 
     /// Decodes `source`, returning its draft and every problem found in it.
     static func decode(_ source: ManifestSource) -> (FileDraft, [Diagnostic]) {
@@ -78,6 +80,7 @@ struct ManifestFileDecoder {
             return
         }
         guard start.kind == .mappingStart else {
+            draft.incomplete = true  // not a manifest at all: missing fields would be noise
             wrongType("the manifest", expected: "a mapping of settings and teams", got: start)
             try skip(start)
             return
@@ -230,9 +233,8 @@ struct ManifestFileDecoder {
 
     private mutating func decodeTeam(into team: inout TeamDraft) throws(Stop) {
         var seen: UInt32 = 0
-        let context = "team \(team.name.value)"
         defer { team.planSeen = seen & 1 != 0 }
-        while let (field, keyEvent) = try nextField(in: .team, seen: &seen, context: context) {
+        while let (field, keyEvent) = try nextField(in: .team, seen: &seen, context: "team \(team.name.value)") {
             let v = try next()
             switch field {
             case 0: team.plan = try readString(v, field: "plan")
@@ -242,7 +244,15 @@ struct ManifestFileDecoder {
                 team.recipientsMistyped = v.kind != .sequenceStart
                 team.recipients = try readStringList(v, field: "recipients", email: false)
                 for r in team.recipients {
-                    if let problem = validateRecipient(r.value) {
+                    // Teams often share recipients: check each distinct text once per file.
+                    let problem: String?
+                    if let known = recipientChecks[r.value] {
+                        problem = known
+                    } else {
+                        problem = validateRecipient(r.value)
+                        recipientChecks[r.value] = .some(problem)
+                    }
+                    if let problem {
                         report(.invalidRecipient, "recipient \"\(r.value)\" is not a valid age X25519 recipient: \(problem)",
                                hint: "paste the `age1...` public key that age-keygen printed for the team", at: r.location)
                     }
@@ -260,7 +270,10 @@ struct ManifestFileDecoder {
             try skip(start)
             return
         }
-        keyScratch.removeAll(keepingCapacity: true)
+        // Teams in one manifest tend to hold similar numbers of keys: reserving the previous
+        // team's count avoids both regrowth and the spare capacity of growth by doubling.
+        var keys: [KeyDeclaration] = []
+        keys.reserveCapacity(max(lastKeyCount, 1))
         while true {
             let entry = try next()
             if entry.kind == .sequenceEnd { break }
@@ -269,18 +282,16 @@ struct ManifestFileDecoder {
                 try skip(entry)
                 continue
             }
-            keyScratch.append(try decodeKey(at: location(entry), team: team.name.value))
+            keys.append(try decodeKey(at: location(entry), team: team.name.value))
         }
-        // Copy out at the exact size: growth by doubling would waste a third of a large
-        // manifest's memory on spare capacity.
-        let count = keyScratch.count
-        team.keys = keyScratch.withUnsafeBufferPointer { source in
-            [KeyDeclaration](unsafeUninitializedCapacity: count) { buffer, initialized in
-                if count > 0 { buffer.baseAddress!.initialize(from: source.baseAddress!, count: count) }
-                initialized = count
+        lastKeyCount = keys.count
+        if keys.capacity > keys.count + keys.count / 4 + 2 {
+            team.keys = Array(unsafeUninitializedCapacity: keys.count) { buffer, initialized in
+                initialized = buffer.initialize(fromContentsOf: keys)
             }
+        } else {
+            team.keys = keys
         }
-        keyScratch.removeAll(keepingCapacity: true)
     }
 
     /// Reads one key straight into its final type. Fields left unset keep markers the
@@ -332,7 +343,7 @@ struct ManifestFileDecoder {
     /// The next field of a fixed-schema mapping, or `nil` at its end. Unknown fields,
     /// duplicate fields and non-scalar keys are reported and their values skipped here.
     private mutating func nextField(
-        in table: FieldTable, seen: inout UInt32, context: String
+        in table: FieldTable, seen: inout UInt32, context: @autoclosure () -> String
     ) throws(Stop) -> (Int, YAMLEvent)? {
         while true {
             let key = try next()
@@ -344,7 +355,7 @@ struct ManifestFileDecoder {
                     let bit: UInt32 = 1 << UInt32(index)
                     if seen & bit != 0 {
                         let name = table.names[index]
-                        report(.duplicateKey, "field \(name) appears twice in \(context)",
+                        report(.duplicateKey, "field \(name) appears twice in \(context())",
                                hint: "remove one; YAML would silently keep only the last", at: location(key))
                         try skip(try next())
                         continue
@@ -355,7 +366,7 @@ struct ManifestFileDecoder {
                 let name = String(decoding: key.bytes, as: UTF8.self)
                 let keyLocation = location(key)
                 var hint = "known fields here: \(table.names.joined(separator: ", "))"
-                var message = "unknown field \(name) in \(context)"
+                var message = "unknown field \(name) in \(context())"
                 if let near = Suggestion.nearest(to: name, in: table.names) {
                     message += "; did you mean \(near)?"
                     hint = "rename it to \(near)"
@@ -363,7 +374,7 @@ struct ManifestFileDecoder {
                 report(.unknownField, message, hint: hint, at: keyLocation)
                 try skip(try next())
             default:
-                try nonScalarKey(key, context: context)
+                try nonScalarKey(key, context: context())
             }
         }
     }
@@ -581,7 +592,9 @@ struct ManifestFileDecoder {
     private mutating func wrongType(_ what: String, expected: String, got v: YAMLEvent) {
         if v.kind == .alias { return }  // already reported as alias-not-allowed
         var hint = "write \(expected)"
-        if v.kind == .scalar, !v.isPlain, expected.hasPrefix("an integer") || expected == "true or false" {
+        if v.kind == .scalar, v.isPlain, ScalarSyntax.isNull(v.bytes) {
+            hint = "give it a value, or remove the line"
+        } else if v.kind == .scalar, !v.isPlain, expected.hasPrefix("an integer") || expected == "true or false" {
             hint = "remove the quotes"
         } else if expected == "true or false", v.kind == .scalar, ScalarSyntax.looksBoolean(v.bytes) {
             hint = "use true or false; yes, no, on and off are not booleans in a keysync manifest"

@@ -132,14 +132,13 @@ struct ManifestAssembler {
 
         // Key names, also after renames: each name (current or previous) means one key.
         // An empty name was missing or invalid, and is already reported.
-        var names: [String: SourceLocation] = [:]
-        names.reserveCapacity(keyCount)
+        var names = NameIndex(expected: keyCount)
         for key in draft.keys where !key.name.value.isEmpty {
             if let first = names[key.name.value] {
                 error(.duplicateKeyName, "team \(name) already has a key named \(key.name.value) (\(first))",
                       hint: "give each key a unique name within its team", at: key.name.location)
             } else {
-                names[key.name.value] = key.name.location
+                names.insert(key.name.value, at: key.name.location)
             }
         }
         for key in draft.keys {
@@ -153,7 +152,7 @@ struct ManifestAssembler {
                       hint: "a renamed key's old name must not be used by another key in the team",
                       at: old.location)
             } else {
-                names[old.value] = old.location
+                names.insert(old.value, at: old.location)
             }
         }
 
@@ -184,5 +183,25 @@ struct ManifestAssembler {
         _ code: ManifestDiagnosticCode, _ message: String, hint: String?, at location: SourceLocation
     ) {
         diagnostics.append(.error(code, message, hint: hint, at: location))
+    }
+}
+
+/// Names seen so far in one team. Most teams hold a handful of keys, where a linear scan is
+/// cheaper than building a hash table per team; large teams get a dictionary.
+private struct NameIndex {
+    private var small: [(String, SourceLocation)] = []
+    private var large: [String: SourceLocation]?
+
+    init(expected: Int) {
+        if expected > 16 { large = Dictionary(minimumCapacity: expected) } else { small.reserveCapacity(expected) }
+    }
+
+    subscript(name: String) -> SourceLocation? {
+        if let large { return large[name] }
+        return small.first { $0.0 == name }?.1
+    }
+
+    mutating func insert(_ name: String, at location: SourceLocation) {
+        if large != nil { large![name] = location } else { small.append((name, location)) }
     }
 }

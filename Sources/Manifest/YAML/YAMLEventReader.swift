@@ -44,7 +44,12 @@ final class YAMLEventReader {
     private let input: UnsafeBufferPointer<UInt8>
     private var finished = false
 
-    private init(input: UnsafeBufferPointer<UInt8>) {
+    private init(input whole: UnsafeBufferPointer<UInt8>) {
+        // A UTF-8 byte-order mark is not content, and editors do not count it as a column.
+        var input = whole
+        if whole.count >= 3, whole[0] == 0xEF, whole[1] == 0xBB, whole[2] == 0xBF {
+            input = UnsafeBufferPointer(rebasing: whole[3...])
+        }
         self.input = input
         parser = .allocate(capacity: 1)
         event = .allocate(capacity: 1)
