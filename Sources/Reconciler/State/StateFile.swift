@@ -6,7 +6,8 @@ import Foundation
 ///
 /// What must hold (checked by `validate()`, and so by every decode):
 /// - at most one *current* key (live, not retiring after a rotation) per team and name;
-/// - key ids are unique, hashes are unique and of the form `sha256:<64 lowercase hex>`.
+/// - key ids are unique, hashes are unique and of the form `sha256:<64 lowercase hex>`;
+/// - previews are of the form `<prefix>_<4>...<4>` (so a raw key cannot sit there).
 /// It never holds a raw key.
 public struct StateFile: Sendable, Equatable, Codable {
     public static let currentVersion = 1
@@ -107,6 +108,9 @@ extension StateFile {
             guard StateFile.isWellFormedHash(key.hash) else {
                 throw located(.invalidHash(id: key.id), id: key.id)
             }
+            guard StateFile.isWellFormedPreview(key.preview) else {
+                throw located(.invalidPreview(id: key.id), id: key.id)
+            }
             if let other = hashes[key.hash] {
                 throw located(.duplicateHash(ids: [other, key.id]), id: key.id)
             }
@@ -119,6 +123,22 @@ extension StateFile {
                 current[slot] = key.id
             }
         }
+    }
+
+    /// `<prefix>_<4 letters or digits>...<4 letters or digits>`, prefix 1-16 letters or digits:
+    /// short enough that a raw key can never pass for a preview (renderings show previews).
+    public static func isWellFormedPreview(_ preview: String) -> Bool {
+        let bytes = Array(preview.utf8)
+        func alnum(_ b: UInt8) -> Bool {
+            (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
+        }
+        guard let underscore = bytes.firstIndex(of: UInt8(ascii: "_")), (1...16).contains(underscore),
+              bytes[..<underscore].allSatisfy(alnum) else { return false }
+        let rest = bytes[(underscore + 1)...]
+        guard rest.count == 11 else { return false }
+        let parts = Array(rest)
+        return parts[0..<4].allSatisfy(alnum) && parts[4..<7].allSatisfy { $0 == UInt8(ascii: ".") }
+            && parts[7..<11].allSatisfy(alnum)
     }
 
     /// `sha256:` followed by exactly 64 lowercase hexadecimal digits.
