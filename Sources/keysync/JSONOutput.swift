@@ -7,7 +7,10 @@ enum JSONOutput {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+            let text = String(decoding: try encoder.encode(value), as: UTF8.self)
+            // Foundation prints an empty array as `[`, a blank line, `]`; strings cannot hold a
+            // raw line break, so this touches only empty arrays.
+            return text.replacingOccurrences(of: #"\[\n\s*\n\s*\]"#, with: "[]", options: .regularExpression) + "\n"
         } catch {
             preconditionFailure("command output always encodes: \(error)")
         }
