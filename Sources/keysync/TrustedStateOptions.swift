@@ -56,27 +56,28 @@ struct TrustedStateOptions: ParsableArguments {
 
     /// Reads the state (which must exist: answering from an empty state would hide a wrong
     /// path) and enforces its signature when a public key is configured. On failure, reports
-    /// on standard error and exits 1.
+    /// on standard error and throws exit status 1.
     func load(environment: [String: String]) throws -> StateFile {
         guard FileManager.default.fileExists(atPath: state) else {
-            fail(.error("state-missing", "the state file \(state) does not exist",
+            throw fail(.error("state-missing", "the state file \(state) does not exist",
                         hint: "pass --state with the path of keysync.state.json", at: nil))
         }
         let stateFile: StateFile
         do {
             stateFile = try StateFileReader.read(at: state)
         } catch {
-            fail(error.diagnostic(file: state))
+            throw fail(error.diagnostic(file: state))
         }
         if let refusal = trust.check(stateFile, path: state, fileExists: true, environment: environment) {
-            fail(refusal)
+            throw fail(refusal)
         }
         return stateFile
     }
 
-    private func fail(_ diagnostic: Diagnostic) -> Never {
+    /// Reports `diagnostic` on standard error; the caller throws the returned exit status.
+    private func fail(_ diagnostic: Diagnostic) -> ExitCode {
         let renderer = DiagnosticRenderer(format: .text, terminal: .plain, sources: [:])
         FileHandle.standardError.write(Data(renderer.render([diagnostic], summary: "cannot use the state file").utf8))
-        Foundation.exit(1)
+        return ExitCode(1)
     }
 }
