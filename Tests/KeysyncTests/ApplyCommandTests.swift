@@ -400,7 +400,12 @@ final class ApplyCommandTests: XCTestCase {
             XCTAssertEqual(try run(["apply", "--dry-run", "--format", format], in: dir).exitCode, 0)
         }
         XCTAssertEqual(try run(["plan", "--out", "plan2.json"], in: dir).exitCode, 0)
-        XCTAssertEqual(try run(["apply", "plan2.json", "--armor"], in: dir).exitCode, 0)
+        // With every log line on, too: logs name paths and counts, never key material.
+        let logged = try run(["apply", "plan2.json", "--armor"], in: dir, environment: ["KEYSYNC_LOG_LEVEL": "trace"])
+        XCTAssertEqual(logged.exitCode, 0, logged.stderr)
+        for step in ["wrote sealed file", "wrote state", "appended audit events"] {
+            XCTAssertTrue(logged.stderr.contains(step), "debug log lacks \(step): \(logged.stderr)")
+        }
         XCTAssertEqual(try run(["apply", "--format", "markdown"], in: dir).exitCode, 0)
         XCTAssertEqual(try run(["apply", "plan.json"], in: dir).exitCode, 1)
         XCTAssertEqual(try run(["audit", "verify", "keysync.audit.jsonl"], in: dir).exitCode, 0)

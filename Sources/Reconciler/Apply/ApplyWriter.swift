@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// The I/O half of apply: puts a `PreparedApply` on disk through a `DurableStorage`, in the
 /// one order that keeps every crash harmless:
@@ -12,10 +13,13 @@ import Foundation
 /// new keys. A crash after it leaves the new state with every new key already delivered; only
 /// the audit lines of that apply can be missing. Nothing is written for a plan without changes.
 public enum ApplyWriter {
-    /// Writes `prepared`; returns the paths of the sealed files written, in order.
+    /// Writes `prepared`; returns the paths of the sealed files written, in order. Each step is
+    /// logged at debug level (paths, counts, the serial: never key material), so a CI log shows
+    /// where an interrupted apply stopped.
     @discardableResult
     public static func write(
-        _ prepared: PreparedApply, to layout: ApplyLayout, storage: some DurableStorage
+        _ prepared: PreparedApply, to layout: ApplyLayout, storage: some DurableStorage,
+        logger: Logger = Logger(label: "keysync.apply")
     ) throws(ApplyError) -> [String] {
         guard prepared.hasChanges else { return [] }
         do {
@@ -26,13 +30,16 @@ public enum ApplyWriter {
                     let path = layout.sealedPath(file.name)
                     try storage.write(file.ciphertext, to: path)
                     written.append(path)
+                    logger.debug("wrote sealed file", metadata: ["path": "\(path)", "bytes": "\(file.ciphertext.count)"])
                 }
             }
             try storage.writeKeepingBackup(Array(prepared.state.encoded()), to: layout.statePath)
+            logger.debug("wrote state", metadata: ["path": "\(layout.statePath)", "serial": "\(prepared.state.serial)"])
             if !prepared.events.isEmpty, let folder = ApplyLayout.folder(of: layout.auditLogPath) {
                 try storage.createDirectory(folder)
             }
             try AuditLog.append(prepared.events, to: layout.auditLogPath, storage: storage)
+            logger.debug("appended audit events", metadata: ["path": "\(layout.auditLogPath)", "events": "\(prepared.events.count)"])
             return written
         } catch {
             throw .storage(error)
