@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Logging
 
 /// The root command: only wiring. Each subcommand lives in its own file and keeps `run()`
 /// short, calling the libraries' pure functions and deciding output and exit codes here.
@@ -14,8 +16,28 @@ struct Keysync: ParsableCommand {
             AuditCommand.self,
             ValidateCommand.self,
             PlanCommand.self,
+            VerifyCommand.self,
+            ListCommand.self,
+            ExpiringCommand.self,
+            ApplyCommand.self,
         ]
     )
+}
+
+extension Keysync {
+    /// Logs go to standard error, at the level `KEYSYNC_LOG_LEVEL` names (trace, debug, info,
+    /// notice, warning, error, critical; default warning), so standard output stays the
+    /// command's own (a plan, JSON) and CI can turn on `debug` to see each step of an apply.
+    static func main() {
+        let name = ProcessInfo.processInfo.environment["KEYSYNC_LOG_LEVEL"] ?? ""
+        let level = Logger.Level(rawValue: name.lowercased()) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        main(nil)
+    }
 }
 
 enum KeysyncVersion {

@@ -153,15 +153,6 @@ enum PlanFormatting {
 
     static func list(_ values: [String]) -> String { "[" + values.map(quoted).joined(separator: ", ") + "]" }
 
-    /// The plan's changes by team, each list in plan order, and the teams sorted: one pass, so
-    /// rendering a plan of 100k keys does not scan every change once per team.
-    static func changesByTeam(_ plan: Plan) -> (teams: [String], teamChanges: [String: [TeamChange]], keyChanges: [String: [KeyChange]]) {
-        let teamChanges = Dictionary(grouping: plan.teamChanges, by: \.team)
-        let keyChanges = Dictionary(grouping: plan.keyChanges, by: \.team)
-        let teams = Set(teamChanges.keys).union(keyChanges.keys).sorted()
-        return (teams, teamChanges, keyChanges)
-    }
-
     /// Double-quoted on one line: control characters escaped, so a value can never break the layout.
     static func quoted(_ s: String) -> String {
         // Printable ASCII other than `"` and `\` (nearly every value) needs no escaping.
