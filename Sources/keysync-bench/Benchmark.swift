@@ -64,7 +64,9 @@ struct Benchmark {
                     memoryLimitBytes: 300_000_000))
             }
             if options.measureVerify && size == options.sizes.max() {
-                rows.append(contentsOf: try VerifyThroughput(state: converged.state, keys: converged.keys).measure(runs: options.runs))
+                rows.append(contentsOf: try VerifyThroughput(
+                    state: converged.state, keys: converged.keys, now: Timestamp.parse(Self.now)!
+                ).measure(runs: options.runs))
             }
         }
         return BenchReport(machine: describeMachine(), rows: rows, notes: notes)

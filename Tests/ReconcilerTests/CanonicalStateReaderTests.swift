@@ -40,6 +40,10 @@ final class CanonicalStateReaderTests: XCTestCase {
             keys: keys)
         let text = String(decoding: state.encoded(), as: UTF8.self)
         try assertAgrees(text)
+        var signed = state
+        signed.signature = StateSignature(algorithm: "ed25519", publicKey: "cHVibGlj", value: "c2lnbmF0dXJl")
+        try assertAgrees(String(decoding: signed.encoded(), as: UTF8.self))
+        XCTAssertEqual(CanonicalStateReader.read(signed.encoded())?.signature, signed.signature)
         XCTAssertEqual(CanonicalStateReader.read(state.encoded()), state.normalized)
         try assertAgrees(String(decoding: StateFile.empty.encoded(), as: UTF8.self))
     }
@@ -65,6 +69,7 @@ final class CanonicalStateReaderTests: XCTestCase {
             #"{"version":1,"serial":1,"lineage":"\udc00"}"#,  // a lone surrogate
             #"{"version":1,"serial":1,"teams":[{"name":"t","plan":"p"}]}"#,  // api_access missing
             #"{"version":1,"serial":1,"keys":[{"id":"key_a"}]}"#,
+            #"{"version":1,"serial":1,"signature":{"algorithm":"ed25519","value":"x"}}"#,  // public_key missing
             "[1]", "", "{",
         ]
         for text in declined {

@@ -28,7 +28,7 @@ struct CanonicalStateReader {
 
     private mutating func document() throws(Unrecognised) -> StateFile {
         var version: Int?, lineage: String??, serial: Int?, prefix: String??
-        var teams: [TeamRecord]??, keys: [KeyRecord]??
+        var teams: [TeamRecord]??, keys: [KeyRecord]??, signature: StateSignature??
         try object { (reader: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
             case "version": try Self.once(&version, reader.integer())
@@ -37,15 +37,32 @@ struct CanonicalStateReader {
             case "prefix": try Self.once(&prefix, reader.optionalString())
             case "teams": try Self.once(&teams, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.team() })
             case "keys": try Self.once(&keys, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.key() })
+            case "signature": try Self.once(&signature, reader.null() ? nil : reader.signature())
             default: throw Unrecognised()
             }
         }
         skipWhitespace()
         guard i == bytes.count, version == StateFile.currentVersion, let serial else { throw Unrecognised() }
         // Absent and `null` are the same, as with the decoder's `decodeIfPresent`.
-        return StateFile(
+        var state = StateFile(
             lineage: lineage ?? nil, serial: serial, prefix: prefix ?? nil,
             teams: (teams ?? nil) ?? [], keys: (keys ?? nil) ?? [])
+        state.signature = signature ?? nil
+        return state
+    }
+
+    private mutating func signature() throws(Unrecognised) -> StateSignature {
+        var algorithm: String?, publicKey: String?, value: String?
+        try object { (r: inout CanonicalStateReader, field: String) throws(Unrecognised) in
+            switch field {
+            case "algorithm": try Self.once(&algorithm, r.string())
+            case "public_key": try Self.once(&publicKey, r.string())
+            case "value": try Self.once(&value, r.string())
+            default: throw Unrecognised()
+            }
+        }
+        guard let algorithm, let publicKey, let value else { throw Unrecognised() }
+        return StateSignature(algorithm: algorithm, publicKey: publicKey, value: value)
     }
 
     private mutating func team() throws(Unrecognised) -> TeamRecord {
