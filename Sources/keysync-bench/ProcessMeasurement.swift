@@ -4,8 +4,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Wall time and peak resident memory of one child process, read with `wait4`, so keysync and
-/// its floors (a C program, the `age` CLI) are measured the same way, start-up included.
+/// Wall time and peak resident memory of one child process, read with `wait4` by the small
+/// `bench/rusage.c` helper, so keysync and its floors (a C program, the `age` CLI) are measured
+/// the same way, start-up included, and none inherits the benchmark's own peak memory (Linux
+/// keeps a process's peak RSS across `execve`).
 struct ProcessMeasurement {
     var seconds: Double
     var peakMemoryBytes: Int
@@ -23,6 +25,9 @@ enum MeasurementError: Error, CustomStringConvertible {
     }
 }
 
+/// The `bench/rusage.c` helper's path; set once from `--rusage` before anything is measured.
+nonisolated(unsafe) var rusageHelper = ".build-bench/rusage"
+
 /// Runs `arguments[0]` with the rest as arguments; stdout goes to /dev/null, stderr to a file
 /// that is shown when the exit status is not in `acceptedStatuses`.
 func measureProcess(
@@ -30,6 +35,8 @@ func measureProcess(
     acceptedStatuses: Set<Int32> = [0]
 ) throws -> ProcessMeasurement {
     let errPath = NSTemporaryDirectory() + "keysync-bench-stderr-\(getpid())"
+    let usagePath = NSTemporaryDirectory() + "keysync-bench-rusage-\(getpid())"
+    let arguments = [rusageHelper, usagePath] + arguments
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -48,21 +55,22 @@ func measureProcess(
         envp.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let start = DispatchTime.now().uptimeNanoseconds
     let rc = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
     guard rc == 0 else { throw MeasurementError.spawnFailed(arguments[0], rc) }
     var status: Int32 = 0
-    var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     if !acceptedStatuses.contains(exitStatus) {
         let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        throw MeasurementError.failed(arguments.joined(separator: " "), exitStatus, String(err.prefix(2000)))
+        throw MeasurementError.failed(arguments.dropFirst(2).joined(separator: " "), exitStatus, String(err.prefix(2000)))
     }
     unlink(errPath)
-    // Linux reports ru_maxrss in KiB.
-    return ProcessMeasurement(seconds: elapsed, peakMemoryBytes: Int(usage.ru_maxrss) * 1024)
+    let report = ((try? String(contentsOfFile: usagePath, encoding: .utf8)) ?? "").split(separator: " ")
+    unlink(usagePath)
+    guard report.count == 2, let seconds = Double(report[0]),
+          let bytes = Int(report[1].trimmingCharacters(in: .whitespacesAndNewlines))
+    else { throw MeasurementError.failed(rusageHelper, exitStatus, "no measurement written") }
+    return ProcessMeasurement(seconds: seconds, peakMemoryBytes: bytes)
 }
 
 /// Median of `runs` measurements (and the largest peak memory seen): one slow outlier from the

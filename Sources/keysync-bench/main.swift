@@ -4,11 +4,12 @@ import Foundation
 /// a Markdown table for BENCHMARKS.md. Run it through `bench/run`, which builds in release mode
 /// and compiles the C floor.
 ///
-///   keysync-bench --keysync PATH --yaml-scan PATH [--sizes 1000,10000,100000] [--runs 5]
+///   keysync-bench --keysync PATH --yaml-scan PATH --rusage PATH [--sizes 1000,10000,100000] [--runs 5]
 ///                 [--apply yes|no] [--verify yes|no] [--age-sample TEAMS] [--work DIR]
 struct BenchOptions {
     var keysync = ".build/release/keysync"
     var yamlScan = ".build-bench/yaml_scan"
+    var rusage = ".build-bench/rusage"
     var sizes = [1_000, 10_000, 100_000]
     var runs = 5
     var workDirectory = NSTemporaryDirectory() + "keysync-bench"
@@ -26,6 +27,7 @@ struct BenchOptions {
             switch arg {
             case "--keysync": keysync = value
             case "--yaml-scan": yamlScan = value
+            case "--rusage": rusage = value
             case "--sizes": sizes = value.split(separator: ",").compactMap { Int($0) }
             case "--runs": runs = Int(value) ?? runs
             case "--work": workDirectory = value
@@ -45,6 +47,7 @@ struct BenchUsage: Error, CustomStringConvertible {
 
 do {
     let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
+    rusageHelper = options.rusage
     let report = try Benchmark(options: options).run()
     print(report.markdown())
 } catch {
