@@ -52,11 +52,14 @@ struct Benchmark {
 
             if options.measureApply {
                 let sealing = try SealingFloor(generator: generator, keys: converged.keys, directory: dir + "/floor")
-                let floor = try medianOf(options.runs) { try sealing.measure(sampleTeams: options.ageSampleTeams) }
+                let applyRuns = options.applyRuns ?? options.runs
+                log("\(keys) keys: age -e floor (\(min(options.ageSampleTeams, sealing.teams)) of \(sealing.teams) teams)")
+                let floor = try medianOf(applyRuns) { try sealing.measure(sampleTeams: options.ageSampleTeams) }
                 if sealing.teams > options.ageSampleTeams {
                     notes.append("Apply floor at \(keys) keys: `age -e` timed on \(options.ageSampleTeams) of \(sealing.teams) teams and scaled linearly (one process per team; the per-team cost is constant).")
                 }
-                let apply = try medianOf(options.runs) {
+                log("\(keys) keys: apply")
+                let apply = try medianOf(applyRuns) {
                     try ApplyRun(manifest: manifest, directory: dir + "/apply", keysync: options.keysync,
                                  environment: environment).measure()
                 }
@@ -66,6 +69,7 @@ struct Benchmark {
                     memoryLimitBytes: 300_000_000))
             }
             if options.measureVerify && size == options.sizes.max() {
+                log("\(keys) keys: verify throughput")
                 rows.append(contentsOf: try VerifyThroughput(
                     state: converged.state, keys: converged.keys, now: Timestamp.parse(Self.now)!
                 ).measure(runs: options.runs))

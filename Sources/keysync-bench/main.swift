@@ -5,7 +5,7 @@ import Foundation
 /// and compiles the C floor.
 ///
 ///   keysync-bench --keysync PATH --yaml-scan PATH --rusage PATH [--sizes 1000,10000,100000] [--runs 5]
-///                 [--apply yes|no] [--verify yes|no] [--age-sample TEAMS] [--work DIR]
+///                 [--apply yes|no] [--apply-runs N] [--verify yes|no] [--age-sample TEAMS] [--work DIR]
 struct BenchOptions {
     var keysync = ".build/release/keysync"
     var yamlScan = ".build-bench/yaml_scan"
@@ -15,6 +15,9 @@ struct BenchOptions {
     var workDirectory = NSTemporaryDirectory() + "keysync-bench"
     /// `apply` rows (and their `age -e` floor); `--apply no` skips them while iterating.
     var measureApply = true
+    /// Runs of `apply` and its floor (each creates every key and seals every team, so they are
+    /// the slow rows); defaults to `--runs`.
+    var applyRuns: Int?
     /// Teams whose plaintext the `age -e` floor seals per run; scaled to all teams beyond.
     var ageSampleTeams = 2_000
     /// The in-process verify throughput rows, at the largest size only.
@@ -32,6 +35,7 @@ struct BenchOptions {
             case "--runs": runs = Int(value) ?? runs
             case "--work": workDirectory = value
             case "--apply": measureApply = value != "no"
+            case "--apply-runs": applyRuns = Int(value)
             case "--verify": measureVerify = value != "no"
             case "--age-sample": ageSampleTeams = Int(value) ?? ageSampleTeams
             default: throw BenchUsage("unknown option \(arg)")
