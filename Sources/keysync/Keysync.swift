@@ -14,6 +14,7 @@ struct Keysync: ParsableCommand {
             AuditCommand.self,
             ValidateCommand.self,
             PlanCommand.self,
+            SchemaCommand.self,
         ]
     )
 }
