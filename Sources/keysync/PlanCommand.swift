@@ -35,6 +35,8 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "The state file (default: keysync.state.json beside the manifest). A missing file is an empty state.")
     var state: String?
 
+    @OptionGroup var trust: StateTrustOptions
+
     @Option(help: "Output format: text (for people), markdown (for a pull-request comment), json (for tools).")
     var format: PlanFormat = .text
 
@@ -84,6 +86,14 @@ struct PlanCommand: ParsableCommand {
             // The state's lines are not quoted under the error: a broken line may hold
             // something pasted by mistake (a raw key in a hash field), and this goes to CI logs.
             diagnostics.append(error.diagnostic(file: statePath))
+            throw ExitCode(1)
+        }
+        // A pull request that edits the state by hand (say, adds a hash its author chose) is
+        // refused here when a state public key is configured.
+        if let refusal = trust.check(stateFile, path: statePath,
+                                     fileExists: FileManager.default.fileExists(atPath: statePath),
+                                     environment: environment) {
+            diagnostics.append(refusal)
             throw ExitCode(1)
         }
 

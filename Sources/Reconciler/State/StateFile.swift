@@ -24,6 +24,9 @@ public struct StateFile: Sendable, Equatable, Codable {
     public var teams: [TeamRecord]
     /// Every key ever minted, revoked ones included (tombstones).
     public var keys: [KeyRecord]
+    /// Ed25519 signature by apply's signing key over everything else (see `StateSignature`);
+    /// `nil` in an unsigned state, and then not written at all.
+    public var signature: StateSignature? = nil
 
     public init(
         lineage: String? = nil, serial: Int = 0, prefix: String? = nil, teams: [TeamRecord] = [],
@@ -67,7 +70,7 @@ public struct StateFile: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, lineage, serial, prefix, teams, keys
+        case version, lineage, serial, prefix, teams, keys, signature
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -78,6 +81,7 @@ public struct StateFile: Sendable, Equatable, Codable {
         try c.encode(prefix, forKey: .prefix)
         try c.encode(teams, forKey: .teams)
         try c.encode(keys, forKey: .keys)
+        try c.encodeIfPresent(signature, forKey: .signature)
     }
 
     public init(from decoder: Decoder) throws {
@@ -88,6 +92,7 @@ public struct StateFile: Sendable, Equatable, Codable {
         prefix = try c.decodeIfPresent(String.self, forKey: .prefix)
         teams = try c.decodeIfPresent([TeamRecord].self, forKey: .teams) ?? []
         keys = try c.decodeIfPresent([KeyRecord].self, forKey: .keys) ?? []
+        signature = try c.decodeIfPresent(StateSignature.self, forKey: .signature)
     }
 }
 
