@@ -17,6 +17,7 @@ struct Keysync: ParsableCommand {
             VerifyCommand.self,
             ListCommand.self,
             ExpiringCommand.self,
+            ApplyCommand.self,
             SchemaCommand.self,
         ]
     )

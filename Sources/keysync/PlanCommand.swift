@@ -67,52 +67,23 @@ struct PlanCommand: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let now = try Self.clock(environment)
         let statePath = state ?? Self.defaultStatePath(forManifest: manifest)
-        var sources: [String: [UInt8]] = [:]
-        var diagnostics: [Diagnostic] = []
-        defer { Self.report(diagnostics, sources: sources, environment: environment) }
-
-        let read = ManifestLoader.readSources(at: manifest)
-        for source in read.sources { sources[source.path] = source.bytes }
-        diagnostics = read.diagnostics
-        guard !diagnostics.hasErrors else { throw ExitCode(1) }
-        let loaded = ManifestLoader.load(read.sources)
-        diagnostics = loaded.diagnostics
-        guard let manifest = loaded.manifest else { throw ExitCode(1) }
-
-        let stateFile: StateFile
-        do {
-            stateFile = try StateFileReader.read(at: statePath)
-        } catch {
-            // The state's lines are not quoted under the error: a broken line may hold
-            // something pasted by mistake (a raw key in a hash field), and this goes to CI logs.
-            diagnostics.append(error.diagnostic(file: statePath))
-            throw ExitCode(1)
-        }
-        // A pull request that edits the state by hand (say, adds a hash its author chose) is
-        // refused here when a state public key is configured.
-        if let refusal = trust.check(stateFile, path: statePath,
-                                     fileExists: FileManager.default.fileExists(atPath: statePath),
-                                     environment: environment) {
-            diagnostics.append(refusal)
-            throw ExitCode(1)
-        }
-
-        let warnSeconds = TimeInterval(Period(parsing: warnWithin)!.seconds)
-        let (plan, planDiagnostics) = Planner.plan(manifest: manifest, state: stateFile, now: now, warnWithin: warnSeconds)
-        diagnostics += planDiagnostics
-        guard !diagnostics.hasErrors else { throw ExitCode(1) }
+        var run = PlanningRun()
+        defer { Self.report(run.diagnostics, sources: run.sources, environment: environment) }
+        guard let manifest = run.loadManifest(at: manifest),
+              let stateFile = run.readTrustedState(at: statePath, trust: trust, environment: environment),
+              let plan = run.plan(manifest: manifest, state: stateFile, now: now, warnWithin: warnWithin)
+        else { throw ExitCode(1) }
 
         if let out {
             do {
                 try SavedPlan.encode(plan).write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
-                diagnostics.append(.error("plan-write", "cannot write the plan to \(out): \(error.localizedDescription)",
-                                          hint: "check that the folder exists and that you may write to it", at: nil))
+                run.diagnostics.append(.error("plan-write", "cannot write the plan to \(out): \(error.localizedDescription)",
+                                              hint: "check that the folder exists and that you may write to it", at: nil))
                 throw ExitCode(1)
             }
         }
-        let colour = format == .text && Terminal.standardOutput(environment: environment).usesColour
-        FileHandle.standardOutput.write(Data(plan.rendered(as: format, color: colour).utf8))
+        FileHandle.standardOutput.write(Data(PlanningRun.render(plan, as: format, environment: environment).utf8))
         if detailedExitCode && plan.hasChanges { throw ExitCode(2) }
     }
 
@@ -126,14 +97,16 @@ struct PlanCommand: ParsableCommand {
     }
 
     /// Diagnostics go to standard error so the plan on standard output stays clean for tools.
-    static func report(_ diagnostics: [Diagnostic], sources: [String: [UInt8]], environment: [String: String]) {
+    static func report(
+        _ diagnostics: [Diagnostic], sources: [String: [UInt8]], environment: [String: String], command: String = "plan"
+    ) {
         guard !diagnostics.isEmpty else { return }
         let terminal = Terminal(usesColour: isatty(STDERR_FILENO) == 1 && (environment["NO_COLOR"] ?? "").isEmpty)
         let renderer = DiagnosticRenderer(format: .text, terminal: terminal, sources: sources)
         let errors = diagnostics.filter { $0.severity == .error }.count
         let warnings = diagnostics.count - errors
         let summary = errors > 0
-            ? "plan failed: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            ? "\(command) failed: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
             : "\(warnings) warning\(warnings == 1 ? "" : "s")"
         FileHandle.standardError.write(Data(renderer.render(diagnostics.sortedByLocation(), summary: summary).utf8))
     }

@@ -1,0 +1,325 @@
+import AgeFormat
+import Foundation
+
+/// The pure half of apply: executes a plan exactly as given (never diffs again) against the
+/// state it was made from, minting, sealing and describing every change in memory.
+///
+/// Pure: the clock, the actor and all randomness (key material, ids, the lineage, age's file
+/// keys and nonces) are parameters, so tests get the same bytes on every run. Raw keys live
+/// only inside `prepare`; `APIKey.reveal()` is called in one place, to build the sealed plaintext.
+public enum ApplyEngine {
+    /// Applies `plan` to `state` (the state the plan was made from; the caller checks
+    /// staleness), at `now`, on behalf of `context`.
+    ///
+    /// - serial becomes `serial + 1`; the lineage is made (a UUID from `generator`) when `nil`;
+    ///   `prefix` becomes the plan's.
+    /// - creates and rotations mint a key and an id; rotations revoke the old key now, or with
+    ///   a grace set its `revoke_after` to `now + grace`; revokes keep the record as a tombstone;
+    ///   updates, renames and (de)activations set exactly the plan's field changes.
+    /// - `now` is truncated to whole seconds, as the state file stores it, so the returned state
+    ///   equals the one read back from disk.
+    ///
+    /// - the new state is signed with `signingKey` as the very last step (or carries no
+    ///   signature block when there is none: a changed state never keeps an old signature).
+    ///
+    /// A plan without changes gives the state unchanged and nothing to write.
+    public static func prepare(
+        plan: Plan, state: StateFile, now: Date, context: AuditContext, armor: Bool = false,
+        signingKey: StateSigningKey? = nil, using generator: inout some RandomNumberGenerator
+    ) throws(ApplyError) -> PreparedApply {
+        guard plan.hasChanges else {
+            return PreparedApply(previousState: state, state: state, sealedFiles: [], events: [],
+                                 hasChanges: false, actionCounts: [:])
+        }
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        var run = ApplyRun(state: state, serial: state.serial + 1, now: now, context: context)
+        run.next.prefix = plan.prefix
+        if run.next.lineage == nil { run.next.lineage = makeUUID(using: &generator) }
+
+        for change in plan.teamChanges { run.apply(change) }
+        var minted: [MintedKey] = []
+        for change in plan.keyChanges {
+            try run.apply(change, prefix: plan.prefix, minted: &minted, using: &generator)
+        }
+        let unsigned = run.next.normalized.withoutSignature
+        do {
+            try unsigned.validate()
+        } catch {
+            throw .invalidNewState(error)
+        }
+        let next = signingKey.map { unsigned.signed(with: $0) } ?? unsigned
+        let sealed = try seal(minted, serial: run.serial, now: now, armor: armor, using: &generator)
+        var counts: [KeyAction: Int] = [:]
+        for change in plan.keyChanges {
+            for action in change.actions { counts[action, default: 0] += 1 }
+        }
+        return PreparedApply(previousState: state, state: next, sealedFiles: sealed, events: run.events,
+                             hasChanges: true, actionCounts: counts)
+    }
+
+    /// Groups the minted keys per team into one sealed document each, encrypted to the team's
+    /// recipients. The only place raw keys are revealed.
+    private static func seal(
+        _ minted: [MintedKey], serial: Int, now: Date, armor: Bool,
+        using generator: inout some RandomNumberGenerator
+    ) throws(ApplyError) -> [SealedFile] {
+        let byTeam = Dictionary(grouping: minted, by: \.record.team)
+        var files: [SealedFile] = []
+        for team in byTeam.keys.sorted() {
+            let keys = byTeam[team]!
+            var recipientTexts: [String] = []
+            for key in keys {
+                for recipient in key.recipients where !recipientTexts.contains(recipient) {
+                    recipientTexts.append(recipient)
+                }
+            }
+            var recipients: [AgeRecipient] = []
+            for text in recipientTexts {
+                do {
+                    recipients.append(try AgeRecipient(parsing: text))
+                } catch {
+                    throw .badRecipient(team: team, reason: "\(error)")
+                }
+            }
+            let document = SealedKeyDocument(
+                team: team, serial: serial, createdAt: now,
+                keys: keys.map { key in
+                    SealedKeyDocument.Entry(
+                        team: team, name: key.record.name, id: key.record.id, key: key.key.reveal(),
+                        expiresAt: key.record.expiresAt, rateLimit: key.record.rateLimit)
+                })
+            let ciphertext: [UInt8]
+            do {
+                ciphertext = try AgeEncryptor.encrypt(document.encoded(), to: recipients, armor: armor, using: &generator)
+            } catch {
+                throw .sealing(team: team, reason: "\(error)")
+            }
+            files.append(SealedFile(
+                name: SealedFile.name(serial: serial, team: team), team: team,
+                keyIDs: keys.map(\.record.id).sorted(), ciphertext: ciphertext))
+        }
+        return files
+    }
+
+    /// A version 4 UUID (RFC 9562) from `generator`, lower case.
+    static func makeUUID(using generator: inout some RandomNumberGenerator) -> String {
+        var bytes: [UInt8] = []
+        for _ in 0..<2 {
+            let word = generator.next()
+            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+    }
+}
+
+/// A key minted during `prepare`, with the recipients it is sealed to. Never leaves the file.
+private struct MintedKey {
+    var key: APIKey
+    var record: KeyRecord
+    var recipients: [String]
+}
+
+/// One `prepare`'s working values.
+private struct ApplyRun {
+    var next: StateFile
+    let serial: Int
+    let now: Date
+    let context: AuditContext
+    var events: [AuditEvent] = []
+
+    init(state: StateFile, serial: Int, now: Date, context: AuditContext) {
+        self.next = state
+        self.next.serial = serial
+        self.serial = serial
+        self.now = now
+        self.context = context
+    }
+
+    mutating func apply(_ change: TeamChange) {
+        next.teams.removeAll { $0.name == change.team }
+        if let after = change.after, change.action != .remove { next.teams.append(after) }
+    }
+
+    mutating func apply(
+        _ change: KeyChange, prefix: String, minted: inout [MintedKey],
+        using generator: inout some RandomNumberGenerator
+    ) throws(ApplyError) {
+        switch change.primaryAction {
+        case .create:
+            guard let newKey = change.newKey else {
+                throw .malformedChange(team: change.team, name: change.name, reason: "a create without a new key")
+            }
+            let key = try mint(change, newKey, prefix: prefix, minted: &minted, using: &generator)
+            event(.keyCreated, key, changes: Self.creationFields(key))
+        case .rotate:
+            guard let newKey = change.newKey, let revocation = change.revocation, let oldID = change.keyID else {
+                throw .malformedChange(team: change.team, name: change.name, reason: "a rotation needs the old key, a new key and a revocation")
+            }
+            var old = try liveRecord(oldID)
+            var fields: [String: AuditChange] = [
+                "id": AuditChange(from: .string(old.id), to: .null),
+                "preview": AuditChange(from: .string(old.preview), to: .null),
+            ]
+            if let grace = revocation.grace {
+                let after = now.addingTimeInterval(TimeInterval(grace.seconds))
+                fields["old_key_revoke_after"] = AuditChange(from: Self.value(old.revokeAfter), to: Self.value(after))
+                old.revokeAfter = after
+            } else {
+                fields["old_key_status"] = AuditChange(from: .string(old.status.rawValue), to: .string(KeyStatus.revoked.rawValue))
+                old.status = .revoked
+                old.revokedAt = now
+                old.revokedReason = revocation.reason.rawValue
+            }
+            replace(old)
+            let key = try mint(change, newKey, prefix: prefix, minted: &minted, using: &generator)
+            fields["id"]!.to = .string(key.id)
+            fields["preview"]!.to = .string(key.preview)
+            for field in change.changes { fields[field.field] = Self.auditChange(field) }
+            event(.keyRotated, key, changes: fields)
+        case .revoke:
+            guard let id = change.keyID, let revocation = change.revocation else {
+                throw .malformedChange(team: change.team, name: change.name, reason: "a revoke needs a key and a reason")
+            }
+            var record = try liveRecord(id)
+            let before = record.status
+            record.status = .revoked
+            record.revokedAt = now
+            record.revokedReason = revocation.reason.rawValue
+            replace(record)
+            event(.keyRevoked, record, changes: [
+                "status": AuditChange(from: .string(before.rawValue), to: .string(KeyStatus.revoked.rawValue)),
+                "revoked_reason": AuditChange(from: .null, to: .string(revocation.reason.rawValue)),
+            ])
+        case .update, .rename, .deactivate, .activate:
+            try modify(change)
+        }
+    }
+
+    /// Sets exactly the plan's field changes, checking each `old` against the record.
+    private mutating func modify(_ change: KeyChange) throws(ApplyError) {
+        guard let id = change.keyID else {
+            throw .malformedChange(team: change.team, name: change.name, reason: "a change to an existing key without its id")
+        }
+        var record = try liveRecord(id)
+        var updated: [String: AuditChange] = [:]
+        var renamed: [String: AuditChange] = [:]
+        var status: [String: AuditChange] = [:]
+        for field in change.changes {
+            switch field {
+            case .name(let old, let new):
+                try expect(record.name == old, id, field)
+                record.name = new
+                renamed[field.field] = Self.auditChange(field)
+            case .description(let old, let new):
+                try expect(record.description == old, id, field)
+                record.description = new
+                updated[field.field] = Self.auditChange(field)
+            case .owner(let old, let new):
+                try expect(record.owner == old, id, field)
+                record.owner = new
+                updated[field.field] = Self.auditChange(field)
+            case .rateLimit(let old, let new):
+                try expect(record.rateLimit == old, id, field)
+                record.rateLimit = new
+                updated[field.field] = Self.auditChange(field)
+            case .expiresAt(let old, let new):
+                try expect(record.expiresAt == old, id, field)
+                record.expiresAt = new
+                updated[field.field] = Self.auditChange(field)
+            case .status(let old, let new):
+                try expect(record.status == old && new != .revoked, id, field)
+                record.status = new
+                status[field.field] = Self.auditChange(field)
+            case .generation(let old, let new):
+                try expect(record.generation == old, id, field)
+                record.generation = new
+                updated[field.field] = Self.auditChange(field)
+            }
+        }
+        replace(record)
+        for action in change.actions {
+            switch action {
+            case .update: event(.keyUpdated, record, changes: updated)
+            case .rename: event(.keyRenamed, record, changes: renamed)
+            case .deactivate: event(.keyDeactivated, record, changes: status)
+            case .activate: event(.keyActivated, record, changes: status)
+            case .create, .rotate, .revoke:
+                throw .malformedChange(team: change.team, name: change.name, reason: "\(action.rawValue) combined with \(change.primaryAction.rawValue)")
+            }
+        }
+    }
+
+    private func expect(_ holds: Bool, _ id: String, _ field: KeyFieldChange) throws(ApplyError) {
+        if !holds { throw .planDoesNotMatchState(keyID: id, field: field.field) }
+    }
+
+    private func liveRecord(_ id: String) throws(ApplyError) -> KeyRecord {
+        guard let record = next.key(id: id) else { throw .unknownKey(id) }
+        guard record.status.isLive else { throw .keyAlreadyRevoked(id) }
+        return record
+    }
+
+    private mutating func replace(_ record: KeyRecord) {
+        if let index = next.keys.firstIndex(where: { $0.id == record.id }) { next.keys[index] = record }
+    }
+
+    private mutating func mint(
+        _ change: KeyChange, _ newKey: NewKey, prefix: String, minted: inout [MintedKey],
+        using generator: inout some RandomNumberGenerator
+    ) throws(ApplyError) -> KeyRecord {
+        let key: APIKey
+        do {
+            key = try APIKey.mint(prefix: prefix, using: &generator)
+        } catch {
+            throw .cannotMint("\(error)")
+        }
+        var id = KeyID.mint(using: &generator).rawValue
+        while next.key(id: id) != nil { id = KeyID.mint(using: &generator).rawValue }
+        let record = KeyRecord(
+            id: id, team: change.team, name: change.name, generation: newKey.generation,
+            hash: key.hash, preview: key.preview, createdAt: now, createdBy: context.actor,
+            expiresAt: newKey.expiration?.resolve(createdAt: now), rateLimit: newKey.rateLimit,
+            description: newKey.description, owner: newKey.owner, status: newKey.status,
+            sealedFile: SealedFile.name(serial: serial, team: change.team))
+        next.keys.append(record)
+        minted.append(MintedKey(key: key, record: record, recipients: newKey.recipients))
+        return record
+    }
+
+    private mutating func event(_ kind: AuditEvent.Kind, _ record: KeyRecord, changes: [String: AuditChange]) {
+        events.append(AuditEvent(
+            time: now, event: kind, actor: context.actor, commit: context.commit, serial: serial,
+            keyID: record.id, team: record.team, name: record.name, changes: changes))
+    }
+
+    /// A new key's fields, from nothing: never the hash, only what the state shows people.
+    static func creationFields(_ record: KeyRecord) -> [String: AuditChange] {
+        [
+            "name": AuditChange(from: .null, to: .string(record.name)),
+            "generation": AuditChange(from: .null, to: .int(record.generation)),
+            "preview": AuditChange(from: .null, to: .string(record.preview)),
+            "description": AuditChange(from: .null, to: value(record.description)),
+            "owner": AuditChange(from: .null, to: value(record.owner)),
+            "rate_limit": AuditChange(from: .null, to: .int(record.rateLimit)),
+            "expires_at": AuditChange(from: .null, to: value(record.expiresAt)),
+            "status": AuditChange(from: .null, to: .string(record.status.rawValue)),
+            "sealed_file": AuditChange(from: .null, to: .string(record.sealedFile)),
+        ]
+    }
+
+    static func auditChange(_ field: KeyFieldChange) -> AuditChange {
+        switch field {
+        case .name(let o, let n): AuditChange(from: .string(o), to: .string(n))
+        case .description(let o, let n), .owner(let o, let n): AuditChange(from: value(o), to: value(n))
+        case .rateLimit(let o, let n), .generation(let o, let n): AuditChange(from: .int(o), to: .int(n))
+        case .expiresAt(let o, let n): AuditChange(from: value(o), to: value(n))
+        case .status(let o, let n): AuditChange(from: .string(o.rawValue), to: .string(n.rawValue))
+        }
+    }
+
+    static func value(_ text: String?) -> AuditValue { text.map(AuditValue.string) ?? .null }
+    static func value(_ date: Date?) -> AuditValue { date.map { .string(Timestamp.format($0)) } ?? .null }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Manifest
+import Reconciler
+
+/// The steps `plan` and `apply` share — read and validate the manifest, read the state, plan —
+/// collecting diagnostics (and the sources to quote under them) as they go. Each step returns
+/// `nil` once an error was collected, so the caller stops there and reports.
+struct PlanningRun {
+    var sources: [String: [UInt8]] = [:]
+    var diagnostics: [Diagnostic] = []
+
+    mutating func loadManifest(at path: String) -> Manifest? {
+        let read = ManifestLoader.readSources(at: path)
+        for source in read.sources { sources[source.path] = source.bytes }
+        diagnostics += read.diagnostics
+        guard !read.diagnostics.hasErrors else { return nil }
+        // As plan always did: the loader's diagnostics replace the reader's (which had no errors).
+        let loaded = ManifestLoader.load(read.sources)
+        diagnostics.removeLast(read.diagnostics.count)
+        diagnostics += loaded.diagnostics
+        return diagnostics.hasErrors ? nil : loaded.manifest
+    }
+
+    mutating func readState(at path: String) -> StateFile? {
+        do {
+            return try StateFileReader.read(at: path)
+        } catch {
+            // The state's lines are not quoted under the error: a broken line may hold
+            // something pasted by mistake (a raw key in a hash field), and this goes to CI logs.
+            diagnostics.append(error.diagnostic(file: path))
+            return nil
+        }
+    }
+
+    /// `readState`, then the signature check every state reader makes: a pull request that
+    /// edits the state by hand (say, adds a hash its author chose) is refused here when a state
+    /// public key is configured.
+    mutating func readTrustedState(at path: String, trust: StateTrustOptions, environment: [String: String]) -> StateFile? {
+        guard let state = readState(at: path) else { return nil }
+        if let refusal = trust.check(state, path: path, fileExists: FileManager.default.fileExists(atPath: path),
+                                     environment: environment) {
+            diagnostics.append(refusal)
+            return nil
+        }
+        return state
+    }
+
+    /// The plan, or `nil` when planning found errors (such as an expiry already past).
+    mutating func plan(manifest: Manifest, state: StateFile, now: Date, warnWithin: String) -> Plan? {
+        let seconds = TimeInterval(Period(parsing: warnWithin)?.seconds ?? Int64(Planner.defaultWarnWithin))
+        let (plan, planDiagnostics) = Planner.plan(manifest: manifest, state: state, now: now, warnWithin: seconds)
+        diagnostics += planDiagnostics
+        return diagnostics.hasErrors ? nil : plan
+    }
+
+    /// The plan as `keysync plan` prints it on standard output, in `format`.
+    static func render(_ plan: Plan, as format: PlanFormat, environment: [String: String]) -> String {
+        let colour = format == .text && Terminal.standardOutput(environment: environment).usesColour
+        return plan.rendered(as: format, color: colour)
+    }
+}

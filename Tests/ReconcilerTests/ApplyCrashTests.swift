@@ -1,0 +1,178 @@
+import AgeFormat
+import Foundation
+import Manifest
+import Reconciler
+import XCTest
+
+/// Stops an apply at every failure point of its writes (before and after each one) and checks
+/// what is left on disk: the state is whole and is the old or the new one; every active key of
+/// that state has its raw key in exactly one sealed file; and the next apply recovers.
+final class ApplyCrashTests: XCTestCase {
+    private let firstAt = Fixture.now
+    private let secondAt = Fixture.date("2026-12-01T08:30:00Z")
+    private let recoverAt = Fixture.date("2026-12-01T09:00:00Z")
+
+    private static let before = """
+              - name: checkout-api
+              - name: ledger-export
+        """
+    private static let after = """
+              - name: checkout-api
+                rate_limit: 900
+              - name: ledger-export
+                rotate: 1
+              - name: search-indexer
+        """
+
+    func testEveryFailurePointLeavesAConsistentStateAndTheNextApplyRecovers() throws {
+        var harness = ApplyHarness(seed: 5)
+        let baseline = try makeTemporaryFolder(self)
+        let layout = { (folder: String) in ApplyLayout(statePath: folder + "/keysync.state.json") }
+
+        // A first, completed apply: the old state, its sealed file and audit log on disk.
+        let first = try harness.apply(harness.payments(Self.before), to: .empty, at: firstAt).prepared
+        try ApplyWriter.write(first, to: layout(baseline), storage: FileSystemStorage())
+        let oldState = first.state
+
+        // The apply under test, prepared once: the same bytes are written at every stop.
+        let manifest = harness.payments(Self.after)
+        let second = try harness.apply(manifest, to: oldState, at: secondAt).prepared
+        XCTAssertEqual(second.events.map(\.event), [.keyUpdated, .keyRotated, .keyCreated])
+        let newState = second.state
+
+        // Learn the failure points from a run that does not fail.
+        let dry = try copy(baseline)
+        let recorder = FaultInjectingStorage(FileSystemStorage())
+        try ApplyWriter.write(second, to: layout(dry), storage: recorder)
+        let sealed = layout(dry).sealedPath("000002-payments.age")
+        let state = layout(dry).statePath
+        XCTAssertEqual(recorder.points.map(\.description), [
+            "before create-directory \(layout(dry).sealedDirectory)", "after create-directory \(layout(dry).sealedDirectory)",
+            "before write \(sealed)", "after write \(sealed)",
+            "before copy \(state).backup", "after copy \(state).backup",
+            "before write \(state)", "after write \(state)",
+            "before create-directory \(dry)", "after create-directory \(dry)",
+            "before write \(layout(dry).auditLogPath)", "after write \(layout(dry).auditLogPath)",
+        ])
+        try checkInvariants(in: layout(dry), harness: harness, oneOf: [newState])
+
+        var stops = 0, old = 0, new = 0
+        for (index, point) in recorder.points.enumerated() {
+            let folder = try copy(baseline)
+            let paths = layout(folder)
+            let crashing = FaultInjectingStorage(FileSystemStorage(), failAt: translate(point, from: dry, to: folder))
+            XCTAssertThrowsError(try ApplyWriter.write(second, to: paths, storage: crashing), "point \(index)") { error in
+                guard case .storage(let storageError)? = error as? ApplyError else {
+                    return XCTFail("expected a storage error at \(point), got \(error)")
+                }
+                XCTAssertNotNil(storageError.injected)
+            }
+            XCTAssertTrue(crashing.hasFailed, "point \(index) not reached")
+            stops += 1
+            let onDisk = try checkInvariants(in: paths, harness: harness, oneOf: [oldState, newState])
+            if onDisk == oldState { old += 1 } else { new += 1 }
+
+            // The next apply, from what is on disk: plans again and completes.
+            let neverValid = ApplyWriter.neverValidSealedFiles(in: paths.sealedDirectory, stateSerial: onDisk.serial)
+            let sealedOnDisk = folderEntries(paths.sealedDirectory).contains("000002-payments.age")
+            XCTAssertEqual(neverValid, onDisk == oldState && sealedOnDisk ? ["000002-payments.age"] : [], "point \(index)")
+            var recovery = harness
+            let (plan, next) = try recovery.apply(manifest, to: onDisk, at: recoverAt)
+            XCTAssertEqual(plan.hasChanges, onDisk == oldState, "point \(index)")
+            try ApplyWriter.write(next, to: paths, storage: FileSystemStorage())
+            let recovered = try checkInvariants(in: paths, harness: harness, oneOf: [next.state])
+            XCTAssertEqual(recovered.serial, 2)
+            XCTAssertEqual(recovered.keys.filter { $0.status == .active }.count, 3)
+            XCTAssertEqual(AuditLog.verify(fileBytes(paths.auditLogPath) ?? []), [])
+            XCTAssertFalse(recovery.plan(manifest, recovered, at: recoverAt).hasChanges)
+            if onDisk == oldState {
+                // Keys of the crashed apply were never recorded: the new state has other ones.
+                XCTAssertTrue(Set(recovered.keys.map(\.hash)).isDisjoint(with: Set(newState.keys.map(\.hash)).subtracting(oldState.keys.map(\.hash))))
+            }
+        }
+        XCTAssertEqual(stops, 12)
+        XCTAssertEqual(old, 7)  // up to and including "before write state"
+        XCTAssertEqual(new, 5)
+    }
+
+    func testACrashBeforeTheStateLeavesSealedFilesThatAreReportedAsNeverValid() throws {
+        var harness = ApplyHarness(seed: 6)
+        let folder = try makeTemporaryFolder(self)
+        let layout = ApplyLayout(statePath: folder + "/state.json", sealedDirectory: folder + "/out")
+        let prepared = try harness.apply(harness.payments(Self.before), to: .empty).prepared
+        // No previous state, so no backup copy: the state write is the step after the sealed file.
+        let crashing = FaultInjectingStorage(FileSystemStorage(), failAt: .before(StorageStep(.write, layout.statePath)))
+        XCTAssertThrowsError(try ApplyWriter.write(prepared, to: layout, storage: crashing))
+        XCTAssertTrue(crashing.hasFailed)
+        XCTAssertEqual(folderEntries(folder), ["out"])
+        XCTAssertEqual(ApplyWriter.neverValidSealedFiles(in: layout.sealedDirectory, stateSerial: 0), ["000001-payments.age"])
+        XCTAssertEqual(ApplyWriter.neverValidSealedFiles(in: layout.sealedDirectory, stateSerial: 1), [])
+        XCTAssertEqual(ApplyWriter.neverValidSealedFiles(in: folder + "/missing", stateSerial: 0), [])
+    }
+
+    func testAPlanWithoutChangesWritesNothing() throws {
+        var harness = ApplyHarness(seed: 7)
+        let folder = try makeTemporaryFolder(self)
+        let layout = ApplyLayout(statePath: folder + "/keysync.state.json")
+        let manifest = harness.payments(Self.before)
+        let first = try harness.apply(manifest, to: .empty).prepared
+        try ApplyWriter.write(first, to: layout, storage: FileSystemStorage())
+        let snapshot = try snapshotFolder(folder)
+        let again = try harness.apply(manifest, to: first.state, at: secondAt).prepared
+        let recorder = FaultInjectingStorage(FileSystemStorage())
+        XCTAssertEqual(try ApplyWriter.write(again, to: layout, storage: recorder), [])
+        XCTAssertEqual(recorder.points, [])
+        XCTAssertEqual(try snapshotFolder(folder), snapshot)
+    }
+
+    // MARK: helpers
+
+    /// Checks both invariants and returns the state on disk.
+    @discardableResult
+    private func checkInvariants(
+        in layout: ApplyLayout, harness: ApplyHarness, oneOf states: [StateFile],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> StateFile {
+        let bytes = try XCTUnwrap(fileBytes(layout.statePath), "no state on disk", file: file, line: line)
+        let state = try StateFile.decode(Data(bytes))
+        XCTAssertTrue(states.contains(state), "the state on disk is neither version", file: file, line: line)
+        var deliveries: [String: Int] = [:]
+        for name in folderEntries(layout.sealedDirectory) {
+            XCTAssertNotNil(SealedFile.parseName(name), "stray file \(name) in the sealed folder", file: file, line: line)
+            let document = try harness.open(fileBytes(layout.sealedPath(name)) ?? [], file: file, line: line)
+            for entry in document.keys { deliveries[entry.hash, default: 0] += 1 }
+        }
+        for key in state.keys where key.status == .active {
+            XCTAssertEqual(deliveries[key.hash], 1, "active key \(key.id) is not in exactly one sealed file", file: file, line: line)
+            XCTAssertNotNil(fileBytes(layout.sealedPath(key.sealedFile)), file: file, line: line)
+        }
+        return state
+    }
+
+    private func copy(_ folder: String) throws -> String {
+        let target = try makeTemporaryFolder(self)
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            try FileManager.default.copyItem(atPath: folder + "/" + name, toPath: target + "/" + name)
+        }
+        return target
+    }
+
+    private func translate(_ point: FailurePoint, from: String, to: String) -> FailurePoint {
+        func moved(_ step: StorageStep) -> StorageStep {
+            StorageStep(step.operation, to + step.path.dropFirst(from.count))
+        }
+        switch point {
+        case .before(let step): return .before(moved(step))
+        case .after(let step): return .after(moved(step))
+        }
+    }
+
+    private func snapshotFolder(_ folder: String) throws -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: folder)
+        while let name = enumerator?.nextObject() as? String {
+            if let bytes = fileBytes(folder + "/" + name) { files[name] = bytes }
+        }
+        return files
+    }
+}
