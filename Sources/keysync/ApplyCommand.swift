@@ -15,6 +15,11 @@ struct ApplyCommand: ParsableCommand {
             state or the manifest changed since. Writes, in this order: sealed files, the state \
             (the previous one kept as <state>.backup), the audit log. Raw keys are written only \
             into sealed files, never to the terminal. Exit status: 0 success, 1 error, 64 usage error.
+
+            Examples:
+              keysync apply --actor alice
+              keysync plan --out plan.json && keysync apply plan.json
+              keysync apply --signing-key-file signing.key --lock-timeout 5m
             """
     )
 

@@ -20,6 +20,7 @@ struct Keysync: ParsableCommand {
             ListCommand.self,
             ExpiringCommand.self,
             ApplyCommand.self,
+            SchemaCommand.self,
         ]
     )
 }
