@@ -65,13 +65,19 @@ let package = Package(
             name: "keysync-bench",
             dependencies: ["Manifest", "Reconciler", "AgeFormat"]
         ),
-        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "CZlib"], exclude: ["Fixtures"]),
+        // Shared by the test targets: the CCTV age vectors and the stock `age` CLI.
+        .target(
+            name: "AgeTestSupport",
+            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/AgeTestSupport"
+        ),
+        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "AgeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest"], exclude: ["Fixtures"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Manifest"], exclude: ["Fixtures"]),
         // End-to-end tests that run the built `keysync` binary.
         .testTarget(
             name: "KeysyncTests",
-            dependencies: ["keysync", .product(name: "Crypto", package: "swift-crypto"), "CZlib"],
+            dependencies: ["keysync", "AgeTestSupport", .product(name: "Crypto", package: "swift-crypto"), "CZlib"],
             exclude: ["Fixtures"]),
     ]
 )

@@ -51,6 +51,10 @@ struct ApplyCommand: ParsableCommand {
     @Option(name: .customLong("warn-within"), help: "Warn about keys expiring within this period, e.g. 7d, 48h, 2w.")
     var warnWithin: String = "7d"
 
+    @OptionGroup var trust: StateTrustOptions
+
+    @OptionGroup var signing: SigningKeyOptions
+
     func validate() throws {
         if Period(parsing: warnWithin) == nil {
             throw ValidationError("--warn-within must be a period such as 7d, 48h or 2w (a number followed by s, m, h, d or w)")
@@ -94,8 +98,17 @@ struct ApplyCommand: ParsableCommand {
         }
         defer { lock?.release() }
 
-        guard let manifest = run.loadManifest(at: manifest), let stateFile = run.readState(at: statePath) else {
-            throw ExitCode(1)
+        guard let manifest = run.loadManifest(at: manifest),
+              let stateFile = run.readTrustedState(at: statePath, trust: trust, environment: environment)
+        else { throw ExitCode(1) }
+        var signingKey: StateSigningKey?
+        if !dryRun {
+            do {
+                signingKey = try resolveSigningKey(environment: environment)
+            } catch {
+                run.diagnostics.append(error)
+                throw ExitCode(1)
+            }
         }
         let plan: Plan
         if let planFile {
@@ -126,7 +139,8 @@ struct ApplyCommand: ParsableCommand {
         do {
             var generator = SystemRandomNumberGenerator()
             prepared = try ApplyEngine.prepare(
-                plan: plan, state: stateFile, now: now, context: context, armor: armor, using: &generator)
+                plan: plan, state: stateFile, now: now, context: context, armor: armor,
+                signingKey: signingKey, using: &generator)
             for name in neverValid {
                 let replaced = prepared.sealedFiles.contains { $0.name == name }
                 run.diagnostics.append(.warning(
@@ -149,6 +163,31 @@ struct ApplyCommand: ParsableCommand {
         case .text, .markdown:
             FileHandle.standardOutput.write(Data((rendered + (rendered.hasSuffix("\n") ? "" : "\n") + "\n" + result + "\n").utf8))
         }
+    }
+
+    /// The key to sign the new state with. When a state public key is configured, the state
+    /// this apply writes must pass that check again: a signing key is then required and must
+    /// be the configured key's pair, or the next plan would refuse what this apply wrote.
+    private func resolveSigningKey(environment: [String: String]) throws(Diagnostic) -> StateSigningKey? {
+        let key = try signing.signingKey(environment: environment)
+        let trusted: StatePublicKey?
+        do {
+            trusted = try trust.publicKey(environment: environment)
+        } catch {
+            throw error.diagnostic(file: nil)
+        }
+        guard let trusted else { return key }
+        guard let key else {
+            throw .error("signing-key-missing",
+                         "a state public key is configured, but no signing key: the new state could not be trusted",
+                         hint: "set \(SigningKeyOptions.environmentVariable) or pass --signing-key-file", at: nil)
+        }
+        guard key.publicKey == trusted else {
+            throw .error("signing-key-mismatch",
+                         "the signing key's public key (\(key.publicKey)) is not the configured state public key (\(trusted))",
+                         hint: "use the signing key made together with \(StateTrustOptions.environmentVariable)", at: nil)
+        }
+        return key
     }
 
     private func readSavedPlan(_ path: String, into run: inout PlanningRun) -> Plan? {

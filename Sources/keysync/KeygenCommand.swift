@@ -1,6 +1,7 @@
 import AgeFormat
 import ArgumentParser
 import Foundation
+import Reconciler
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,13 +20,16 @@ struct KeygenCommand: ParsableCommand {
             Without -o, prints the identity file to standard output, as age-keygen does.
             """
     )
-    // `--signing` (an Ed25519 key for signed state) will join this command as a flag.
+
+    @Flag(help: "Make an Ed25519 state signing key for apply instead; prints its public key (keysync-ed25519:...).")
+    var signing = false
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the identity here and print its recipient.", valueName: "FILE"))
     var output: String?
 
     func run() throws {
         var generator = SystemRandomNumberGenerator()
+        if signing { return try runSigning(using: &generator) }
         let identity = AgeIdentity.generate(using: &generator)
         let text = AgeIdentityFile.render(identity, created: Date())
         guard let output else {
@@ -38,6 +42,24 @@ struct KeygenCommand: ParsableCommand {
         }
         print(identity.recipient)
     }
+
+    /// `--signing`: the private key file goes to `-o` (0600, never overwritten) and only the
+    /// public key to standard output; without `-o` the key file itself goes to standard output
+    /// (the public key, to standard error), as for an identity.
+    private func runSigning(using generator: inout SystemRandomNumberGenerator) throws {
+        let key = StateSigningKey.generate(using: &generator)
+        let text = key.fileText(created: Date())
+        guard let output else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            FileHandle.standardError.write(Data("public key: \(key.publicKey)\n".utf8))
+            return
+        }
+        if let failure = createExclusively(output, contents: Array(text.utf8)) {
+            FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
+            throw ExitCode(1)
+        }
+        print(key.publicKey)
+    }
 }
 
 /// Creates `path` with mode 0600, failing if anything exists there, and flushes it to disk;
@@ -47,7 +69,7 @@ private func createExclusively(_ path: String, contents: [UInt8]) -> String? {
     guard descriptor >= 0 else {
         let code = errno
         if code == EEXIST {
-            return "\(path) already exists; keysync keygen never overwrites an identity (remove it or choose another path)"
+            return "\(path) already exists; keysync keygen never overwrites a key file (remove it or choose another path)"
         }
         return "cannot create \(path): \(String(cString: strerror(code)))"
     }

@@ -14,6 +14,9 @@ struct Keysync: ParsableCommand {
             AuditCommand.self,
             ValidateCommand.self,
             PlanCommand.self,
+            VerifyCommand.self,
+            ListCommand.self,
+            ExpiringCommand.self,
             ApplyCommand.self,
         ]
     )

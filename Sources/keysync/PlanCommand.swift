@@ -30,6 +30,8 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "The state file (default: keysync.state.json beside the manifest). A missing file is an empty state.")
     var state: String?
 
+    @OptionGroup var trust: StateTrustOptions
+
     @Option(help: "Output format: text (for people), markdown (for a pull-request comment), json (for tools).")
     var format: PlanFormat = .text
 
@@ -63,7 +65,7 @@ struct PlanCommand: ParsableCommand {
         var run = PlanningRun()
         defer { Self.report(run.diagnostics, sources: run.sources, environment: environment) }
         guard let manifest = run.loadManifest(at: manifest),
-              let stateFile = run.readState(at: statePath),
+              let stateFile = run.readTrustedState(at: statePath, trust: trust, environment: environment),
               let plan = run.plan(manifest: manifest, state: stateFile, now: now, warnWithin: warnWithin)
         else { throw ExitCode(1) }
 

@@ -32,6 +32,19 @@ struct PlanningRun {
         }
     }
 
+    /// `readState`, then the signature check every state reader makes: a pull request that
+    /// edits the state by hand (say, adds a hash its author chose) is refused here when a state
+    /// public key is configured.
+    mutating func readTrustedState(at path: String, trust: StateTrustOptions, environment: [String: String]) -> StateFile? {
+        guard let state = readState(at: path) else { return nil }
+        if let refusal = trust.check(state, path: path, fileExists: FileManager.default.fileExists(atPath: path),
+                                     environment: environment) {
+            diagnostics.append(refusal)
+            return nil
+        }
+        return state
+    }
+
     /// The plan, or `nil` when planning found errors (such as an expiry already past).
     mutating func plan(manifest: Manifest, state: StateFile, now: Date, warnWithin: String) -> Plan? {
         let seconds = TimeInterval(Period(parsing: warnWithin)?.seconds ?? Int64(Planner.defaultWarnWithin))

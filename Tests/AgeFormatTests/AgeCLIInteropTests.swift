@@ -14,7 +14,7 @@ final class AgeCLIInteropTests: XCTestCase {
     }
 
     func testAgeDecryptsOurFiles() throws {
-        let age = try AgeTools.require("age")
+        let age = try AgeCLI.require("age")
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let ours = AgeIdentity.generate(using: &generator)
@@ -23,7 +23,7 @@ final class AgeCLIInteropTests: XCTestCase {
             let plaintext = samplePlaintext(size, seed: UInt64(size) + 1)
             for armor in [false, true] {
                 let file = try AgeEncryptor.encrypt(plaintext, to: [ours.recipient], armor: armor, using: &generator)
-                let result = try AgeTools.run(age, ["-d", "-i", identityPath], stdin: file)
+                let result = try AgeCLI.run(age, ["-d", "-i", identityPath], stdin: file)
                 XCTAssertEqual(result.status, 0, "size \(size) armor \(armor): \(result.stderr)")
                 XCTAssertEqual(result.stdout, plaintext, "size \(size) armor \(armor)")
             }
@@ -31,11 +31,11 @@ final class AgeCLIInteropTests: XCTestCase {
     }
 
     func testAgeDecryptsOurMultiRecipientFileWithItsOwnIdentity() throws {
-        let age = try AgeTools.require("age")
-        let keygen = try AgeTools.require("age-keygen")
+        let age = try AgeCLI.require("age")
+        let keygen = try AgeCLI.require("age-keygen")
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let generated = try AgeTools.run(keygen, [])
+        let generated = try AgeCLI.run(keygen, [])
         XCTAssertEqual(generated.status, 0, generated.stderr)
         let theirText = String(decoding: generated.stdout, as: UTF8.self)
         let theirPath = try write(theirText, to: "theirs.txt", in: folder)
@@ -43,19 +43,19 @@ final class AgeCLIInteropTests: XCTestCase {
         let ours = AgeIdentity.generate(using: &generator)
         let plaintext = Array("payments: thig_secret\n".utf8)
         let file = try AgeEncryptor.encrypt(plaintext, to: [ours.recipient, theirs.recipient], using: &generator)
-        let result = try AgeTools.run(age, ["-d", "-i", theirPath], stdin: file)
+        let result = try AgeCLI.run(age, ["-d", "-i", theirPath], stdin: file)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout, plaintext)
         XCTAssertEqual(try AgeDecryptor.decrypt(file, with: [ours]), plaintext)
     }
 
     func testWeDecryptAgeFilesBinaryAndArmored() throws {
-        let age = try AgeTools.require("age")
+        let age = try AgeCLI.require("age")
         let ours = AgeIdentity.generate(using: &generator)
         for size in [0, 1, 1000, 65_536, 65_537, 200 * 1024] {
             let plaintext = samplePlaintext(size, seed: UInt64(size) + 2)
             for armor in [false, true] {
-                let result = try AgeTools.run(age, (armor ? ["-a"] : []) + ["-r", ours.recipient.description], stdin: plaintext)
+                let result = try AgeCLI.run(age, (armor ? ["-a"] : []) + ["-r", ours.recipient.description], stdin: plaintext)
                 XCTAssertEqual(result.status, 0, result.stderr)
                 XCTAssertEqual(AgeArmor.looksArmored(result.stdout), armor)
                 XCTAssertEqual(try AgeDecryptor.decrypt(result.stdout, with: [ours]), plaintext, "size \(size) armor \(armor)")
@@ -64,50 +64,50 @@ final class AgeCLIInteropTests: XCTestCase {
     }
 
     func testAgeKeygenIdentitiesWorkWithUs() throws {
-        let age = try AgeTools.require("age")
-        let keygen = try AgeTools.require("age-keygen")
+        let age = try AgeCLI.require("age")
+        let keygen = try AgeCLI.require("age-keygen")
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let generated = try AgeTools.run(keygen, [])
+        let generated = try AgeCLI.run(keygen, [])
         let text = String(decoding: generated.stdout, as: UTF8.self)
         let path = try write(text, to: "key.txt", in: folder)
         let identities = try AgeIdentityFile.parse(text)
         XCTAssertEqual(identities.count, 1)
-        let publicKey = try AgeTools.run(keygen, ["-y", path])
+        let publicKey = try AgeCLI.run(keygen, ["-y", path])
         XCTAssertEqual(String(decoding: publicKey.stdout, as: UTF8.self), "\(identities[0].recipient)\n")
 
         let plaintext = samplePlaintext(3000, seed: 4)
-        let theirFile = try AgeTools.run(age, ["-r", identities[0].recipient.description], stdin: plaintext)
+        let theirFile = try AgeCLI.run(age, ["-r", identities[0].recipient.description], stdin: plaintext)
         XCTAssertEqual(try AgeDecryptor.decrypt(theirFile.stdout, with: identities), plaintext)
         let ourFile = try AgeEncryptor.encrypt(plaintext, to: [identities[0].recipient], using: &generator)
-        XCTAssertEqual(try AgeTools.run(age, ["-d", "-i", path], stdin: ourFile).stdout, plaintext)
+        XCTAssertEqual(try AgeCLI.run(age, ["-d", "-i", path], stdin: ourFile).stdout, plaintext)
     }
 
     func testOurIdentityFilesWorkWithAgeKeygenAndAge() throws {
-        let age = try AgeTools.require("age")
-        let keygen = try AgeTools.require("age-keygen")
+        let age = try AgeCLI.require("age")
+        let keygen = try AgeCLI.require("age-keygen")
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let ours = AgeIdentity.generate(using: &generator)
         let path = try write(AgeIdentityFile.render(ours, created: Date()), to: "ours.txt", in: folder)
-        let publicKey = try AgeTools.run(keygen, ["-y", path])
+        let publicKey = try AgeCLI.run(keygen, ["-y", path])
         XCTAssertEqual(publicKey.status, 0, publicKey.stderr)
         XCTAssertEqual(String(decoding: publicKey.stdout, as: UTF8.self), "\(ours.recipient)\n")
         let plaintext = Array("hello".utf8)
-        let theirFile = try AgeTools.run(age, ["-r", ours.recipient.description], stdin: plaintext)
-        XCTAssertEqual(try AgeTools.run(age, ["-d", "-i", path], stdin: theirFile.stdout).stdout, plaintext)
+        let theirFile = try AgeCLI.run(age, ["-r", ours.recipient.description], stdin: plaintext)
+        XCTAssertEqual(try AgeCLI.run(age, ["-d", "-i", path], stdin: theirFile.stdout).stdout, plaintext)
     }
 
     func testAgeRejectsWhatWeRejectForTampering() throws {
         // Sanity of our tampering tests: the reference implementation agrees the file is broken.
-        let age = try AgeTools.require("age")
+        let age = try AgeCLI.require("age")
         let folder = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let ours = AgeIdentity.generate(using: &generator)
         let path = try write(AgeIdentityFile.render(ours, created: Date()), to: "ours.txt", in: folder)
         var file = try AgeEncryptor.encrypt(samplePlaintext(100), to: [ours.recipient], using: &generator)
         file[file.count - 1] ^= 1
-        XCTAssertNotEqual(try AgeTools.run(age, ["-d", "-i", path], stdin: file).status, 0)
+        XCTAssertNotEqual(try AgeCLI.run(age, ["-d", "-i", path], stdin: file).status, 0)
         XCTAssertThrowsError(try AgeDecryptor.decrypt(file, with: [ours]))
     }
 }

@@ -9,6 +9,9 @@ final class ApplyCommandTests: XCTestCase {
     /// Every result of every command run in this test, for the leak search.
     private var results: [(command: [String], result: ProcessResult)] = []
 
+    static let uncheckedNote =
+        "note: no state public key configured (KEYSYNC_STATE_PUBLIC_KEY); the state's signature is not checked\n"
+
     private static let manifestTemplate = """
         version: 1
         prefix: thig
@@ -57,8 +60,10 @@ final class ApplyCommandTests: XCTestCase {
                      file: StaticString = #filePath, line: UInt = #line) throws -> ProcessResult {
         var env = clock
         env.merge(environment) { _, new in new }
-        let result = try Keysync.run(arguments, in: dir, environment: env, file: file, line: line)
+        var result = try Keysync.run(arguments, in: dir, environment: env, file: file, line: line)
         results.append((arguments, result))
+        // These tests run unsigned on purpose; the note saying so is SignedStateCommandTests' subject.
+        result.stderr = result.stderr.replacingOccurrences(of: Self.uncheckedNote, with: "")
         return result
     }
 
@@ -188,6 +193,46 @@ final class ApplyCommandTests: XCTestCase {
         XCTAssertEqual(try snapshot(dir), before)
         let plan = try run(["plan", "--detailed-exitcode"], in: dir)
         XCTAssertEqual(plan.exitCode, 0, plan.stdout)
+    }
+
+    func testSignedApplyWritesAStateThatPlanTrustsAndRefusesWithoutTheRightKey() throws {
+        let dir = try project()
+        let keygen = try run(["keygen", "--signing", "-o", "signing.key"], in: dir)
+        XCTAssertEqual(keygen.exitCode, 0, keygen.stderr)
+        let publicKey = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let signingText = try String(contentsOf: dir.appendingPathComponent("signing.key"), encoding: .utf8)
+        let trusted = ["KEYSYNC_STATE_PUBLIC_KEY": publicKey]
+        let signing = trusted.merging(["KEYSYNC_SIGNING_KEY": signingText]) { $1 }
+
+        // A public key without its signing key: refused before anything is written.
+        let unsignedTry = try run(["apply"], in: dir, environment: trusted)
+        XCTAssertEqual(unsignedTry.exitCode, 1)
+        XCTAssertTrue(unsignedTry.stderr.contains("signing-key-missing"), unsignedTry.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("keysync.state.json").path))
+
+        // Another signing key than the trusted one's pair: refused too.
+        XCTAssertEqual(try run(["keygen", "--signing", "-o", "other.key"], in: dir).exitCode, 0)
+        let other = try run(["apply", "--signing-key-file", "other.key"], in: dir, environment: trusted)
+        XCTAssertEqual(other.exitCode, 1)
+        XCTAssertTrue(other.stderr.contains("signing-key-mismatch"), other.stderr)
+
+        let applied = try run(["apply"], in: dir, environment: signing)
+        XCTAssertEqual(applied.exitCode, 0, applied.stderr)
+        let statePath = dir.appendingPathComponent("keysync.state.json")
+        let state = try String(contentsOf: statePath, encoding: .utf8)
+        XCTAssertTrue(state.contains("\"algorithm\": \"ed25519\""), state)
+        let plan = try run(["plan", "--detailed-exitcode"], in: dir, environment: trusted)
+        XCTAssertEqual(plan.exitCode, 0, plan.stderr)
+
+        // A hand edit (a raised rate limit) breaks the signature: plan and apply refuse it.
+        try Data(state.replacingOccurrences(of: "\"rate_limit\": 600", with: "\"rate_limit\": 9000").utf8).write(to: statePath)
+        let tamperedPlan = try run(["plan"], in: dir, environment: trusted)
+        XCTAssertEqual(tamperedPlan.exitCode, 1)
+        XCTAssertTrue(tamperedPlan.stderr.contains("state-signature-bad"), tamperedPlan.stderr)
+        let tamperedApply = try run(["apply"], in: dir, environment: signing)
+        XCTAssertEqual(tamperedApply.exitCode, 1)
+        XCTAssertTrue(tamperedApply.stderr.contains("state-signature-bad"), tamperedApply.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: statePath.path + ".backup"), "nothing was written")
     }
 
     func testLaterApplyKeepsABackupAndAppendsTheAuditLog() throws {

@@ -26,8 +26,10 @@ final class PlanCommandTests: XCTestCase {
         let plain = try Keysync.run(["plan"], in: dir, environment: clock)
         XCTAssertEqual(plain.exitCode, 0, plain.stderr)
         XCTAssertEqual(plain.stdout, try golden("mixed", "expected.txt"))
-        // The manifest's own warnings come first, on stderr, as `validate` shows them.
-        XCTAssertTrue(plain.stderr.hasPrefix("keys.yaml:46:9: warning[no-owner]: "), plain.stderr)
+        // On stderr: the note that the state's signature is not checked (no public key is
+        // configured here), then the manifest's own warnings, as `validate` shows them.
+        let note = "note: no state public key configured (KEYSYNC_STATE_PUBLIC_KEY); the state's signature is not checked\n"
+        XCTAssertTrue(plain.stderr.hasPrefix(note + "keys.yaml:46:9: warning[no-owner]: "), plain.stderr)
         XCTAssertTrue(plain.stderr.hasSuffix("1 warning\n"), plain.stderr)
         XCTAssertFalse(plain.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
 

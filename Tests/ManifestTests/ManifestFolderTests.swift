@@ -107,4 +107,20 @@ final class ManifestReadSourcesTests: XCTestCase {
         XCTAssertEqual(sources, [])
         XCTAssertEqual(Fixtures.summary(problems), ["error file-too-large keys.yaml 1:1"])
     }
+
+    func testDigestDoesNotDependOnHowThePathWasTyped() {
+        let bytes = Array("version: 1\nprefix: x\nteams: {}\n".utf8)
+        let digests = ["keys.yaml", "./keys.yaml", "/work/repo/keys.yaml", "ci/checkout/keys.yaml"].map {
+            ManifestLoader.load([ManifestSource(path: $0, bytes: bytes)]).manifest?.digest
+        }
+        XCTAssertNotNil(digests[0])
+        XCTAssertEqual(Set(digests).count, 1, "one file: its name, not the folder it sits in")
+        let global = ManifestSource(path: "keys/00-global.yaml", bytes: Array("version: 1\nprefix: x\n".utf8))
+        let team = ManifestSource(path: "keys/teams/search.yaml", bytes: Array("teams: {}\n".utf8))
+        var moved = [global, team]
+        moved[0].path = "./other/place/keys/00-global.yaml"
+        moved[1].path = "./other/place/keys/teams/search.yaml"
+        XCTAssertEqual(ManifestLoader.load(moved).manifest?.digest, ManifestLoader.load([global, team]).manifest?.digest)
+        XCTAssertEqual(ManifestLoader.digestNames(["k/a.yaml", "k/t/b.yaml"]), ["a.yaml", "t/b.yaml"])
+    }
 }

@@ -181,8 +181,28 @@ final class StateFileTests: XCTestCase {
         }
     }
 
+    func testPreviewThatCouldHoldAKeyIsRefusedWithoutQuotingIt() {
+        for bad in ["thig_ABCDEFGHIJKLMNOPQRSTUVWXYZa1b2c3", "thig_G1x2..7kPm", "_G1x2...7kPm", "thig_G1x2...7kP!", ""] {
+            var state = F.state(teams: [], keys: [F.record("key_a", name: "one")])
+            state.keys[0].preview = bad
+            let e = error(String(decoding: state.encoded(), as: UTF8.self))
+            XCTAssertEqual(e?.reason, .invalidPreview(id: "key_a"), bad)
+            XCTAssertFalse(!bad.isEmpty && e?.message.contains(bad) == true)
+        }
+        XCTAssertTrue(StateFile.isWellFormedPreview("thig_G1x2...7kPm"))
+    }
+
     func testNotJSONAtAll() {
         XCTAssertEqual(error("")?.code, "state-malformed")
         XCTAssertEqual(error("version: 1\n")?.code, "state-malformed")
+    }
+
+    func testStringsAreEscapedByKeysyncsOwnRules() throws {
+        var state = F.state(teams: [], keys: [F.record("key_a", name: "one")])
+        let tricky = "a/b \"q\" back\\slash\nnew\tline\u{8}\u{7F} é 🔑 \u{2028}"
+        state.keys[0].description = tricky
+        let text = String(decoding: state.encoded(), as: UTF8.self)
+        XCTAssertTrue(text.contains(#""description": "a/b \"q\" back\\slash\nnew\tline\u0008\u007f é 🔑 \#u{2028}","#), text)
+        XCTAssertEqual(try StateFile.decode(state.encoded()).keys[0].description, tricky)
     }
 }

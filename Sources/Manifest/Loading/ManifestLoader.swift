@@ -113,17 +113,32 @@ public enum ManifestLoader {
             manifest: hasErrors ? nil : manifest, diagnostics: diagnostics.sortedByLocation())
     }
 
-    /// `sha256:<hex>` over each source in path order: its path, a NUL, its byte count in
+    /// `sha256:<hex>` over each source in path order: its name, a NUL, its byte count in
     /// decimal, a NUL, then its bytes — so moving bytes between files changes the digest.
+    /// The name is the path below the sources' common folder (a lone file: its file name), so
+    /// `plan -m ./keys.yaml` and `apply -m keys.yaml`, or CI's checkout elsewhere, agree.
     static func digest(of ordered: [ManifestSource]) -> String {
         var hasher = SHA256()
-        for source in ordered {
-            hasher.update(data: Array(source.path.utf8) + [0] + Array(String(source.bytes.count).utf8) + [0])
+        let names = digestNames(ordered.map(\.path))
+        for (source, name) in zip(ordered, names) {
+            hasher.update(data: Array(name.utf8) + [0] + Array(String(source.bytes.count).utf8) + [0])
             source.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         }
         return "sha256:" + hasher.finalize().map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
+    }
+
+    /// Paths with their common leading folders removed, compared component by component.
+    static func digestNames(_ paths: [String]) -> [String] {
+        let split = paths.map { $0.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." } }
+        guard var common = split.first?.dropLast() else { return [] }
+        for parts in split.dropFirst() {
+            let folder = parts.dropLast()
+            let shared = zip(common, folder).prefix { $0 == $1 }.count
+            common = common.prefix(shared)
+        }
+        return split.map { $0.dropFirst(common.count).joined(separator: "/") }
     }
 }

@@ -19,10 +19,13 @@ public enum ApplyEngine {
     /// - `now` is truncated to whole seconds, as the state file stores it, so the returned state
     ///   equals the one read back from disk.
     ///
+    /// - the new state is signed with `signingKey` as the very last step (or carries no
+    ///   signature block when there is none: a changed state never keeps an old signature).
+    ///
     /// A plan without changes gives the state unchanged and nothing to write.
     public static func prepare(
         plan: Plan, state: StateFile, now: Date, context: AuditContext, armor: Bool = false,
-        using generator: inout some RandomNumberGenerator
+        signingKey: StateSigningKey? = nil, using generator: inout some RandomNumberGenerator
     ) throws(ApplyError) -> PreparedApply {
         guard plan.hasChanges else {
             return PreparedApply(previousState: state, state: state, sealedFiles: [], events: [],
@@ -38,12 +41,13 @@ public enum ApplyEngine {
         for change in plan.keyChanges {
             try run.apply(change, prefix: plan.prefix, minted: &minted, using: &generator)
         }
-        let next = run.next.normalized
+        let unsigned = run.next.normalized.withoutSignature
         do {
-            try next.validate()
+            try unsigned.validate()
         } catch {
             throw .invalidNewState(error)
         }
+        let next = signingKey.map { unsigned.signed(with: $0) } ?? unsigned
         let sealed = try seal(minted, serial: run.serial, now: now, armor: armor, using: &generator)
         var counts: [KeyAction: Int] = [:]
         for change in plan.keyChanges {
@@ -59,10 +63,10 @@ public enum ApplyEngine {
         _ minted: [MintedKey], serial: Int, now: Date, armor: Bool,
         using generator: inout some RandomNumberGenerator
     ) throws(ApplyError) -> [SealedFile] {
-        let teams = Set(minted.map(\.record.team)).sorted()
+        let byTeam = Dictionary(grouping: minted, by: \.record.team)
         var files: [SealedFile] = []
-        for team in teams {
-            let keys = minted.filter { $0.record.team == team }
+        for team in byTeam.keys.sorted() {
+            let keys = byTeam[team]!
             var recipientTexts: [String] = []
             for key in keys {
                 for recipient in key.recipients where !recipientTexts.contains(recipient) {

@@ -5,9 +5,13 @@ import Foundation
 ///
 /// Byte stability is the point: the state file lives in git, so the same value must always give
 /// the same bytes and a one-key change must give a one-key diff. Values go through `Codable`
-/// (one mapping per type, so encoding and decoding cannot drift apart), then through a small
-/// writer of our own whose output does not depend on Foundation's formatting choices.
+/// (one mapping per type, so encoding and decoding cannot drift apart) into compact JSON with
+/// sorted keys, which a small printer of our own lays out; strings are re-escaped by our own
+/// rules, so the bytes do not depend on Foundation's formatting choices. (All keys keysync
+/// writes are ASCII, where Foundation's key order is byte order.)
 enum CanonicalJSON {
+    struct MalformedInput: Error {}
+
     /// Dates are RFC 3339 in UTC with whole seconds, as written in manifests.
     static func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
@@ -17,11 +21,7 @@ enum CanonicalJSON {
             try container.encode(Timestamp.format(date))
         }
         let compact = try encoder.encode(value)
-        let tree = try JSONDecoder().decode(JSONValue.self, from: compact)
-        var out = ""
-        write(tree, indent: 0, into: &out)
-        out += "\n"
-        return Data(out.utf8)
+        return Data(try prettyPrint([UInt8](compact)))
     }
 
     static func decoder() -> JSONDecoder {
@@ -38,55 +38,120 @@ enum CanonicalJSON {
         return decoder
     }
 
-    private static func write(_ value: JSONValue, indent: Int, into out: inout String) {
-        let pad = String(repeating: "  ", count: indent + 1)
-        let closePad = String(repeating: "  ", count: indent)
-        switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += String(d)
-        case .string(let s): writeString(s, into: &out)
-        case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "[\n"
-            for (i, item) in items.enumerated() {
-                out += pad
-                write(item, indent: indent + 1, into: &out)
-                out += i == items.count - 1 ? "\n" : ",\n"
-            }
-            out += closePad + "]"
-        case .object(let fields):
-            if fields.isEmpty { out += "{}"; return }
-            out += "{\n"
-            // Code-point order, so the result does not depend on locale or normalisation.
-            let keys = fields.keys.sorted { Array($0.unicodeScalars.map(\.value)).lexicographicallyPrecedes($1.unicodeScalars.map(\.value)) }
-            for (i, key) in keys.enumerated() {
-                out += pad
-                writeString(key, into: &out)
-                out += ": "
-                write(fields[key]!, indent: indent + 1, into: &out)
-                out += i == keys.count - 1 ? "\n" : ",\n"
-            }
-            out += closePad + "}"
+    /// Lays out compact JSON (no insignificant whitespace, as `JSONEncoder` writes it) one value
+    /// per line: a single pass and no tree, so a 100,000-key state stays cheap.
+    static func prettyPrint(_ bytes: [UInt8]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        var depth = 0
+        var i = 0
+        func newline() {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
         }
+        while i < bytes.count {
+            let b = bytes[i]
+            switch b {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let close = b == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                out.append(b)
+                if i + 1 < bytes.count, bytes[i + 1] == close {
+                    out.append(close)
+                    i += 2
+                } else {
+                    depth += 1
+                    newline()
+                    i += 1
+                }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                newline()
+                out.append(b)
+                i += 1
+            case UInt8(ascii: ","):
+                out.append(b)
+                newline()
+                i += 1
+            case UInt8(ascii: ":"):
+                out.append(b)
+                out.append(UInt8(ascii: " "))
+                i += 1
+            case UInt8(ascii: "\""):
+                i = try copyString(bytes, from: i, into: &out)
+            default:
+                // A number or a literal: copy up to the next structural character.
+                scan: while i < bytes.count {
+                    switch bytes[i] {
+                    case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: ":"): break scan
+                    default: out.append(bytes[i]); i += 1
+                    }
+                }
+            }
+        }
+        guard depth == 0 else { throw MalformedInput() }
+        out.append(0x0A)
+        return out
     }
 
-    private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    /// Reads the string whose opening quote is at `start`, writes it re-escaped by keysync's
+    /// rules (`"`, `\`, newline, return, tab by name; other control characters and DEL as
+    /// `\u00XX`; `/` and everything else as plain UTF-8) and returns the index after it.
+    private static func copyString(_ bytes: [UInt8], from start: Int, into out: inout [UInt8]) throws -> Int {
+        var raw: [UInt8] = []
+        var i = start + 1
+        func hex4() throws -> UInt32 {
+            guard i + 4 <= bytes.count,
+                  let v = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16)
+            else { throw MalformedInput() }
+            i += 4
+            return v
+        }
+        while true {
+            guard i < bytes.count else { throw MalformedInput() }
+            let b = bytes[i]
+            i += 1
+            if b == UInt8(ascii: "\"") { break }
+            guard b == UInt8(ascii: "\\") else { raw.append(b); continue }
+            guard i < bytes.count else { throw MalformedInput() }
+            let e = bytes[i]
+            i += 1
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): raw.append(e)
+            case UInt8(ascii: "b"): raw.append(0x08)
+            case UInt8(ascii: "f"): raw.append(0x0C)
+            case UInt8(ascii: "n"): raw.append(0x0A)
+            case UInt8(ascii: "r"): raw.append(0x0D)
+            case UInt8(ascii: "t"): raw.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xD800...0xDBFF).contains(scalar) {
+                    guard i + 2 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u")
+                    else { throw MalformedInput() }
+                    i += 2
+                    let low = try hex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw MalformedInput() }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let u = Unicode.Scalar(scalar) else { throw MalformedInput() }
+                raw.append(contentsOf: String(Character(u)).utf8)
+            default:
+                throw MalformedInput()
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
+        for byte in raw {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
+            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+            case 0x00..<0x20, 0x7F:
+                let hex = String(byte, radix: 16)
+                out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+        return i
     }
 }

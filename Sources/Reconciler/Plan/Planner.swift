@@ -50,12 +50,13 @@ private struct PlannerRun {
 
     mutating func planTeams() {
         let declared = Set(manifest.teams.map(\.name.value))
+        let recorded = Dictionary(state.teams.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for team in manifest.teams {
             let desired = TeamRecord(
                 name: team.name.value, plan: team.plan.value,
                 apiAccess: planDefinition(for: team)?.apiAccess ?? true,
                 owner: team.owner?.value, contacts: team.contacts.map(\.value))
-            switch state.team(named: team.name.value) {
+            switch recorded[team.name.value] {
             case nil:
                 teamChanges.append(TeamChange(team: desired.name, action: .add, before: nil, after: desired, location: team.location))
             case let existing? where existing != desired:

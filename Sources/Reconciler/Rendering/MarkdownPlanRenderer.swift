@@ -17,17 +17,18 @@ public enum MarkdownPlanRenderer {
         top += "**\(PlanFormatting.summaryLine(plan))**\n"
         guard plan.hasChanges else { return top }
 
-        let teams = Set(plan.teamChanges.map(\.team)).union(plan.keyChanges.map(\.team)).sorted()
+        let teamChanges = Dictionary(grouping: plan.teamChanges, by: \.team)
+        let keyChanges = Dictionary(grouping: plan.keyChanges, by: \.team)
         var tables: [(heading: String, rows: [String])] = []
         var details: [String] = []
-        for team in teams {
+        for team in Set(teamChanges.keys).union(keyChanges.keys).sorted() {
             var rows: [String] = []
-            for change in plan.teamChanges where change.team == team {
+            for change in teamChanges[team] ?? [] {
                 rows.append(row(symbol: PlanFormatting.symbol(change), subject: "team",
                                 action: change.action.rawValue, changes: teamChangesCell(change)))
                 if change.action != .remove { details.append(detail(change)) }
             }
-            for change in plan.keyChanges where change.team == team {
+            for change in keyChanges[team] ?? [] {
                 rows.append(row(symbol: PlanFormatting.symbol(change), subject: keyCell(change),
                                 action: change.actions.map(\.rawValue).joined(separator: ", "),
                                 changes: changesCell(change)))
@@ -47,14 +48,17 @@ public enum MarkdownPlanRenderer {
         // Even the tables are too long: keep rows while they fit, then say how many are missing.
         let totalRows = tables.reduce(0) { $0 + $1.rows.count }
         var out = top
+        var used = size(top)
         var shown = 0
         let reserve = 400  // room for the closing note
         outer: for table in tables {
-            if size(out + table.heading) + reserve > limit { break }
+            if used + size(table.heading) + reserve > limit { break }
             out += table.heading
+            used += size(table.heading)
             for row in table.rows {
-                if size(out + row) + reserve > limit { break outer }
+                if used + size(row) + reserve > limit { break outer }
                 out += row
+                used += size(row)
                 shown += 1
             }
         }

@@ -7,15 +7,15 @@ public enum TextPlanRenderer {
         var out = ""
         if plan.hasChanges {
             out += "keysync will perform the following actions:\n"
-            var currentTeam: String?
-            let teams = Set(plan.teamChanges.map(\.team)).union(plan.keyChanges.map(\.team)).sorted()
-            for team in teams {
-                if currentTeam != team { out += "\n" + paint.bold("Team \(team):") + "\n"; currentTeam = team }
-                for change in plan.teamChanges where change.team == team {
+            let teamChanges = Dictionary(grouping: plan.teamChanges, by: \.team)
+            let keyChanges = Dictionary(grouping: plan.keyChanges, by: \.team)
+            for team in Set(teamChanges.keys).union(keyChanges.keys).sorted() {
+                out += "\n" + paint.bold("Team \(team):") + "\n"
+                for change in teamChanges[team] ?? [] {
                     out += block(symbol: PlanFormatting.symbol(change), headline: PlanFormatting.headline(change),
                                  fields: PlanFormatting.fields(change), paint: paint)
                 }
-                for change in plan.keyChanges where change.team == team {
+                for change in keyChanges[team] ?? [] {
                     out += block(symbol: PlanFormatting.symbol(change), headline: PlanFormatting.headline(change),
                                  fields: PlanFormatting.fields(change), paint: paint)
                 }

@@ -6,7 +6,8 @@ import Foundation
 ///
 /// What must hold (checked by `validate()`, and so by every decode):
 /// - at most one *current* key (live, not retiring after a rotation) per team and name;
-/// - key ids are unique, hashes are unique and of the form `sha256:<64 lowercase hex>`.
+/// - key ids are unique, hashes are unique and of the form `sha256:<64 lowercase hex>`;
+/// - previews are of the form `<prefix>_<4>...<4>` (so a raw key cannot sit there).
 /// It never holds a raw key.
 public struct StateFile: Sendable, Equatable, Codable {
     public static let currentVersion = 1
@@ -23,6 +24,9 @@ public struct StateFile: Sendable, Equatable, Codable {
     public var teams: [TeamRecord]
     /// Every key ever minted, revoked ones included (tombstones).
     public var keys: [KeyRecord]
+    /// Ed25519 signature by apply's signing key over everything else (see `StateSignature`);
+    /// `nil` in an unsigned state, and then not written at all.
+    public var signature: StateSignature? = nil
 
     public init(
         lineage: String? = nil, serial: Int = 0, prefix: String? = nil, teams: [TeamRecord] = [],
@@ -66,7 +70,7 @@ public struct StateFile: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, lineage, serial, prefix, teams, keys
+        case version, lineage, serial, prefix, teams, keys, signature
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -77,6 +81,7 @@ public struct StateFile: Sendable, Equatable, Codable {
         try c.encode(prefix, forKey: .prefix)
         try c.encode(teams, forKey: .teams)
         try c.encode(keys, forKey: .keys)
+        try c.encodeIfPresent(signature, forKey: .signature)
     }
 
     public init(from decoder: Decoder) throws {
@@ -87,6 +92,7 @@ public struct StateFile: Sendable, Equatable, Codable {
         prefix = try c.decodeIfPresent(String.self, forKey: .prefix)
         teams = try c.decodeIfPresent([TeamRecord].self, forKey: .teams) ?? []
         keys = try c.decodeIfPresent([KeyRecord].self, forKey: .keys) ?? []
+        signature = try c.decodeIfPresent(StateSignature.self, forKey: .signature)
     }
 }
 
@@ -107,6 +113,9 @@ extension StateFile {
             guard StateFile.isWellFormedHash(key.hash) else {
                 throw located(.invalidHash(id: key.id), id: key.id)
             }
+            guard StateFile.isWellFormedPreview(key.preview) else {
+                throw located(.invalidPreview(id: key.id), id: key.id)
+            }
             if let other = hashes[key.hash] {
                 throw located(.duplicateHash(ids: [other, key.id]), id: key.id)
             }
@@ -119,6 +128,22 @@ extension StateFile {
                 current[slot] = key.id
             }
         }
+    }
+
+    /// `<prefix>_<4 letters or digits>...<4 letters or digits>`, prefix 1-16 letters or digits:
+    /// short enough that a raw key can never pass for a preview (renderings show previews).
+    public static func isWellFormedPreview(_ preview: String) -> Bool {
+        let bytes = Array(preview.utf8)
+        func alnum(_ b: UInt8) -> Bool {
+            (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
+        }
+        guard let underscore = bytes.firstIndex(of: UInt8(ascii: "_")), (1...16).contains(underscore),
+              bytes[..<underscore].allSatisfy(alnum) else { return false }
+        let rest = bytes[(underscore + 1)...]
+        guard rest.count == 11 else { return false }
+        let parts = Array(rest)
+        return parts[0..<4].allSatisfy(alnum) && parts[4..<7].allSatisfy { $0 == UInt8(ascii: ".") }
+            && parts[7..<11].allSatisfy(alnum)
     }
 
     /// `sha256:` followed by exactly 64 lowercase hexadecimal digits.

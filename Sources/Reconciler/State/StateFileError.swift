@@ -3,7 +3,7 @@ import Manifest
 /// Why a state file cannot be used. Any of these stops the run before anything is written:
 /// a state that is not understood must never be "repaired" by overwriting it.
 ///
-/// Messages never quote a `hash` value: a hash field that breaks the format might hold
+/// Messages never quote a `hash` or `preview` value: a field that breaks its format might hold
 /// something pasted by mistake (a raw key), and errors end up in CI logs.
 public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Reason: Equatable, Sendable {
@@ -20,6 +20,8 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case duplicateHash(ids: [String])
         /// A hash that is not `sha256:<64 lowercase hex>`.
         case invalidHash(id: String)
+        /// A preview that is not `<prefix>_<4 characters>...<4 characters>`.
+        case invalidPreview(id: String)
     }
 
     public var reason: Reason
@@ -43,6 +45,7 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case .duplicateID: "state-duplicate-id"
         case .duplicateHash: "state-duplicate-hash"
         case .invalidHash: "state-invalid-hash"
+        case .invalidPreview: "state-invalid-preview"
         }
     }
 
@@ -57,6 +60,7 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case .duplicateID(let id): "two keys have the id \(id)"
         case .duplicateHash(let ids): "keys \(ids.joined(separator: " and ")) have the same hash"
         case .invalidHash(let id): "key \(id) has a hash that is not sha256:<64 lowercase hex>"
+        case .invalidPreview(let id): "key \(id) has a preview that is not <prefix>_<4 characters>...<4 characters>"
         }
     }
 
@@ -65,7 +69,7 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case .unreadable: "check the path and its permissions"
         case .malformed: "restore the state file from git history; keysync writes it, it is not edited by hand"
         case .unsupportedVersion: "use a keysync release that understands this state version"
-        case .duplicateLiveKey, .duplicateID, .duplicateHash, .invalidHash:
+        case .duplicateLiveKey, .duplicateID, .duplicateHash, .invalidHash, .invalidPreview:
             "the state file was edited or merged by hand; restore it from git history"
         }
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import XCTest
+@_exported import AgeTestSupport
 @testable import AgeFormat
 
 /// A deterministic generator (SplitMix64) so tests are reproducible; never used outside tests.
@@ -22,9 +23,7 @@ func samplePlaintext(_ count: Int, seed: UInt64 = 7) -> [UInt8] {
     return (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
 }
 
-func sha256Hex(_ bytes: [UInt8]) -> String {
-    SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-}
+func sha256Hex(_ bytes: [UInt8]) -> String { cctvPayloadDigest(bytes) }
 
 /// Runs `body` and returns the AgeError it throws, failing the test when it succeeds.
 func assertAgeError<T>(
@@ -40,45 +39,6 @@ func assertAgeError<T>(
     }
 }
 
-/// The outside `age` tools, or nil when not installed.
-enum AgeTools {
-    static func path(_ name: String) -> String? {
-        ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    static func require(_ name: String) throws -> String {
-        guard let path = path(name) else {
-            throw XCTSkip("\(name) is not installed (Debian package `age`); interop with the age CLI is not tested here")
-        }
-        return path
-    }
-
-    struct Output { var status: Int32; var stdout: [UInt8]; var stderr: String }
-
-    /// Runs a tool with stdin; output is read before waiting so large outputs cannot block.
-    static func run(_ executable: String, _ arguments: [String], stdin: [UInt8] = []) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let input = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = error.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        input.fileHandleForWriting.write(Data(stdin))
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        group.wait()
-        return Output(status: process.terminationStatus, stdout: [UInt8](outData),
-                      stderr: String(decoding: errData, as: UTF8.self))
-    }
-}
 
 /// A fresh temporary folder per test.
 func makeTemporaryDirectory(_ name: String = #function) throws -> URL {

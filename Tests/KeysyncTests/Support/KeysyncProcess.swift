@@ -77,3 +77,6 @@ func makeTemporaryDirectory(_ name: String = #function) throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+// Every file of this target sees the CCTV vectors and the `age` CLI runner.
+@_exported import AgeTestSupport

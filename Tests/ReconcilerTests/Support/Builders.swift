@@ -69,7 +69,7 @@ enum Fixture {
     ) -> KeyRecord {
         KeyRecord(
             id: id, team: team, name: name, generation: generation, hash: hash(for: id),
-            preview: "thig_\(id.suffix(4))...\(id.prefix(4))", createdAt: date(createdAt),
+            preview: "thig_\(hash(for: id).dropFirst(7).prefix(4))...\(hash(for: id).suffix(4))", createdAt: date(createdAt),
             createdBy: "ci", expiresAt: expiresAt.map(date), rateLimit: rateLimit,
             description: description, owner: owner, status: status,
             revokedAt: revokedAt.map(date), revokedReason: revokedReason,

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Manifest
+import Reconciler
+
+/// `keysync expiring`: the keys a scheduled job should send notices about — expired, or
+/// expiring within the window — with their team, owner and contacts from the state.
+/// Exit status: 0 none, 2 some (so a job can branch on it), 1 error, 64 usage error.
+struct ExpiringCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "expiring",
+        abstract: "List keys that have expired or expire soon, with owners and contacts.",
+        discussion: """
+            Revoked keys and keys already replaced by a rotation are left out.
+            Exit status: 0 no such keys, 2 some keys listed, 1 error, 64 usage error.
+            """
+    )
+
+    enum Format: String, CaseIterable, ExpressibleByArgument { case text, json }
+
+    @OptionGroup var trusted: TrustedStateOptions
+
+    @Option(help: "The window, e.g. 7d, 48h, 2w.")
+    var within: String = "7d"
+
+    @Option(help: "Output format: text or json.")
+    var format: Format = .text
+
+    func validate() throws {
+        if Period(parsing: within) == nil {
+            throw ValidationError("--within must be a period such as 7d, 48h or 2w (a number followed by s, m, h, d or w)")
+        }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let now = try PlanCommand.clock(environment)
+        let window = Period(parsing: within)!
+        let state = try trusted.load(environment: environment)
+        let notices = ExpiryNotice.notices(in: state, now: now, within: TimeInterval(window.seconds))
+        let output = format == .json
+            ? Self.json(notices, now: now, within: window.text)
+            : Self.text(notices, now: now, within: window.text)
+        FileHandle.standardOutput.write(Data(output.utf8))
+        if !notices.isEmpty { throw ExitCode(2) }
+    }
+
+    static func text(_ notices: [ExpiryNotice], now: Date, within: String) -> String {
+        let asOf = Timestamp.format(now)
+        guard !notices.isEmpty else { return "no keys have expired or expire within \(within) (as of \(asOf))\n" }
+        let count = notices.count == 1 ? "1 key has" : "\(notices.count) keys have"
+        var out = "\(count) expired or expire within \(within) (as of \(asOf)):\n"
+        let header = ["EXPIRES", "STATE", "TEAM", "NAME", "PREVIEW", "OWNER", "CONTACTS"]
+        out += TextTable.render(header: header, rows: notices.map { notice in
+            [Timestamp.format(notice.expiresAt), notice.isExpired ? "expired" : "expiring", notice.key.team,
+             notice.key.name, notice.key.preview, notice.owner ?? "-",
+             notice.contacts.isEmpty ? "-" : notice.contacts.joined(separator: ", ")]
+        })
+        return out
+    }
+
+    struct JSONNotice: Encodable {
+        var team, name, id, preview, expiresAt: String
+        var expired: Bool
+        var owner: Nullable<String>
+        var contacts: [String]
+        enum CodingKeys: String, CodingKey {
+            case team, name, id, preview, expiresAt = "expires_at", expired, owner, contacts
+        }
+    }
+
+    struct JSONReport: Encodable {
+        var now, within: String
+        var keys: [JSONNotice]
+    }
+
+    static func json(_ notices: [ExpiryNotice], now: Date, within: String) -> String {
+        JSONOutput.render(JSONReport(now: Timestamp.format(now), within: within, keys: notices.map { notice in
+            JSONNotice(team: notice.key.team, name: notice.key.name, id: notice.key.id, preview: notice.key.preview,
+                       expiresAt: Timestamp.format(notice.expiresAt), expired: notice.isExpired,
+                       owner: Nullable(notice.owner), contacts: notice.contacts)
+        }))
+    }
+}
