@@ -86,11 +86,18 @@ struct ApplyCommand: ParsableCommand {
         var lock: StateLock?
         if !dryRun {
             do {
+                let folder = ApplyCommand.folder(of: statePath)
+                if let folder, !FileManager.default.fileExists(atPath: folder) {
+                    try FileSystemStorage().createDirectory(folder)
+                }
                 lock = try StateLock.acquire(
                     forState: statePath, holder: .current(startedAt: Date()),
                     timeout: Self.duration(lockTimeout) ?? .zero)
-            } catch {
+            } catch let error as StateLockError {
                 run.diagnostics.append(.error(error.code, "\(error)", at: nil))
+                throw ExitCode(1)
+            } catch {
+                run.diagnostics.append(.error("apply-write", "\(error)", at: nil))
                 throw ExitCode(1)
             }
         }
