@@ -16,7 +16,7 @@ enum SchemaJSON: Sendable, Equatable {
         case .object(let members):
             if members.isEmpty { return "{}" }
             let inner = indent + "  "
-            let lines = members.map { "\(inner)\(Self.quote($0.0)): \($0.1.text(indent: inner))" }
+            let lines = members.map { "\(inner)\(JSONString.quoted($0.0)): \($0.1.text(indent: inner))" }
             return "{\n" + lines.joined(separator: ",\n") + "\n\(indent)}"
         case .array(let items):
             if items.isEmpty { return "[]" }
@@ -25,7 +25,7 @@ enum SchemaJSON: Sendable, Equatable {
             }
             let inner = indent + "  "
             return "[\n" + items.map { inner + $0.text(indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
-        case .string(let s): return Self.quote(s)
+        case .string(let s): return JSONString.quoted(s)
         case .integer(let n): return String(n)
         case .boolean(let b): return b ? "true" : "false"
         case .null: return "null"
@@ -39,24 +39,4 @@ enum SchemaJSON: Sendable, Equatable {
         }
     }
 
-    private static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
 }
