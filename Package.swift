@@ -65,19 +65,19 @@ let package = Package(
             name: "keysync-bench",
             dependencies: ["Manifest", "Reconciler", "AgeFormat"]
         ),
-        // Shared by the test targets: the CCTV age vectors and the stock `age` CLI.
+        // Shared by the test targets: a seeded generator, the CCTV age vectors, the `age` CLI.
         .target(
-            name: "AgeTestSupport",
+            name: "TestSupport",
             dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
-            path: "Tests/AgeTestSupport"
+            path: "Tests/TestSupport"
         ),
-        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "AgeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Manifest"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Manifest", "TestSupport"], exclude: ["Fixtures"]),
         // End-to-end tests that run the built `keysync` binary.
         .testTarget(
             name: "KeysyncTests",
-            dependencies: ["keysync", "AgeTestSupport", .product(name: "Crypto", package: "swift-crypto"), "CZlib"],
+            dependencies: ["keysync", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "CZlib"],
             exclude: ["Fixtures"]),
     ]
 )

@@ -15,6 +15,11 @@ struct ApplyCommand: ParsableCommand {
             state or the manifest changed since. Writes, in this order: sealed files, the state \
             (the previous one kept as <state>.backup), the audit log. Raw keys are written only \
             into sealed files, never to the terminal. Exit status: 0 success, 1 error, 64 usage error.
+
+            Examples:
+              keysync apply --actor alice
+              keysync plan --out plan.json && keysync apply plan.json
+              keysync apply --signing-key-file signing.key --lock-timeout 5m
             """
     )
 
@@ -81,11 +86,18 @@ struct ApplyCommand: ParsableCommand {
         var lock: StateLock?
         if !dryRun {
             do {
+                let folder = ApplyCommand.folder(of: statePath)
+                if let folder, !FileManager.default.fileExists(atPath: folder) {
+                    try FileSystemStorage().createDirectory(folder)
+                }
                 lock = try StateLock.acquire(
                     forState: statePath, holder: .current(startedAt: Date()),
                     timeout: Self.duration(lockTimeout) ?? .zero)
-            } catch {
+            } catch let error as StateLockError {
                 run.diagnostics.append(.error(error.code, "\(error)", at: nil))
+                throw ExitCode(1)
+            } catch {
+                run.diagnostics.append(.error("apply-write", "\(error)", at: nil))
                 throw ExitCode(1)
             }
         }

@@ -8,6 +8,10 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Inspect the audit log that apply writes.",
+        discussion: """
+            Examples:
+              keysync audit verify keysync.audit.jsonl
+            """,
         subcommands: [Verify.self]
     )
 
@@ -19,6 +23,10 @@ struct AuditCommand: ParsableCommand {
                 Each line holds the SHA-256 of the line before it. Prints "ok: N events, chain \
                 intact" and exits 0, or names every broken line on stderr and exits 1. The last \
                 line can be checked only against a head recorded elsewhere.
+
+                Examples:
+                  keysync audit verify
+                  keysync audit verify keysync.audit.jsonl
                 """
         )
 

@@ -75,9 +75,9 @@ struct DiagnosticRenderer {
         var out = "{\n  \"version\": 1,\n  \"valid\": \(!diagnostics.hasErrors),\n  \"diagnostics\": ["
         for (i, d) in diagnostics.enumerated() {
             out += i == 0 ? "\n" : ",\n"
-            out += "    {\"severity\": \(quoted(d.severity.rawValue)), \"code\": \(quoted(d.code)), "
-            out += "\"message\": \(quoted(d.message)), \"hint\": \(d.hint.map(quoted) ?? "null"), "
-            out += "\"file\": \(d.location.map { quoted($0.file) } ?? "null"), "
+            out += "    {\"severity\": \(JSONString.quoted(d.severity.rawValue)), \"code\": \(JSONString.quoted(d.code)), "
+            out += "\"message\": \(JSONString.quoted(d.message)), \"hint\": \(d.hint.map(JSONString.quoted) ?? "null"), "
+            out += "\"file\": \(d.location.map { JSONString.quoted($0.file) } ?? "null"), "
             out += "\"line\": \(d.location.map { String($0.line) } ?? "null"), "
             out += "\"column\": \(d.location.map { String($0.column) } ?? "null")}"
         }
@@ -85,23 +85,6 @@ struct DiagnosticRenderer {
         return out
     }
 
-    private func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 
     // MARK: github
 

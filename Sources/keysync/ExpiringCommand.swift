@@ -13,6 +13,10 @@ struct ExpiringCommand: ParsableCommand {
         discussion: """
             Revoked keys and keys already replaced by a rotation are left out.
             Exit status: 0 no such keys, 2 some keys listed, 1 error, 64 usage error.
+
+            Examples:
+              keysync expiring --within 14d
+              keysync expiring --format json > expiring.json
             """
     )
 

@@ -18,6 +18,11 @@ struct KeygenCommand: ParsableCommand {
             With -o, writes the identity to FILE (mode 0600; an existing file is never \
             overwritten) and prints its recipient (age1...) for the team's `recipients` list. \
             Without -o, prints the identity file to standard output, as age-keygen does.
+
+            Examples:
+              keysync keygen -o ~/.config/keysync/payments.txt
+              keysync keygen > identity.txt
+              keysync keygen --signing -o signing.key
             """
     )
 

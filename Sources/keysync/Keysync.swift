@@ -11,15 +11,16 @@ struct Keysync: ParsableCommand {
         abstract: "Manage API keys declaratively: declared in git, planned in review, applied by CI.",
         version: KeysyncVersion.current,
         subcommands: [
-            KeygenCommand.self,
-            UnsealCommand.self,
-            AuditCommand.self,
             ValidateCommand.self,
             PlanCommand.self,
+            ApplyCommand.self,
             VerifyCommand.self,
             ListCommand.self,
             ExpiringCommand.self,
-            ApplyCommand.self,
+            KeygenCommand.self,
+            UnsealCommand.self,
+            AuditCommand.self,
+            SchemaCommand.self,
         ]
     )
 }

@@ -14,6 +14,10 @@ struct ListCommand: ParsableCommand {
             Without --status, active, inactive and expired keys are listed; revoked keys \
             (tombstones) only with --status revoked or all.
             Exit status: 0 success, 1 error, 64 usage error.
+
+            Examples:
+              keysync list
+              keysync list --team payments --status active --format json
             """
     )
 

@@ -21,6 +21,11 @@ struct PlanCommand: ParsableCommand {
             state) go to standard error, as `validate` shows them.
             Exit status: 0 success, 1 error, 64 usage error; with --detailed-exitcode:
             0 no changes, 1 error, 2 changes present.
+
+            Examples:
+              keysync plan
+              keysync plan -m teams/ --state keysync.state.json --format markdown
+              keysync plan --detailed-exitcode --out plan.json
             """
     )
 

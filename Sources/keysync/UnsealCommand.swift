@@ -18,6 +18,10 @@ struct UnsealCommand: ParsableCommand {
             Identity files are in age-keygen's format (from keysync keygen or age-keygen); \
             -i may be repeated. FILE or one identity file may be - for standard input. \
             Files made by the age CLI (age -r, age -a -r) open too.
+
+            Examples:
+              keysync unseal sealed/000001-payments.age -i ~/.config/keysync/payments.txt
+              cat sealed/000001-payments.age | keysync unseal - -i identity.txt
             """
     )
 

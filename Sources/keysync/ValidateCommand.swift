@@ -11,6 +11,11 @@ struct ValidateCommand: ParsableCommand {
         discussion: """
             Several paths are read together as one manifest, like the files of a folder.
             Exit status: 0 valid (warnings allowed), 1 invalid, 64 usage error.
+
+            Examples:
+              keysync validate
+              keysync validate teams/ --format github
+              keysync validate keys.yaml --format json
             """
     )
 

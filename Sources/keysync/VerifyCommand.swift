@@ -14,6 +14,10 @@ struct VerifyCommand: ParsableCommand {
             or `X-API-Key: <key>` (header names in any case). The presented key is never printed; \
             a valid key is shown by its preview.
             Exit status: 0 valid, 1 refused or error, 64 usage error.
+
+            Examples:
+              keysync verify < key.txt
+              printf 'X-API-Key: %s\\n' "$KEY" | keysync verify --format json
             """
     )
 

@@ -1,4 +1,4 @@
-import AgeTestSupport
+import TestSupport
 import XCTest
 @testable import AgeFormat
 

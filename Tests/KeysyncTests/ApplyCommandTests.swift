@@ -169,13 +169,18 @@ final class ApplyCommandTests: XCTestCase {
 
     func testArmorWritesTextSealedFiles() throws {
         let dir = try project()
-        let apply = try run(["apply", "--armor", "--sealed-dir", "out/sealed"], in: dir)
+        let apply = try run(["apply", "--armor", "--sealed-dir", "out/sealed", "--state", "state/s.json",
+                             "--audit-log", "logs/audit.jsonl"], in: dir)
         XCTAssertEqual(apply.exitCode, 0, apply.stderr)
         XCTAssertTrue(apply.stdout.contains("Sealed files: out/sealed/000001-payments.age (give it to team payments)"), apply.stdout)
         let text = try String(contentsOf: dir.appendingPathComponent("out/sealed/000001-payments.age"), encoding: .utf8)
         XCTAssertTrue(text.hasPrefix("-----BEGIN AGE ENCRYPTED FILE-----\n"))
         let (document, _) = try unseal("out/sealed/000001-payments.age", in: dir)
         XCTAssertEqual(document.keys.count, 2)
+        XCTAssertEqual(try snapshot(dir).keys.sorted(), [
+            "id.txt", "keys.yaml", "logs/audit.jsonl", "out/sealed/000001-payments.age", "out/sealed/000001-search.age",
+            "state/s.json", "state/s.json.lock",
+        ])
     }
 
     func testSecondApplyChangesNoByteAndPlanShowsNoChanges() throws {

@@ -118,7 +118,7 @@ final class SignedStateCommandTests: XCTestCase {
         let unsigned = try Keysync.run(["plan"], in: dir, environment: env)
         XCTAssertEqual(unsigned.exitCode, 1)
         XCTAssertTrue(unsigned.stderr.contains("error[state-signature-missing]"), unsigned.stderr)
-        var generator = SplitMix(seed: 5)
+        var generator = SeededGenerator(seed: 5)
         try forged.signed(with: StateSigningKey.generate(using: &generator)).encoded().write(to: statePath)
         let resigned = try Keysync.run(["plan", "--state-public-key", trusted.publicKey.description], in: dir, environment: clock)
         XCTAssertEqual(resigned.exitCode, 1)

@@ -12,7 +12,7 @@ struct CLIState {
     static func date(_ text: String) -> Date { Timestamp.parse(text)! }
 
     static func make() -> CLIState {
-        var generator = SplitMix(seed: 11)
+        var generator = SeededGenerator(seed: 11)
         var result = CLIState(state: StateFile(
             lineage: "5c1f0a9e-2b7d-4c3e-9f10-0d7e6a1b2c3d", serial: 4, prefix: "thig",
             teams: [
@@ -61,18 +61,6 @@ struct CLIState {
     }
 }
 
-/// SplitMix64, as in ReconcilerTests: repeatable keys, for tests only.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 final class VerifyCommandTests: XCTestCase {
     let clock = ["KEYSYNC_NOW": CLIState.now]
@@ -151,7 +139,7 @@ final class VerifyCommandTests: XCTestCase {
     func testRefusalsExitOneWithTheirCode() throws {
         var fixture = CLIState.make()
         let dir = try fixture.write()
-        var generator = SplitMix(seed: 999)
+        var generator = SeededGenerator(seed: 999)
         let foreign = try APIKey.mint(prefix: "othr", using: &generator)
         let unknown = try APIKey.mint(prefix: "thig", using: &generator)
         fixture.keys["foreign"] = foreign

@@ -4,14 +4,14 @@ import XCTest
 
 final class APIKeyTests: XCTestCase {
     private func mint(_ prefix: String = "thig", seed: UInt64 = 42) throws -> APIKey {
-        var generator = SplitMixGenerator(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         return try APIKey.mint(prefix: prefix, using: &generator)
     }
 
     // MARK: format
 
     func testMintedKeyHasPrefixSeparatorAndThirtyThreeBase62Characters() throws {
-        var generator = SplitMixGenerator(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for _ in 0..<200 {
             let raw = try APIKey.mint(prefix: "thig", using: &generator).reveal()
             XCTAssertTrue(raw.hasPrefix("thig_"), raw)
@@ -45,7 +45,7 @@ final class APIKeyTests: XCTestCase {
     }
 
     func testMintRejectsAnInvalidPrefix() {
-        var generator = SplitMixGenerator(seed: 1)
+        var generator = SeededGenerator(seed: 1)
         for prefix in ["", "th_ig", "thig-", "abcdefghijklmnopq", "thïg", "a b"] {
             XCTAssertThrowsError(try APIKey.mint(prefix: prefix, using: &generator), prefix) { error in
                 XCTAssertEqual(error as? APIKeyError, .invalidPrefix)
@@ -68,7 +68,7 @@ final class APIKeyTests: XCTestCase {
     }
 
     func testEveryAlphabetCharacterAppearsAtRoughlyEqualRates() throws {
-        var generator = SplitMixGenerator(seed: 2026)
+        var generator = SeededGenerator(seed: 2026)
         var counts: [UInt8: Int] = [:]
         let keys = 2000
         for _ in 0..<keys {
@@ -87,7 +87,7 @@ final class APIKeyTests: XCTestCase {
     // MARK: parsing
 
     func testMintedKeysParseBack() throws {
-        var generator = SplitMixGenerator(seed: 3)
+        var generator = SeededGenerator(seed: 3)
         for _ in 0..<200 {
             let key = try APIKey.mint(prefix: "acme2", using: &generator)
             let parsed = try APIKey(parsing: key.reveal(), prefix: "acme2")
@@ -98,7 +98,7 @@ final class APIKeyTests: XCTestCase {
     }
 
     func testEverySingleCharacterTypoIsCaughtByTheChecksum() throws {
-        var generator = SplitMixGenerator(seed: 11)
+        var generator = SeededGenerator(seed: 11)
         var checked = 0
         for _ in 0..<5 {
             let raw = Array(try APIKey.mint(prefix: "thig", using: &generator).reveal().utf8)
@@ -117,7 +117,7 @@ final class APIKeyTests: XCTestCase {
     }
 
     func testEveryAdjacentTranspositionIsCaughtByTheChecksum() throws {
-        var generator = SplitMixGenerator(seed: 12)
+        var generator = SeededGenerator(seed: 12)
         for _ in 0..<20 {
             let raw = Array(try APIKey.mint(prefix: "thig", using: &generator).reveal().utf8)
             for position in 5..<(raw.count - 1) where raw[position] != raw[position + 1] {
@@ -216,7 +216,7 @@ final class APIKeyTests: XCTestCase {
     // MARK: key ids
 
     func testKeyIDsAreKeyUnderscoreAndTwentyBase32Characters() {
-        var generator = SplitMixGenerator(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         _ = try? APIKey.mint(prefix: "thig", using: &generator)
         // Computed independently (Python) from the same sequence, right after the seed-42 key.
         XCTAssertEqual(KeyID.mint(using: &generator).rawValue, "key_sdie2y4jg3a42re65nxf")

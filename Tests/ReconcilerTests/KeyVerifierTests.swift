@@ -123,7 +123,7 @@ final class KeyVerifierTests: XCTestCase {
         let minted = makeState()
         let verifier = KeyVerifier(state: minted.state)
         let key = Array(minted.keys["checkout"]!.reveal().utf8)
-        var generator = SplitMixGenerator(seed: 99)
+        var generator = SeededGenerator(seed: 99)
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-+ .".utf8)
         var parsedCount = 0
         for _ in 0..<5000 {

@@ -6,7 +6,7 @@ final class StateSignatureTests: XCTestCase {
     typealias F = Fixture
 
     func makeKey(seed: UInt64) -> StateSigningKey {
-        var generator = SplitMixGenerator(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         return StateSigningKey.generate(using: &generator)
     }
 

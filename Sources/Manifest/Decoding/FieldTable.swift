@@ -1,10 +1,11 @@
-/// The names a mapping of a given kind may hold, matched against raw key bytes.
+/// The names a mapping of a given kind may hold, matched against raw key bytes. Built from
+/// `ManifestFields`, whose order is the field index the decoder switches on.
 struct FieldTable: Sendable {
     let names: [String]
     private let bytes: [[UInt8]]
 
-    init(_ names: [String]) {
-        self.names = names
+    init(_ group: FieldGroup) {
+        self.names = group.names
         bytes = names.map { Array($0.utf8) }
     }
 
@@ -16,12 +17,9 @@ struct FieldTable: Sendable {
         return nil
     }
 
-    static let root = FieldTable(["version", "prefix", "plans", "defaults", "teams"])
-    static let plan = FieldTable(["api_access", "max_keys"])
-    static let defaults = FieldTable(["rate_limit", "expires", "expires_in", "rotate_grace"])
-    static let team = FieldTable(["plan", "owner", "contacts", "recipients", "keys"])
-    static let key = FieldTable([
-        "name", "description", "owner", "rate_limit", "expires", "expires_in", "active",
-        "renamed_from", "rotate", "rotate_grace",
-    ])
+    static let root = FieldTable(ManifestFields.root)
+    static let plan = FieldTable(ManifestFields.plan)
+    static let defaults = FieldTable(ManifestFields.defaults)
+    static let team = FieldTable(ManifestFields.team)
+    static let key = FieldTable(ManifestFields.key)
 }

@@ -94,7 +94,7 @@ struct ManifestFileDecoder {
             case 0:
                 draft.versionSeen = true
                 draft.version = try readInteger(value, field: "version")
-                if let v = draft.version, v.value != 1 {
+                if let v = draft.version, !ManifestFields.supportedVersions.contains(v.value) {
                     report(.unsupportedVersion, "manifest version \(v.value) is not supported",
                            hint: "this keysync reads version 1; write `version: 1`", at: v.location)
                     draft.version = nil
@@ -168,7 +168,7 @@ struct ManifestFileDecoder {
         guard let n = try readInteger(v, field: "max_keys", expected: "an integer or `unlimited`") else {
             return nil
         }
-        guard n.value >= 0 else {
+        guard n.value >= ManifestFields.maxKeysMinimum else {
             report(.outOfRange, "max_keys \(n.value) is out of range",
                    hint: "use 0 or more, or `unlimited`", at: n.location)
             return nil
@@ -321,7 +321,7 @@ struct ManifestFileDecoder {
             case 7: key.renamedFrom = try readName(v, field: "renamed_from")
             case 8:
                 if let n = try readInteger(v, field: "rotate") {
-                    if n.value >= 0 {
+                    if ManifestFields.rotateRange.contains(n.value) {
                         key.rotate = n.value
                     } else {
                         report(.outOfRange, "rotate \(n.value) is out of range",

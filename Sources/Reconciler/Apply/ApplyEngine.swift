@@ -41,7 +41,7 @@ public enum ApplyEngine {
         for change in plan.keyChanges {
             try run.apply(change, prefix: plan.prefix, minted: &minted, using: &generator)
         }
-        let unsigned = run.next.normalized.withoutSignature
+        let unsigned = run.finished.normalized.withoutSignature
         do {
             try unsigned.validate()
         } catch {
@@ -129,6 +129,10 @@ private struct ApplyRun {
     let now: Date
     let context: AuditContext
     var events: [AuditEvent] = []
+    /// Position of each record in `next.keys` by id, and of each team record by name: a
+    /// first apply at 100k keys and 20k teams must not search the arrays once per change.
+    private var keyIndex: [String: Int]
+    private var teamIndex: [String: Int]
 
     init(state: StateFile, serial: Int, now: Date, context: AuditContext) {
         self.next = state
@@ -136,11 +140,28 @@ private struct ApplyRun {
         self.serial = serial
         self.now = now
         self.context = context
+        keyIndex = Dictionary(state.keys.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        teamIndex = Dictionary(state.teams.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The state with removed teams dropped; `next.teams` keeps a tombstone slot until then.
     mutating func apply(_ change: TeamChange) {
-        next.teams.removeAll { $0.name == change.team }
-        if let after = change.after, change.action != .remove { next.teams.append(after) }
+        let after = change.action == .remove ? nil : change.after
+        if let index = teamIndex[change.team] {
+            if let after { next.teams[index] = after } else { removedTeams.insert(change.team) }
+        } else if let after {
+            teamIndex[change.team] = next.teams.count
+            next.teams.append(after)
+        }
+    }
+
+    private var removedTeams: Set<String> = []
+
+    /// `next` with the removed teams gone, ready to be normalized and validated.
+    var finished: StateFile {
+        var state = next
+        if !removedTeams.isEmpty { state.teams.removeAll { removedTeams.contains($0.name) } }
+        return state
     }
 
     mutating func apply(
@@ -257,13 +278,14 @@ private struct ApplyRun {
     }
 
     private func liveRecord(_ id: String) throws(ApplyError) -> KeyRecord {
-        guard let record = next.key(id: id) else { throw .unknownKey(id) }
+        guard let index = keyIndex[id] else { throw .unknownKey(id) }
+        let record = next.keys[index]
         guard record.status.isLive else { throw .keyAlreadyRevoked(id) }
         return record
     }
 
     private mutating func replace(_ record: KeyRecord) {
-        if let index = next.keys.firstIndex(where: { $0.id == record.id }) { next.keys[index] = record }
+        if let index = keyIndex[record.id] { next.keys[index] = record }
     }
 
     private mutating func mint(
@@ -277,13 +299,14 @@ private struct ApplyRun {
             throw .cannotMint("\(error)")
         }
         var id = KeyID.mint(using: &generator).rawValue
-        while next.key(id: id) != nil { id = KeyID.mint(using: &generator).rawValue }
+        while keyIndex[id] != nil { id = KeyID.mint(using: &generator).rawValue }
         let record = KeyRecord(
             id: id, team: change.team, name: change.name, generation: newKey.generation,
             hash: key.hash, preview: key.preview, createdAt: now, createdBy: context.actor,
             expiresAt: newKey.expiration?.resolve(createdAt: now), rateLimit: newKey.rateLimit,
             description: newKey.description, owner: newKey.owner, status: newKey.status,
             sealedFile: SealedFile.name(serial: serial, team: change.team))
+        keyIndex[id] = next.keys.count
         next.keys.append(record)
         minted.append(MintedKey(key: key, record: record, recipients: newKey.recipients))
         return record

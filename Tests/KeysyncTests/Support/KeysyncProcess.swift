@@ -79,4 +79,4 @@ func makeTemporaryDirectory(_ name: String = #function) throws -> URL {
 }
 
 // Every file of this target sees the CCTV vectors and the `age` CLI runner.
-@_exported import AgeTestSupport
+@_exported import TestSupport

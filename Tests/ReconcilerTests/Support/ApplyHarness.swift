@@ -8,13 +8,13 @@ import XCTest
 /// and opens sealed files with an identity made in the test.
 struct ApplyHarness {
     let identity: AgeIdentity
-    var generator: SplitMixGenerator
+    var generator: SeededGenerator
     let context = AuditContext(actor: "ci-bot", commit: "0123456789abcdef0123456789abcdef01234567")
 
     init(seed: UInt64 = 42) {
-        var identityGenerator = SplitMixGenerator(seed: seed &+ 1000)
+        var identityGenerator = SeededGenerator(seed: seed &+ 1000)
         identity = AgeIdentity.generate(using: &identityGenerator)
-        generator = SplitMixGenerator(seed: seed)
+        generator = SeededGenerator(seed: seed)
     }
 
     /// A manifest with prefix `thig`; `teams` is the YAML under `teams:` where `RECIPIENT`

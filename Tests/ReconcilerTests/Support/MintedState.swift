@@ -8,10 +8,10 @@ struct MintedState {
     var state: StateFile
     /// Raw keys by label (`team/name`, or a label the builder chose).
     var keys: [String: APIKey] = [:]
-    private var generator: SplitMixGenerator
+    private var generator: SeededGenerator
 
     init(seed: UInt64 = 7, prefix: String? = "thig", teams: [TeamRecord]) {
-        generator = SplitMixGenerator(seed: seed)
+        generator = SeededGenerator(seed: seed)
         state = StateFile(lineage: "5c1f0a9e-2b7d-4c3e-9f10-0d7e6a1b2c3d", serial: 4, prefix: prefix, teams: teams)
     }
 

@@ -44,7 +44,7 @@ public struct CCTVVector: Sendable {
         if let override = ProcessInfo.processInfo.environment["KEYSYNC_AGE_CCTV"], !override.isEmpty {
             return URL(fileURLWithPath: override)
         }
-        // <root>/Tests/AgeTestSupport/CCTVVector.swift → <root>/../shared/testdata/age-cctv
+        // <root>/Tests/TestSupport/CCTVVector.swift → <root>/../shared/testdata/age-cctv
         let root = URL(fileURLWithPath: "\(file)").deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         return root.deletingLastPathComponent().appendingPathComponent("shared/testdata/age-cctv")
