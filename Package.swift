@@ -63,7 +63,7 @@ let package = Package(
         // Benchmarks against the floors named in the issues; see BENCHMARKS.md.
         .executableTarget(
             name: "keysync-bench",
-            dependencies: ["Manifest", "Reconciler", "AgeFormat"]
+            dependencies: ["Manifest", "Reconciler", "AgeFormat", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Shared by the test targets: a seeded generator, the CCTV age vectors, the `age` CLI.
         .target(
