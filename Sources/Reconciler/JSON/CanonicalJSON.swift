@@ -14,14 +14,41 @@ enum CanonicalJSON {
 
     /// Dates are RFC 3339 in UTC with whole seconds, as written in manifests.
     static func encode<T: Encodable>(_ value: T) throws -> Data {
+        Data(try prettyPrint([UInt8](try compactEncoder().encode(value))))
+    }
+
+    /// The canonical bytes of a value whose first key (in sorted order) is the array `key`,
+    /// written with the array `elements` in it: the same bytes as `encode` of the whole value,
+    /// but each element goes through `JSONEncoder` on its own. A 100,000-key state then never
+    /// exists as one encoder tree and one compact copy, only as the output being built.
+    static func encode<Shell: Encodable, Element: Encodable>(
+        _ shell: Shell, splicing elements: [Element], intoLeadingArray key: String
+    ) throws -> Data {
+        let encoder = compactEncoder()
+        let head = try prettyPrint([UInt8](try encoder.encode(shell)))
+        let empty = Array("{\n  \"\(key)\": []".utf8)
+        guard head.starts(with: empty) else { throw MalformedInput() }
+        var out: [UInt8] = Array("{\n  \"\(key)\": [".utf8)
+        out.reserveCapacity(head.count + elements.count * 512)
+        for (index, element) in elements.enumerated() {
+            out.append(contentsOf: Array((index == 0 ? "\n    " : ",\n    ").utf8))
+            var pretty = try prettyPrint([UInt8](try encoder.encode(element)), depth: 2)
+            pretty.removeLast()  // the trailing newline of a whole document
+            out.append(contentsOf: pretty)
+        }
+        if !elements.isEmpty { out.append(contentsOf: Array("\n  ]".utf8)) } else { out.append(UInt8(ascii: "]")) }
+        out.append(contentsOf: head[empty.count...])
+        return Data(out)
+    }
+
+    private static func compactEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(Timestamp.format(date))
         }
-        let compact = try encoder.encode(value)
-        return Data(try prettyPrint([UInt8](compact)))
+        return encoder
     }
 
     static func decoder() -> JSONDecoder {
@@ -40,10 +67,11 @@ enum CanonicalJSON {
 
     /// Lays out compact JSON (no insignificant whitespace, as `JSONEncoder` writes it) one value
     /// per line: a single pass and no tree, so a 100,000-key state stays cheap.
-    static func prettyPrint(_ bytes: [UInt8]) throws -> [UInt8] {
+    /// `depth` is the nesting the value sits at, for values laid into a larger document.
+    static func prettyPrint(_ bytes: [UInt8], depth start: Int = 0) throws -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        var depth = 0
+        out.reserveCapacity(bytes.count + bytes.count / 2)
+        var depth = start
         var i = 0
         func newline() {
             out.append(0x0A)
@@ -88,7 +116,7 @@ enum CanonicalJSON {
                 }
             }
         }
-        guard depth == 0 else { throw MalformedInput() }
+        guard depth == start else { throw MalformedInput() }
         out.append(0x0A)
         return out
     }

@@ -39,7 +39,11 @@ extension StateFile {
     /// The same state always gives the same bytes.
     public func encoded() -> Data {
         do {
-            return try CanonicalJSON.encode(normalized)
+            // "keys" sorts first among the state's fields; the records are encoded one at a time.
+            var shell = normalized
+            let records = shell.keys
+            shell.keys = []
+            return try CanonicalJSON.encode(shell, splicing: records, intoLeadingArray: "keys")
         } catch {
             // Only non-finite floating-point numbers make JSONEncoder fail; a state has none.
             preconditionFailure("a state file always encodes: \(error)")
