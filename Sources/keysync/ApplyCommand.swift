@@ -103,37 +103,20 @@ struct ApplyCommand: ParsableCommand {
         }
         defer { lock?.release() }
 
-        guard let manifest = run.loadManifest(at: manifest),
-              let stateFile = run.readTrustedState(at: statePath, trust: trust, environment: environment)
+        guard let (stateFile, plan, signingKey) = planForApply(statePath: statePath, now: now, run: &run, environment: environment)
         else { throw ExitCode(1) }
-        var signingKey: StateSigningKey?
-        if !dryRun {
-            do {
-                signingKey = try resolveSigningKey(environment: environment)
-            } catch {
-                run.diagnostics.append(error)
-                throw ExitCode(1)
-            }
+        // Only files with a diagnostic to quote stay in memory; at 100k keys the rest is megabytes.
+        let quoted = Set(run.diagnostics.compactMap { $0.location?.file })
+        run.sources = run.sources.filter { quoted.contains($0.key) }
+
+        // The plan is shown before anything is written (as Terraform does), and its text is not
+        // kept while the keys are minted and sealed.
+        do {
+            let rendered = PlanningRun.render(plan, as: format, environment: environment)
+            let separator = format == .json ? "" : (rendered.hasSuffix("\n") ? "\n" : "\n\n")
+            FileHandle.standardOutput.write(Data((dryRun ? rendered : rendered + separator).utf8))
         }
-        let plan: Plan
-        if let planFile {
-            guard let saved = readSavedPlan(planFile, into: &run) else { throw ExitCode(1) }
-            if let stale = saved.staleness(against: stateFile, manifestDigest: manifest.digest) {
-                run.diagnostics.append(.error(stale.code, "the plan is stale; run keysync plan again", hint: "\(stale)", at: nil))
-                throw ExitCode(1)
-            }
-            plan = saved
-        } else {
-            guard let fresh = run.plan(manifest: manifest, state: stateFile, now: now, warnWithin: warnWithin) else {
-                throw ExitCode(1)
-            }
-            plan = fresh
-        }
-        let rendered = PlanningRun.render(plan, as: format, environment: environment)
-        if dryRun {
-            FileHandle.standardOutput.write(Data(rendered.utf8))
-            return
-        }
+        if dryRun { return }
 
         let context = AuditContext.resolve(actor: actor, environment: environment) {
             GitRevision.head(in: ApplyCommand.folder(of: self.manifest))
@@ -159,15 +142,41 @@ struct ApplyCommand: ParsableCommand {
             run.diagnostics.append(.error(error.code, "\(error)", at: nil))
             throw ExitCode(1)
         }
-        let result = ApplyResultText.summary(of: prepared, plan: plan, layout: layout)
-        switch format {
-        case .json:
-            // Standard output stays one JSON document (the plan); the result goes beside it.
-            FileHandle.standardOutput.write(Data(rendered.utf8))
-            FileHandle.standardError.write(Data((result + "\n").utf8))
-        case .text, .markdown:
-            FileHandle.standardOutput.write(Data((rendered + (rendered.hasSuffix("\n") ? "" : "\n") + "\n" + result + "\n").utf8))
+        let result = ApplyResultText.summary(of: prepared, plan: plan, layout: layout) + "\n"
+        // With --format json, standard output stays one JSON document (the plan).
+        (format == .json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(result.utf8))
+    }
+
+    /// Reads the manifest and the state and makes (or loads) the plan. The manifest model lives
+    /// only in here: once the plan exists apply no longer needs it, and at 100k keys it is the
+    /// largest thing in memory. `nil` when an error was collected in `run`.
+    private func planForApply(
+        statePath: String, now: Date, run: inout PlanningRun, environment: [String: String]
+    ) -> (StateFile, Plan, StateSigningKey?)? {
+        guard let manifest = run.loadManifest(at: manifest),
+              let stateFile = run.readTrustedState(at: statePath, trust: trust, environment: environment)
+        else { return nil }
+        var signingKey: StateSigningKey?
+        if !dryRun {
+            do {
+                signingKey = try resolveSigningKey(environment: environment)
+            } catch {
+                run.diagnostics.append(error)
+                return nil
+            }
         }
+        if let planFile {
+            guard let saved = readSavedPlan(planFile, into: &run) else { return nil }
+            if let stale = saved.staleness(against: stateFile, manifestDigest: manifest.digest) {
+                run.diagnostics.append(.error(stale.code, "the plan is stale; run keysync plan again", hint: "\(stale)", at: nil))
+                return nil
+            }
+            return (stateFile, saved, signingKey)
+        }
+        guard let fresh = run.plan(manifest: manifest, state: stateFile, now: now, warnWithin: warnWithin) else {
+            return nil
+        }
+        return (stateFile, fresh, signingKey)
     }
 
     /// The key to sign the new state with. When a state public key is configured, the state

@@ -45,8 +45,9 @@ public enum AuditLog {
         _ events: [AuditEvent], to path: String, storage: some DurableStorage
     ) throws(StorageError) {
         guard !events.isEmpty else { return }
-        let existing = try storage.read(path) ?? []
-        try storage.write(existing + lines(for: events, after: existing), to: path)
+        var log = try storage.read(path) ?? []
+        log.append(contentsOf: lines(for: events, after: log))
+        try storage.write(log, to: path)
     }
 
     /// `sha256:<hex>` of the last line of `bytes` (without its line break), `genesis` when empty:
