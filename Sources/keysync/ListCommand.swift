@@ -49,9 +49,11 @@ struct ListCommand: ParsableCommand {
         var expiresAt: Nullable<String>
         var rateLimit: Int
         var owner: Nullable<String>
+        /// Set on a key replaced by a rotation and still in its grace period: when it stops working.
+        var revokeAfter: Nullable<String>
         enum CodingKeys: String, CodingKey {
             case team, name, id, preview, status, createdAt = "created_at", expiresAt = "expires_at"
-            case rateLimit = "rate_limit", owner
+            case rateLimit = "rate_limit", owner, revokeAfter = "revoke_after"
         }
     }
 
@@ -68,7 +70,8 @@ struct ListCommand: ParsableCommand {
             return Row(team: record.team, name: record.name, id: record.id, preview: record.preview,
                        status: condition.rawValue, createdAt: Timestamp.format(record.createdAt),
                        expiresAt: Nullable(record.expiresAt.map(Timestamp.format)), rateLimit: record.rateLimit,
-                       owner: Nullable(record.owner ?? owners[record.team] ?? nil))
+                       owner: Nullable(record.owner ?? owners[record.team] ?? nil),
+                       revokeAfter: Nullable(condition == .revoked ? nil : record.revokeAfter.map(Timestamp.format)))
         }
     }
 
@@ -76,7 +79,8 @@ struct ListCommand: ParsableCommand {
         guard !rows.isEmpty else { return "no keys match\n" }
         let header = ["TEAM", "NAME", "PREVIEW", "STATUS", "CREATED", "EXPIRES", "RATE/MIN", "OWNER"]
         let cells = rows.map { row in
-            [row.team, row.name, row.preview, row.status, row.createdAt, row.expiresAt.value ?? "never",
+            [row.team, row.name, row.preview,
+             row.revokeAfter.value == nil ? row.status : "retiring", row.createdAt, row.expiresAt.value ?? "never",
              String(row.rateLimit), row.owner.value ?? "-"]
         }
         return TextTable.render(header: header, rows: cells)
