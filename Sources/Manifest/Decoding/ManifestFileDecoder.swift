@@ -127,18 +127,7 @@ struct ManifestFileDecoder {
         }
         var plans: [PlanDefinition] = []
         var names: [String: SourceLocation] = [:]
-        while let (name, nameEvent) = try nextDynamicKey(context: "plans") {
-            let nameLocation = location(nameEvent)
-            let value = try next()
-            if let first = names[name] {
-                duplicateKey("plan \(name)", first: first, at: nameLocation)
-                try skip(value)
-                continue
-            }
-            names[name] = nameLocation
-            if !ScalarSyntax.isValidName(name) {
-                invalidName("plan name", name, at: nameLocation)
-            }
+        while let (name, nameLocation, value) = try nextNamedEntry(of: "plan", in: "plans", names: &names) {
             var plan = PlanDefinition(name: name, apiAccess: true, maxKeys: nil, location: nameLocation)
             if value.kind == .scalar, value.isPlain, ScalarSyntax.isNull(value.bytes) {
                 plans.append(plan)  // `enterprise:` alone: a plan with every default
@@ -206,18 +195,7 @@ struct ManifestFileDecoder {
             return
         }
         var names: [String: SourceLocation] = [:]
-        while let (name, nameEvent) = try nextDynamicKey(context: "teams") {
-            let nameLocation = location(nameEvent)
-            let value = try next()
-            if let first = names[name] {
-                duplicateKey("team \(name)", first: first, at: nameLocation)
-                try skip(value)
-                continue
-            }
-            names[name] = nameLocation
-            if !ScalarSyntax.isValidName(name) {
-                invalidName("team name", name, at: nameLocation)
-            }
+        while let (name, nameLocation, value) = try nextNamedEntry(of: "team", in: "teams", names: &names) {
             var team = TeamDraft(name: Located(name, at: nameLocation))
             guard value.kind == .mappingStart else {
                 wrongType("team \(name)", expected: "a mapping with at least `plan`", got: value)
@@ -377,6 +355,29 @@ struct ManifestFileDecoder {
                 try nonScalarKey(key, context: context())
             }
         }
+    }
+
+    /// The next entry of a mapping keyed by names (`kind` is "plan" or "team"), or `nil` at its
+    /// end: a name seen before is reported as a duplicate and its value skipped; a name that
+    /// breaks the naming rule is reported and still decoded, so its contents are checked too.
+    private mutating func nextNamedEntry(
+        of kind: String, in context: String, names: inout [String: SourceLocation]
+    ) throws(Stop) -> (String, SourceLocation, YAMLEvent)? {
+        while let (name, nameEvent) = try nextDynamicKey(context: context) {
+            let nameLocation = location(nameEvent)
+            let value = try next()
+            if let first = names[name] {
+                duplicateKey("\(kind) \(name)", first: first, at: nameLocation)
+                try skip(value)
+                continue
+            }
+            names[name] = nameLocation
+            if !ScalarSyntax.isValidName(name) {
+                invalidName("\(kind) name", name, at: nameLocation)
+            }
+            return (name, nameLocation, value)
+        }
+        return nil
     }
 
     /// The next key of a mapping whose keys are names (teams, plans), or `nil` at its end.
