@@ -76,7 +76,10 @@ struct VerifyCommand: ParsableCommand {
             }
             return .success(String(value.dropFirst(scheme.count).drop { $0 == " " || $0 == "\t" }))
         default:
-            return .failure(InputProblem(message: "unsupported header \(name); give a bare key, an Authorization: Bearer header or an X-API-Key header"))
+            // A real header name is short; anything as long as a key body (33 characters) might
+            // be one pasted before a colon, so it is not echoed.
+            let shown = name.count <= 24 ? "header \(name)" : "header"
+            return .failure(InputProblem(message: "unsupported \(shown); give a bare key, an Authorization: Bearer header or an X-API-Key header"))
         }
     }
 

@@ -43,10 +43,12 @@ public struct StateFile: Sendable, Equatable, Codable {
     /// What a missing state file means: nothing applied yet.
     public static let empty = StateFile()
 
+    /// A linear search, for one-off look-ups; code that looks up per key builds an index.
     public func team(named name: String) -> TeamRecord? {
         teams.first { $0.name == name }
     }
 
+    /// A linear search, for one-off look-ups; code that looks up per key builds an index.
     public func key(id: String) -> KeyRecord? {
         keys.first { $0.id == id }
     }
