@@ -65,11 +65,13 @@ let package = Package(
             name: "keysync-bench",
             dependencies: ["Manifest", "Reconciler", "AgeFormat", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // Shared by the test targets: a seeded generator, the CCTV age vectors, the `age` CLI.
+        // Shared by the test targets: a seeded generator, the CCTV age vectors (a copy, with their
+        // LICENSE, in Fixtures/age-cctv), the `age` CLI.
         .target(
             name: "TestSupport",
             dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
-            path: "Tests/TestSupport"
+            path: "Tests/TestSupport",
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest"], exclude: ["Fixtures"]),

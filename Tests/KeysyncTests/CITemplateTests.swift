@@ -8,7 +8,9 @@ final class CITemplateTests: XCTestCase {
     private let folder = YAMLTool.repository.appendingPathComponent("examples/ci")
 
     private func template(_ name: String) throws -> [String: Any] {
-        try XCTUnwrap(try YAMLTool.load(folder.appendingPathComponent(name)) as? [String: Any], name)
+        // Loaded outside XCTUnwrap, which would turn the tool's XCTSkip into a failure.
+        let loaded = try YAMLTool.load(folder.appendingPathComponent(name))
+        return try XCTUnwrap(loaded as? [String: Any], name)
     }
 
     /// Every shell text of a job: GitHub `steps[].run`, GitLab `script` lines.

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import XCTest
 @testable import Manifest
 
@@ -73,16 +76,25 @@ final class ManifestReadSourcesTests: XCTestCase {
         XCTAssertEqual(ManifestLoader.load([]).diagnostics.map(\.code), ["no-manifest-files"])
     }
 
-    func testUnreadableFile() throws {
+    /// A path that no one can open, root included (tests run as root in CI, where permission
+    /// bits do not stop a read): a Unix socket named like a manifest. `open` fails with ENXIO.
+    func testFileThatCannotBeOpened() throws {
         let dir = try temporaryFolder()
-        let file = dir.appendingPathComponent("keys.yaml")
-        try Data("version: 1".utf8).write(to: file)
-        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: file.path)
-        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path) }
-        if FileManager.default.isReadableFile(atPath: file.path) {
-            throw XCTSkip("running as root: permissions do not stop reads")
+        let path = dir.appendingPathComponent("keys.yaml").path
+        let socketFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(socketFD, 0)
+        defer { close(socketFD) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
         }
-        XCTAssertEqual(ManifestLoader.readSources(at: file.path).diagnostics.map(\.code), ["unreadable-file"])
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(bound, 0, "bind \(path): errno \(errno)")
+        XCTAssertEqual(ManifestLoader.readSources(at: path).diagnostics.map(\.code), ["unreadable-file"])
+        XCTAssertEqual(ManifestLoader.readSources(at: dir.path).diagnostics.map(\.code), ["unreadable-file"])
     }
 
     func testEntryThatCannotBeReadAsAFile() throws {

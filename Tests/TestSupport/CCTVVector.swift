@@ -3,8 +3,9 @@ import XCTest
 import CZlib
 import Crypto
 
-/// One vector of C2SP's age conformance set (CCTV), read from the shared test data folder (never
-/// copied into this repository). See ABOUT.md there for the format.
+/// One vector of C2SP's age conformance set (CCTV), read from this package's copy in
+/// `Tests/TestSupport/Fixtures/age-cctv` (with its LICENSE), so conformance runs on any clone.
+/// See ABOUT.md there for the format.
 public struct CCTVVector: Sendable {
     public enum Expectation: String, Sendable {
         case success, noMatch = "no match", hmacFailure = "HMAC failure", headerFailure = "header failure"
@@ -39,23 +40,20 @@ public struct CCTVVector: Sendable {
         "scrypt_work_factor_trailing_garbage", "scrypt_work_factor_wrong", "scrypt_work_factor_zero",
     ]
 
-    /// The folder: `KEYSYNC_AGE_CCTV`, else `../shared/testdata/age-cctv` beside the package root.
+    /// The folder: `KEYSYNC_AGE_CCTV` (to try another copy of the set), else the package's own
+    /// fixtures beside this file.
     public static func directory(file: StaticString = #filePath) -> URL {
         if let override = ProcessInfo.processInfo.environment["KEYSYNC_AGE_CCTV"], !override.isEmpty {
             return URL(fileURLWithPath: override)
         }
-        // <root>/Tests/TestSupport/CCTVVector.swift → <root>/../shared/testdata/age-cctv
-        let root = URL(fileURLWithPath: "\(file)").deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return root.deletingLastPathComponent().appendingPathComponent("shared/testdata/age-cctv")
+        return URL(fileURLWithPath: "\(file)").deletingLastPathComponent().appendingPathComponent("Fixtures/age-cctv")
     }
 
-    /// Every vector in the folder, or an XCTSkip naming the folder when it is absent.
+    /// Every vector in the folder. The set ships with the package, so a missing folder is a
+    /// failure, never a skip.
     public static func loadAll() throws -> [CCTVVector] {
         let folder = directory()
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
-            throw XCTSkip("age CCTV vectors not found at \(folder.path); set KEYSYNC_AGE_CCTV to the folder (CI has ../shared/testdata/age-cctv)")
-        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         var vectors: [CCTVVector] = []
         for name in names.sorted() where name != "ABOUT.md" && name != "LICENSE" && !name.hasPrefix(".") {
             let bytes = try [UInt8](Data(contentsOf: folder.appendingPathComponent(name)))
