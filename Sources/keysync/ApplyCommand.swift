@@ -12,9 +12,12 @@ struct ApplyCommand: ParsableCommand {
         discussion: """
             Without PLANFILE it validates the manifest, plans and applies in one go. With a \
             PLANFILE saved by `keysync plan --out`, it applies that plan, and refuses it when the \
-            state or the manifest changed since. Writes, in this order: sealed files, the state \
-            (the previous one kept as <state>.backup), the audit log. Raw keys are written only \
-            into sealed files, never to the terminal. Exit status: 0 success, 1 error, 64 usage error.
+            state or the manifest changed since. Writes, in this order: sealed files, the audit \
+            log's lines, the state (the previous one kept as <state>.backup; it records the log's \
+            head), then the log's apply.completed line. The state is signed with the signing key, \
+            whose public half is trusted when KEYSYNC_STATE_PUBLIC_KEY is not set. Raw keys are \
+            written only into sealed files, never to the terminal. Exit status: 0 success, \
+            1 error, 64 usage error.
 
             Examples:
               keysync apply --actor alice
@@ -26,17 +29,7 @@ struct ApplyCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A plan saved by `keysync plan --out`.", valueName: "PLANFILE"))
     var planFile: String?
 
-    @Option(name: [.customShort("m"), .customLong("manifest")], help: "The manifest: a file or a folder of *.yaml/*.yml files.")
-    var manifest: String = "keys.yaml"
-
-    @Option(help: "The state file (default: keysync.state.json beside the manifest). A missing file is an empty state.")
-    var state: String?
-
-    @Option(name: .customLong("sealed-dir"), help: "Where sealed files go (default: sealed/ beside the state).")
-    var sealedDir: String?
-
-    @Option(name: .customLong("audit-log"), help: "The audit log to append to (default: keysync.audit.jsonl beside the state).")
-    var auditLog: String?
+    @OptionGroup var repository: RepositoryOptions
 
     @Flag(help: "Write sealed files in age's ASCII armor instead of binary.")
     var armor = false
@@ -55,8 +48,6 @@ struct ApplyCommand: ParsableCommand {
 
     @Option(name: .customLong("warn-within"), help: "Warn about keys expiring within this period, e.g. 7d, 48h, 2w.")
     var warnWithin: String = "7d"
-
-    @OptionGroup var trust: StateTrustOptions
 
     @OptionGroup var signing: SigningKeyOptions
 
@@ -77,8 +68,7 @@ struct ApplyCommand: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
-        let statePath = state ?? PlanCommand.defaultStatePath(forManifest: manifest)
-        let layout = ApplyLayout(statePath: statePath, sealedDirectory: sealedDir, auditLogPath: auditLog)
+        let layout = repository.layout
         var run = PlanningRun()
         defer { PlanCommand.report(run.diagnostics, sources: run.sources, environment: environment, command: "apply") }
 
@@ -86,12 +76,11 @@ struct ApplyCommand: ParsableCommand {
         var lock: StateLock?
         if !dryRun {
             do {
-                let folder = ApplyCommand.folder(of: statePath)
-                if let folder, !FileManager.default.fileExists(atPath: folder) {
+                if let folder = ApplyCommand.folder(of: layout.statePath) {
                     try FileSystemStorage().createDirectory(folder)
                 }
                 lock = try StateLock.acquire(
-                    forState: statePath, holder: .current(startedAt: Date()),
+                    forState: layout.statePath, holder: .current(startedAt: Date()),
                     timeout: Self.duration(lockTimeout) ?? .zero)
             } catch let error as StateLockError {
                 run.diagnostics.append(.error(error.code, "\(error)", at: nil))
@@ -103,7 +92,7 @@ struct ApplyCommand: ParsableCommand {
         }
         defer { lock?.release() }
 
-        guard let (stateFile, plan, signingKey) = planForApply(statePath: statePath, now: now, run: &run, environment: environment)
+        guard let (snapshot, plan, signingKey) = planForApply(now: now, run: &run, environment: environment)
         else { throw ExitCode(1) }
         // Only files with a diagnostic to quote stay in memory; at 100k keys the rest is megabytes.
         let quoted = Set(run.diagnostics.compactMap { $0.location?.file })
@@ -119,24 +108,23 @@ struct ApplyCommand: ParsableCommand {
         if dryRun { return }
 
         let context = AuditContext.resolve(actor: actor, environment: environment) {
-            GitRevision.head(in: ApplyCommand.folder(of: self.manifest))
+            GitRevision.head(in: ApplyCommand.folder(of: self.repository.manifest))
         }
+        let stateFile = snapshot.state
         let neverValid = plan.hasChanges
             ? ApplyWriter.neverValidSealedFiles(in: layout.sealedDirectory, stateSerial: stateFile.serial) : []
+        for name in neverValid {
+            run.diagnostics.append(.warning(
+                "apply-never-valid",
+                "\(layout.sealedPath(name)) is from an apply that did not complete (the state is at serial \(stateFile.serial)); the keys in it were never valid",
+                hint: "delete it; it is not a delivery", at: nil))
+        }
         let prepared: PreparedApply
         do {
             var generator = SystemRandomNumberGenerator()
             prepared = try ApplyEngine.prepare(
-                plan: plan, state: stateFile, now: now, context: context, armor: armor,
-                signingKey: signingKey, using: &generator)
-            for name in neverValid {
-                let replaced = prepared.sealedFiles.contains { $0.name == name }
-                run.diagnostics.append(.warning(
-                    "apply-never-valid",
-                    "\(layout.sealedPath(name)) is from an apply that did not complete (the state is at serial \(stateFile.serial)); the keys in it were never valid",
-                    hint: replaced ? "this apply replaces it with new keys" : "delete it; it is not a delivery",
-                    at: nil))
-            }
+                plan: plan, state: stateFile, history: snapshot.continuation, now: now, context: context,
+                armor: armor, signingKey: signingKey, using: &generator)
             try ApplyWriter.write(prepared, to: layout, storage: FileSystemStorage())
         } catch {
             run.diagnostics.append(.error(error.code, "\(error)", at: nil))
@@ -147,51 +135,54 @@ struct ApplyCommand: ParsableCommand {
         (format == .json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(result.utf8))
     }
 
-    /// Reads the manifest and the state and makes (or loads) the plan. The manifest model lives
-    /// only in here: once the plan exists apply no longer needs it, and at 100k keys it is the
-    /// largest thing in memory. `nil` when an error was collected in `run`.
+    /// Reads the manifest and the repository and makes (or loads) the plan. The manifest model
+    /// lives only in here: once the plan exists apply no longer needs it, and at 100k keys it is
+    /// the largest thing in memory. `nil` when an error was collected in `run`.
     private func planForApply(
-        statePath: String, now: Date, run: inout PlanningRun, environment: [String: String]
-    ) -> (StateFile, Plan, StateSigningKey?)? {
-        guard let manifest = run.loadManifest(at: manifest),
-              let stateFile = run.readTrustedState(at: statePath, trust: trust, environment: environment)
-        else { return nil }
-        var signingKey: StateSigningKey?
-        if !dryRun {
-            do {
-                signingKey = try resolveSigningKey(environment: environment)
-            } catch {
-                run.diagnostics.append(error)
-                return nil
-            }
+        now: Date, run: inout PlanningRun, environment: [String: String]
+    ) -> (RepositorySnapshot, Plan, StateSigningKey?)? {
+        let signingKey: StateSigningKey?
+        let trust: StateTrustOptions.Trust
+        do {
+            signingKey = try resolveSigningKey(environment: environment)
+            trust = try repository.trust.resolve(environment: environment, signingKey: signingKey)
+        } catch {
+            run.diagnostics.append(error)
+            return nil
         }
+        guard let manifest = run.loadManifest(at: repository.manifest),
+              let snapshot = run.readRepository(repository, trust: trust)
+        else { return nil }
+        let stateFile = snapshot.state
         if let planFile {
             guard let saved = readSavedPlan(planFile, into: &run) else { return nil }
             if let stale = saved.staleness(against: stateFile, manifestDigest: manifest.digest) {
                 run.diagnostics.append(.error(stale.code, "the plan is stale; run keysync plan again", hint: "\(stale)", at: nil))
                 return nil
             }
-            return (stateFile, saved, signingKey)
+            return (snapshot, saved, signingKey)
         }
         guard let fresh = run.plan(manifest: manifest, state: stateFile, now: now, warnWithin: warnWithin) else {
             return nil
         }
-        return (stateFile, fresh, signingKey)
+        return (snapshot, fresh, signingKey)
     }
 
     /// The key to sign the new state with. When a state public key is configured, the state
-    /// this apply writes must pass that check again: a signing key is then required and must
-    /// be the configured key's pair, or the next plan would refuse what this apply wrote.
+    /// this apply writes must pass that check again: a signing key is then required (except
+    /// for `--dry-run`, which writes nothing) and must be the configured key's pair, or the
+    /// next plan would refuse what this apply wrote.
     private func resolveSigningKey(environment: [String: String]) throws(Diagnostic) -> StateSigningKey? {
         let key = try signing.signingKey(environment: environment)
         let trusted: StatePublicKey?
         do {
-            trusted = try trust.publicKey(environment: environment)
+            trusted = try repository.trust.publicKey(environment: environment)
         } catch {
             throw error.diagnostic(file: nil)
         }
         guard let trusted else { return key }
         guard let key else {
+            if dryRun { return nil }
             throw .error("signing-key-missing",
                          "a state public key is configured, but no signing key: the new state could not be trusted",
                          hint: "set \(SigningKeyOptions.environmentVariable) or pass --signing-key-file", at: nil)
@@ -205,13 +196,20 @@ struct ApplyCommand: ParsableCommand {
     }
 
     private func readSavedPlan(_ path: String, into run: inout PlanningRun) -> Plan? {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let bytes: [UInt8]?
+        do {
+            bytes = try FileSystemStorage().read(path)
+        } catch {
+            run.diagnostics.append(.error("plan-unreadable", "\(error)", hint: "save one with keysync plan --out \(path)", at: nil))
+            return nil
+        }
+        guard let bytes else {
             run.diagnostics.append(.error("plan-unreadable", "cannot read the plan file \(path)",
                                           hint: "save one with keysync plan --out \(path)", at: nil))
             return nil
         }
         do {
-            return try SavedPlan.decode(data)
+            return try SavedPlan.decode(Data(bytes))
         } catch {
             run.diagnostics.append(.error(error.code, "\(error)", hint: "save a new one with keysync plan --out", at: nil))
             return nil

@@ -22,20 +22,24 @@ struct PlanCommand: ParsableCommand {
             Exit status: 0 success, 1 error, 64 usage error; with --detailed-exitcode:
             0 no changes, 1 error, 2 changes present.
 
+            The state is checked against the audit log (a state put back from an older commit \
+            is refused) and its signature (KEYSYNC_STATE_PUBLIC_KEY; --insecure-unsigned to work \
+            without). In a pull request, --previous-state FILE also refuses a state that does not \
+            continue the base branch's: another lineage, a lower serial, a tombstone gone.
+
             Examples:
               keysync plan
               keysync plan -m teams/ --state keysync.state.json --format markdown
               keysync plan --detailed-exitcode --out plan.json
+              git show origin/main:keysync.state.json > base.json && keysync plan --previous-state base.json
             """
     )
 
-    @Option(name: [.customShort("m"), .customLong("manifest")], help: "The manifest: a file or a folder of *.yaml/*.yml files.")
-    var manifest: String = "keys.yaml"
+    @OptionGroup var repository: RepositoryOptions
 
-    @Option(help: "The state file (default: keysync.state.json beside the manifest). A missing file is an empty state.")
-    var state: String?
-
-    @OptionGroup var trust: StateTrustOptions
+    @Option(name: .customLong("previous-state"),
+            help: ArgumentHelp("The base branch's state (e.g. from `git show origin/main:keysync.state.json`): refuse a state that does not continue it.", valueName: "FILE"))
+    var previousState: String?
 
     @Option(help: "Output format: text (for people), markdown (for a pull-request comment), json (for tools).")
     var format: PlanFormat = .text
@@ -66,12 +70,19 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try Self.clock(environment)
-        let statePath = state ?? Self.defaultStatePath(forManifest: manifest)
         var run = PlanningRun()
         defer { Self.report(run.diagnostics, sources: run.sources, environment: environment) }
-        guard let manifest = run.loadManifest(at: manifest),
-              let stateFile = run.readTrustedState(at: statePath, trust: trust, environment: environment),
-              let plan = run.plan(manifest: manifest, state: stateFile, now: now, warnWithin: warnWithin)
+        let trust: StateTrustOptions.Trust
+        do {
+            trust = try repository.trust.resolve(environment: environment)
+        } catch {
+            run.diagnostics.append(error)
+            throw ExitCode(1)
+        }
+        guard let manifest = run.loadManifest(at: repository.manifest),
+              let snapshot = run.readRepository(repository, trust: trust),
+              checkPrevious(snapshot.state, trust: trust, run: &run),
+              let plan = run.plan(manifest: manifest, state: snapshot.state, now: now, warnWithin: warnWithin)
         else { throw ExitCode(1) }
 
         if let out {
@@ -85,6 +96,28 @@ struct PlanCommand: ParsableCommand {
         }
         FileHandle.standardOutput.write(Data(PlanningRun.render(plan, as: format, environment: environment).utf8))
         if detailedExitCode && plan.hasChanges { throw ExitCode(2) }
+    }
+
+    /// `--previous-state`: the base branch's copy must be trusted like the state itself, and
+    /// the state must continue it. `false` once a refusal was collected.
+    private func checkPrevious(_ state: StateFile, trust: StateTrustOptions.Trust, run: inout PlanningRun) -> Bool {
+        guard let previousState else { return true }
+        do {
+            let previous = try StateFileReader.read(at: previousState)
+            if let refusal = StateTrustOptions.check(previous, exists: previous.serial > 0, path: previousState, trust: trust) {
+                run.diagnostics.append(refusal)
+                return false
+            }
+            try RepositoryHistory.checkDescends(state, from: previous)
+            return true
+        } catch let error as StateFileError {
+            run.diagnostics.append(error.diagnostic(file: previousState))
+        } catch let error as HistoryError {
+            run.diagnostics.append(error.diagnostic(file: repository.statePath))
+        } catch {
+            run.diagnostics.append(.error("state-previous-unreadable", "\(error)", at: nil))
+        }
+        return false
     }
 
     /// The clock, read at the edge. `KEYSYNC_NOW` (RFC 3339) pins it, for reproducible plans and tests.

@@ -21,28 +21,25 @@ struct PlanningRun {
         return diagnostics.hasErrors ? nil : loaded.manifest
     }
 
-    mutating func readState(at path: String) -> StateFile? {
+    /// The state, checked against the audit log and sealed folder (`RepositoryReader`) and
+    /// its signature (`trust`): a pull request that edits the state by hand, puts an older copy
+    /// back or deletes it is refused here.
+    mutating func readRepository(_ options: RepositoryOptions, trust: StateTrustOptions.Trust) -> RepositorySnapshot? {
+        let snapshot: RepositorySnapshot
         do {
-            return try StateFileReader.read(at: path)
+            snapshot = try RepositoryReader.read(options.layout, storage: FileSystemStorage(), allowInit: options.initialize)
         } catch {
             // The state's lines are not quoted under the error: a broken line may hold
             // something pasted by mistake (a raw key in a hash field), and this goes to CI logs.
-            diagnostics.append(error.diagnostic(file: path))
+            diagnostics.append(error.diagnostic)
             return nil
         }
-    }
-
-    /// `readState`, then the signature check every state reader makes: a pull request that
-    /// edits the state by hand (say, adds a hash its author chose) is refused here when a state
-    /// public key is configured.
-    mutating func readTrustedState(at path: String, trust: StateTrustOptions, environment: [String: String]) -> StateFile? {
-        guard let state = readState(at: path) else { return nil }
-        if let refusal = trust.check(state, path: path, fileExists: FileManager.default.fileExists(atPath: path),
-                                     environment: environment) {
+        if let refusal = StateTrustOptions.check(snapshot.state, exists: snapshot.stateExists,
+                                                 path: options.statePath, trust: trust) {
             diagnostics.append(refusal)
             return nil
         }
-        return state
+        return snapshot
     }
 
     /// The plan, or `nil` when planning found errors (such as an expiry already past).

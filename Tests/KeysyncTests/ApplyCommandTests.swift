@@ -201,7 +201,7 @@ final class ApplyCommandTests: XCTestCase {
         XCTAssertEqual(keygen.exitCode, 0, keygen.stderr)
         let publicKey = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let signingText = try String(contentsOf: dir.appendingPathComponent("signing.key"), encoding: .utf8)
-        let trusted = ["KEYSYNC_STATE_PUBLIC_KEY": publicKey]
+        let trusted = Keysync.noKeys.merging(["KEYSYNC_STATE_PUBLIC_KEY": publicKey]) { $1 }
         let signing = trusted.merging(["KEYSYNC_SIGNING_KEY": signingText]) { $1 }
 
         // A public key without its signing key: refused before anything is written.
@@ -249,14 +249,17 @@ final class ApplyCommandTests: XCTestCase {
 
         let log = try String(contentsOf: dir.appendingPathComponent("keysync.audit.jsonl"), encoding: .utf8)
         let events = log.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        XCTAssertEqual(events.map { $0["event"] as? String }, ["key.created", "key.created", "key.created", "key.updated", "key.rotated"])
-        XCTAssertEqual(events.map { $0["actor"] as? String }, ["release-bot", "release-bot", "release-bot", "octocat", "octocat"])
+        XCTAssertEqual(events.map { $0["event"] as? String }, [
+            "apply.began", "key.created", "key.created", "key.created", "apply.completed",
+            "apply.began", "key.updated", "key.rotated", "apply.completed",
+        ])
+        XCTAssertEqual(events.map { $0["actor"] as? String }, Array(repeating: "release-bot", count: 5) + Array(repeating: "octocat", count: 4))
         XCTAssertEqual(events[0]["commit"] as? String, "abc123")
-        XCTAssertEqual(events.map { $0["serial"] as? Int }, [1, 1, 1, 2, 2])
-        XCTAssertEqual((events[3]["changes"] as? [String: Any])?.keys.sorted(), ["rate_limit"])
+        XCTAssertEqual(events.map { $0["serial"] as? Int }, [1, 1, 1, 1, 1, 2, 2, 2, 2])
+        XCTAssertEqual((events[6]["changes"] as? [String: Any])?.keys.sorted(), ["rate_limit"])
         let verify = try run(["audit", "verify", "keysync.audit.jsonl"], in: dir)
         XCTAssertEqual(verify.exitCode, 0, verify.stderr)
-        XCTAssertEqual(verify.stdout, "ok: 5 events, chain intact\n")
+        XCTAssertTrue(verify.stdout.hasPrefix("ok: 9 events, chain intact"), verify.stdout)
 
         let state = try state(dir)
         let indexers = state.keys.filter { $0.name == "indexer" }
@@ -364,24 +367,32 @@ final class ApplyCommandTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("keysync.state.json.lock")), Data(), "released and emptied")
     }
 
-    func testSealedFilesOfAnApplyThatNeverCompletedAreReportedAndReplaced() throws {
+    func testSealedFilesOfAnApplyThatNeverCompletedAreReportedAndNeverReplaced() throws {
         let dir = try project()
         let sealed = dir.appendingPathComponent("sealed")
         try FileManager.default.createDirectory(at: sealed, withIntermediateDirectories: true)
-        // What a crash between the sealed files and the state leaves: files past the state's serial.
+        // What a crash of a first apply between the sealed files and the state leaves.
         try Data("left by a crashed apply".utf8).write(to: sealed.appendingPathComponent("000001-payments.age"))
         try Data("left by a crashed apply".utf8).write(to: sealed.appendingPathComponent("000001-billing.age"))
-        let apply = try run(["apply"], in: dir)
+        // No state, but history: refused until the apply says it starts a state on purpose.
+        let refused = try run(["apply"], in: dir)
+        XCTAssertEqual(refused.exitCode, 1)
+        XCTAssertTrue(refused.stderr.hasPrefix("error[state-missing-with-history]: there is no state file, but the repository has history (0 audit lines, 2 sealed files)"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("keysync.state.json").path))
+        let apply = try run(["apply", "--init"], in: dir)
         XCTAssertEqual(apply.exitCode, 0, apply.stderr)
         XCTAssertEqual(apply.stderr, """
             warning[apply-never-valid]: sealed/000001-billing.age is from an apply that did not complete (the state is at serial 0); the keys in it were never valid
               hint: delete it; it is not a delivery
             warning[apply-never-valid]: sealed/000001-payments.age is from an apply that did not complete (the state is at serial 0); the keys in it were never valid
-              hint: this apply replaces it with new keys
+              hint: delete it; it is not a delivery
             2 warnings
 
             """)
-        let (document, _) = try unseal("sealed/000001-payments.age", in: dir)
+        // The crashed apply's serial is never used again: nothing is overwritten.
+        XCTAssertEqual(try Data(contentsOf: sealed.appendingPathComponent("000001-payments.age")), Data("left by a crashed apply".utf8))
+        XCTAssertEqual(try state(dir).serial, 2)
+        let (document, _) = try unseal("sealed/000002-payments.age", in: dir)
         XCTAssertEqual(document.keys.count, 2)
         // Reported once: the state has moved past them.
         try editManifest(in: dir) { $0.replacingOccurrences(of: "rate_limit: 600", with: "rate_limit: 601") }
@@ -408,7 +419,7 @@ final class ApplyCommandTests: XCTestCase {
         // With every log line on, too: logs name paths and counts, never key material.
         let logged = try run(["apply", "plan2.json", "--armor"], in: dir, environment: ["KEYSYNC_LOG_LEVEL": "trace"])
         XCTAssertEqual(logged.exitCode, 0, logged.stderr)
-        for step in ["wrote sealed file", "wrote state", "appended audit events"] {
+        for step in ["wrote sealed file", "appended audit lines", "wrote state", "appended apply.completed"] {
             XCTAssertTrue(logged.stderr.contains(step), "debug log lacks \(step): \(logged.stderr)")
         }
         XCTAssertEqual(try run(["apply", "--format", "markdown"], in: dir).exitCode, 0)

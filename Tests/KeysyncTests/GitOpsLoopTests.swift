@@ -1,6 +1,7 @@
 import CZlib
 import Crypto
 import Foundation
+import Reconciler
 import XCTest
 
 /// The whole GitOps loop with real git and the real `age` CLI, as the CI templates run it:
@@ -169,8 +170,11 @@ final class GitOpsLoopTests: XCTestCase {
             try gitRun(["checkout", "--quiet", "-b", "forge-\(name)"])
             let stateURL = repository.appendingPathComponent("keysync.state.json")
             let state = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: stateURL)) as? [String: Any])
-            let edited = try JSONSerialization.data(withJSONObject: edit(state), options: [.prettyPrinted, .sortedKeys])
-            try edited.write(to: stateURL)
+            // Written in the canonical form, as a careful forger would: only the signature is left to stop it.
+            let edited = try JSONSerialization.data(withJSONObject: edit(state), options: [.sortedKeys])
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .custom { try Timestamp.parse($0.singleValueContainer().decode(String.self))! }
+            try decoder.decode(StateFile.self, from: edited).encoded().write(to: stateURL)
             try gitRun(["commit", "--quiet", "-am", "edit the state by hand: \(name)"])
 
             let check = try keysync(["plan", "--format", "markdown", "--detailed-exitcode"], environment: trusted)
@@ -186,7 +190,7 @@ final class GitOpsLoopTests: XCTestCase {
         // Without a configured public key the forged record would have been believed: the
         // check above is what stops it.
         try gitRun(["checkout", "--quiet", "forge-add-a-record"])
-        let unchecked = try keysync(["verify"], stdin: Data(chosenKey.utf8))
+        let unchecked = try keysync(["verify", "--insecure-unsigned"], stdin: Data(chosenKey.utf8), environment: Keysync.noKeys)
         XCTAssertTrue(unchecked.stdout.hasPrefix("VALID (200)"), "the forged state was not forged well enough: \(unchecked.stdout)")
 
         // No raw key anywhere: outputs, the state, the audit log, any commit.

@@ -1,4 +1,5 @@
 import Foundation
+import Reconciler
 import XCTest
 
 /// `keysync plan` end to end: the built binary, real files, exit codes and exact output.
@@ -8,12 +9,14 @@ final class PlanCommandTests: XCTestCase {
         .deletingLastPathComponent().appendingPathComponent("ReconcilerTests/Fixtures")
     let clock = ["KEYSYNC_NOW": "2026-11-25T12:00:00Z"]
 
-    /// A temporary folder holding a golden case's `keys.yaml` and its state as `keysync.state.json`.
+    /// A temporary folder holding a golden case's `keys.yaml` and its state as
+    /// `keysync.state.json`, signed with the test key as apply would have signed it.
     func folder(for name: String, function: String = #function) throws -> URL {
         let dir = try makeTemporaryDirectory(function)
         let source = Self.goldens.appendingPathComponent(name)
         try FileManager.default.copyItem(at: source.appendingPathComponent("keys.yaml"), to: dir.appendingPathComponent("keys.yaml"))
-        try FileManager.default.copyItem(at: source.appendingPathComponent("state.json"), to: dir.appendingPathComponent("keysync.state.json"))
+        let state = try StateFile.decode(Data(contentsOf: source.appendingPathComponent("state.json")))
+        try state.signed(with: Keysync.testStateSigningKey).encoded().write(to: dir.appendingPathComponent("keysync.state.json"))
         return dir
     }
 
@@ -26,10 +29,8 @@ final class PlanCommandTests: XCTestCase {
         let plain = try Keysync.run(["plan"], in: dir, environment: clock)
         XCTAssertEqual(plain.exitCode, 0, plain.stderr)
         XCTAssertEqual(plain.stdout, try golden("mixed", "expected.txt"))
-        // On stderr: the note that the state's signature is not checked (no public key is
-        // configured here), then the manifest's own warnings, as `validate` shows them.
-        let note = "note: no state public key configured (KEYSYNC_STATE_PUBLIC_KEY); the state's signature is not checked\n"
-        XCTAssertTrue(plain.stderr.hasPrefix(note + "keys.yaml:46:9: warning[no-owner]: "), plain.stderr)
+        // On stderr: the manifest's own warnings, as `validate` shows them.
+        XCTAssertTrue(plain.stderr.hasPrefix("keys.yaml:46:9: warning[no-owner]: "), plain.stderr)
         XCTAssertTrue(plain.stderr.hasSuffix("1 warning\n"), plain.stderr)
         XCTAssertFalse(plain.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
 

@@ -61,7 +61,7 @@ final class SignedStateCommandTests: XCTestCase {
         try text.write(to: path, atomically: true, encoding: .utf8)
         let refusals: [(URL, String)] = [
             (signed, "error[state-signature-bad]: the state file's signature does not match its content: it was changed after it was signed"),
-            (try fixture.write(), "error[state-signature-missing]: the state file is not signed, but a state public key is configured"),
+            (try fixture.write(signedWith: nil), "error[state-signature-missing]: the state file is not signed, but a state public key is configured"),
             (try fixture.write(signedWith: other), "error[state-signature-other-key]: the state file is signed by another key (\(other.publicKey)), not by the configured state public key"),
         ]
         for (dir, message) in refusals {
@@ -95,10 +95,19 @@ final class SignedStateCommandTests: XCTestCase {
         XCTAssertEqual(clean.stdout, "No changes. The state matches the manifest.\n")
         XCTAssertFalse(clean.stderr.contains("note: no state public key"))
 
-        // Without a key configured the same plan works and says, once, that nothing was checked.
-        let unchecked = try Keysync.run(["plan"], in: dir, environment: clock)
-        XCTAssertEqual(unchecked.exitCode, 0, unchecked.stderr)
-        XCTAssertEqual(unchecked.stderr.components(separatedBy: "note: no state public key configured").count, 2, unchecked.stderr)
+        // Without a key configured (unset, or empty as a secret read as a variable gives) plan
+        // fails closed; --insecure-unsigned works without signatures, and says so loudly.
+        let noKey = clock.merging(Keysync.noKeys) { _, new in new }
+        let unchecked = try Keysync.run(["plan"], in: dir, environment: noKey)
+        XCTAssertEqual(unchecked.exitCode, 1, unchecked.stderr)
+        XCTAssertEqual(unchecked.stdout, "")
+        XCTAssertTrue(unchecked.stderr.hasPrefix("error[state-trust-missing]: no state public key is configured"), unchecked.stderr)
+        let insecure = try Keysync.run(["plan", "--insecure-unsigned"], in: dir, environment: noKey)
+        XCTAssertEqual(insecure.exitCode, 0, insecure.stderr)
+        XCTAssertTrue(insecure.stderr.hasPrefix("WARNING: --insecure-unsigned: the state's signature is NOT checked."), insecure.stderr)
+        let conflict = try Keysync.run(["plan", "--insecure-unsigned"], in: dir, environment: env)
+        XCTAssertEqual(conflict.exitCode, 1)
+        XCTAssertTrue(conflict.stderr.contains("error[state-trust-conflict]"), conflict.stderr)
 
         // A pull request adds a hash of a key its author chose.
         var forged = state.signed(with: trusted)

@@ -34,9 +34,14 @@ final class ApplyCrashTests: XCTestCase {
         try ApplyWriter.write(first, to: layout(baseline), storage: FileSystemStorage())
         let oldState = first.state
 
-        // The apply under test, prepared once: the same bytes are written at every stop.
+        // The apply under test, prepared once from what is on disk: the same bytes are written at every stop.
         let manifest = harness.payments(Self.after)
-        let second = try harness.apply(manifest, to: oldState, at: secondAt).prepared
+        let read = try RepositoryReader.read(layout(baseline), storage: FileSystemStorage())
+        let baselineLog = AuditLogFile(fileBytes(layout(baseline).auditLogPath) ?? [])
+        XCTAssertEqual(baselineLog.count, 4, "apply.began, two key.created, apply.completed")
+        XCTAssertEqual(read.continuation, RepositoryHistory.Continuation(
+            nextSerial: 2, logAnchor: baselineLog.anchor, logLength: baselineLog.bytes.count))
+        let second = try harness.apply(manifest, to: oldState, history: read.continuation, at: secondAt).prepared
         XCTAssertEqual(second.events.map(\.event), [.keyUpdated, .keyRotated, .keyCreated])
         let newState = second.state
 
@@ -46,13 +51,15 @@ final class ApplyCrashTests: XCTestCase {
         try ApplyWriter.write(second, to: layout(dry), storage: recorder)
         let sealed = layout(dry).sealedPath("000002-payments.age")
         let state = layout(dry).statePath
+        let log = layout(dry).auditLogPath
         XCTAssertEqual(recorder.points.map(\.description), [
             "before create-directory \(layout(dry).sealedDirectory)", "after create-directory \(layout(dry).sealedDirectory)",
             "before write \(sealed)", "after write \(sealed)",
+            "before create-directory \(dry)", "after create-directory \(dry)",
+            "before append \(log)", "after append \(log)",
             "before copy \(state).backup", "after copy \(state).backup",
             "before write \(state)", "after write \(state)",
-            "before create-directory \(dry)", "after create-directory \(dry)",
-            "before write \(layout(dry).auditLogPath)", "after write \(layout(dry).auditLogPath)",
+            "before append \(log)", "after append \(log)",
         ])
         try checkInvariants(in: layout(dry), harness: harness, oneOf: [newState])
 
@@ -60,7 +67,9 @@ final class ApplyCrashTests: XCTestCase {
         for (index, point) in recorder.points.enumerated() {
             let folder = try copy(baseline)
             let paths = layout(folder)
-            let crashing = FaultInjectingStorage(FileSystemStorage(), failAt: translate(point, from: dry, to: folder))
+            let occurrence = recorder.points[...index].filter { $0 == point }.count
+            let crashing = FaultInjectingStorage(
+                FileSystemStorage(), failAt: translate(point, from: dry, to: folder), occurrence: occurrence)
             XCTAssertThrowsError(try ApplyWriter.write(second, to: paths, storage: crashing), "point \(index)") { error in
                 guard case .storage(let storageError)? = error as? ApplyError else {
                     return XCTFail("expected a storage error at \(point), got \(error)")
@@ -71,28 +80,44 @@ final class ApplyCrashTests: XCTestCase {
             stops += 1
             let onDisk = try checkInvariants(in: paths, harness: harness, oneOf: [oldState, newState])
             if onDisk == oldState { old += 1 } else { new += 1 }
+            if onDisk == newState {
+                // Every change the state records has its event in the log already.
+                XCTAssertEqual(keyEvents(in: paths, serial: 2), second.events, "point \(index)")
+            }
 
             // The next apply, from what is on disk: plans again and completes.
-            let neverValid = ApplyWriter.neverValidSealedFiles(in: paths.sealedDirectory, stateSerial: onDisk.serial)
+            let snapshot = try RepositoryReader.read(paths, storage: FileSystemStorage())
+            XCTAssertEqual(snapshot.state, onDisk)
+            let logHasBegun = lines(in: paths).contains { if case .apply(let m) = $0 { m.event == .began && m.serial == 2 } else { false } }
             let sealedOnDisk = folderEntries(paths.sealedDirectory).contains("000002-payments.age")
-            XCTAssertEqual(neverValid, onDisk == oldState && sealedOnDisk ? ["000002-payments.age"] : [], "point \(index)")
             var recovery = harness
-            let (plan, next) = try recovery.apply(manifest, to: onDisk, at: recoverAt)
+            let (plan, next) = try recovery.apply(manifest, to: onDisk, history: snapshot.continuation, at: recoverAt)
             XCTAssertEqual(plan.hasChanges, onDisk == oldState, "point \(index)")
             try ApplyWriter.write(next, to: paths, storage: FileSystemStorage())
             let recovered = try checkInvariants(in: paths, harness: harness, oneOf: [next.state])
-            XCTAssertEqual(recovered.serial, 2)
+            // A serial the crashed apply used (in a sealed file or the log) is never used again.
+            XCTAssertEqual(recovered.serial, onDisk == newState ? 2 : (sealedOnDisk || logHasBegun ? 3 : 2), "point \(index)")
             XCTAssertEqual(recovered.keys.filter { $0.status == .active }.count, 3)
-            XCTAssertEqual(AuditLog.verify(fileBytes(paths.auditLogPath) ?? []), [])
+            XCTAssertEqual(AuditLog.verify(fileBytes(paths.auditLogPath) ?? []), [], "point \(index)")
+            XCTAssertNoThrow(try RepositoryReader.read(paths, storage: FileSystemStorage()), "point \(index)")
             XCTAssertFalse(recovery.plan(manifest, recovered, at: recoverAt).hasChanges)
+            let markers = lines(in: paths).compactMap { if case .apply(let m) = $0 { "\(m.event.rawValue) \(m.serial)" } else { nil } }
             if onDisk == oldState {
                 // Keys of the crashed apply were never recorded: the new state has other ones.
                 XCTAssertTrue(Set(recovered.keys.map(\.hash)).isDisjoint(with: Set(newState.keys.map(\.hash)).subtracting(oldState.keys.map(\.hash))))
+                // The log says which apply did not complete, and has every event of the one that did.
+                XCTAssertEqual(markers.contains("apply.incomplete 2"), logHasBegun, "point \(index): \(markers)")
+                XCTAssertEqual(keyEvents(in: paths, serial: recovered.serial).count, 3, "point \(index)")
+                XCTAssertEqual(markers.last, "apply.completed \(recovered.serial)")
+            } else {
+                // The state proves apply 2 completed; its completion line is there once, or
+                // missing (a crash just before it) and then written by the next apply with changes.
+                XCTAssertEqual(markers.filter { $0 == "apply.completed 2" }.count, index == recorder.points.count - 1 ? 1 : 0, "point \(index)")
             }
         }
-        XCTAssertEqual(stops, 12)
-        XCTAssertEqual(old, 7)  // up to and including "before write state"
-        XCTAssertEqual(new, 5)
+        XCTAssertEqual(stops, 14)
+        XCTAssertEqual(old, 11)  // up to and including "before write state"
+        XCTAssertEqual(new, 3)
     }
 
     func testACrashBeforeTheStateLeavesSealedFilesThatAreReportedAsNeverValid() throws {
@@ -104,7 +129,7 @@ final class ApplyCrashTests: XCTestCase {
         let crashing = FaultInjectingStorage(FileSystemStorage(), failAt: .before(StorageStep(.write, layout.statePath)))
         XCTAssertThrowsError(try ApplyWriter.write(prepared, to: layout, storage: crashing))
         XCTAssertTrue(crashing.hasFailed)
-        XCTAssertEqual(folderEntries(folder), ["out"])
+        XCTAssertEqual(folderEntries(folder), ["keysync.audit.jsonl", "out"])
         XCTAssertEqual(ApplyWriter.neverValidSealedFiles(in: layout.sealedDirectory, stateSerial: 0), ["000001-payments.age"])
         XCTAssertEqual(ApplyWriter.neverValidSealedFiles(in: layout.sealedDirectory, stateSerial: 1), [])
         XCTAssertEqual(ApplyWriter.neverValidSealedFiles(in: folder + "/missing", stateSerial: 0), [])
@@ -147,6 +172,15 @@ final class ApplyCrashTests: XCTestCase {
             XCTAssertNotNil(fileBytes(layout.sealedPath(key.sealedFile)), file: file, line: line)
         }
         return state
+    }
+
+    private func lines(in layout: ApplyLayout) -> [AuditLine] {
+        let file = AuditLogFile(fileBytes(layout.auditLogPath) ?? [])
+        return (0..<file.count).compactMap { file.decode(line: $0 + 1) }
+    }
+
+    private func keyEvents(in layout: ApplyLayout, serial: Int) -> [AuditEvent] {
+        lines(in: layout).compactMap { if case .key(let event) = $0, event.serial == serial { event } else { nil } }
     }
 
     private func copy(_ folder: String) throws -> String {

@@ -301,7 +301,7 @@ final class ApplyEngineTests: XCTestCase {
         var harness = ApplyHarness()
         let (plan, prepared) = try harness.apply(harness.payments(Self.twoKeys), to: .empty)
         let raw = try harness.open(prepared.sealedFiles[0].ciphertext).keys.map(\.key)
-        let eventBytes = AuditLog.lines(for: prepared.events, after: [])
+        let eventBytes = prepared.auditLines + prepared.completionLine
         let texts = [
             String(decoding: prepared.state.encoded(), as: UTF8.self),
             String(decoding: eventBytes, as: UTF8.self),

@@ -33,7 +33,7 @@ final class AuditLogTests: XCTestCase {
             .appendingPathComponent("Fixtures/audit/three-events.jsonl").path
     }
 
-    private func sampleLog() -> [UInt8] { AuditLog.lines(for: Self.sample, after: []) }
+    private func sampleLog() -> [UInt8] { AuditLog.encode(Self.sample.map(AuditLine.key), after: .empty).bytes }
 
     private func lines(_ bytes: [UInt8]) -> [[UInt8]] {
         bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().map(Array.init)
@@ -50,7 +50,7 @@ final class AuditLogTests: XCTestCase {
     func testEncodingIsOneSortedLinePerEventAndMatchesTheGoldenFile() throws {
         let golden = try XCTUnwrap(fileBytes(Self.fixture), "missing \(Self.fixture)")
         XCTAssertEqual(String(decoding: sampleLog(), as: UTF8.self), String(decoding: golden, as: UTF8.self))
-        XCTAssertEqual(sampleLog(), AuditLog.lines(for: Self.sample, after: []), "deterministic")
+        XCTAssertEqual(sampleLog(), AuditLog.encode(Self.sample.map(AuditLine.key), after: .empty).bytes, "deterministic")
         let first = String(decoding: lines(golden)[0], as: UTF8.self)
         XCTAssertTrue(first.hasPrefix(#"{"actor":"alice","changes":{"hash":{"from":null,"#), first)
         XCTAssertTrue(first.contains(#""commit":null,"#), "commit is written as null, not left out")
@@ -77,37 +77,45 @@ final class AuditLogTests: XCTestCase {
     func testAppendCreatesTheLogAndChainsAcrossApplies() throws {
         let folder = try makeTemporaryFolder(self)
         let path = folder + "/" + AuditLog.defaultFileName
-        try AuditLog.append([], to: path, storage: FileSystemStorage())
-        XCTAssertNil(fileBytes(path), "no events, no file")
-        try AuditLog.append(Array(Self.sample[0..<1]), to: path, storage: FileSystemStorage())
-        try AuditLog.append(Array(Self.sample[1...]), to: path, storage: FileSystemStorage())
+        let storage = FileSystemStorage()
+        let first = AuditLog.encode(Self.sample[0..<1].map(AuditLine.key), after: .empty)
+        try storage.append(first.bytes, to: path, keepingFirst: 0)
+        let second = AuditLog.encode(Self.sample[1...].map(AuditLine.key), after: first.anchor)
+        try storage.append(second.bytes, to: path, keepingFirst: first.bytes.count)
         let log = try XCTUnwrap(fileBytes(path))
         XCTAssertEqual(log, sampleLog(), "two appends give the same bytes as one")
         XCTAssertEqual(AuditLog.verify(log), [])
+        XCTAssertEqual(AuditLogFile(log).anchor, second.anchor)
         XCTAssertEqual(AuditLog.eventCount(in: log), 3)
         XCTAssertEqual(folderEntries(folder), [AuditLog.defaultFileName])
     }
 
-    func testAppendIsOneDurableWriteThroughTheStorageSeam() throws {
+    /// Appending costs the new lines: a crash mid-append leaves at most a half-written line,
+    /// which the next append cuts; it never cuts a complete line (the log changed since it was
+    /// read), and a crash before the step leaves the file as it was.
+    func testAppendCutsOnlyAHalfWrittenLastLine() throws {
         let folder = try makeTemporaryFolder(self)
         let path = folder + "/audit.jsonl"
-        try FileSystemStorage().write(sampleLog(), to: path)
-        let crashing = FaultInjectingStorage(FileSystemStorage(), failAt: .before(StorageStep(.write, path)))
-        XCTAssertThrowsError(try AuditLog.append(Self.sample, to: path, storage: crashing))
-        XCTAssertEqual(fileBytes(path), sampleLog(), "a crash leaves the log as it was")
-        let recording = FaultInjectingStorage(FileSystemStorage())
-        try AuditLog.append(Self.sample, to: path, storage: recording)
-        XCTAssertEqual(recording.points, [.before(StorageStep(.write, path)), .after(StorageStep(.write, path))])
-        XCTAssertEqual(AuditLog.eventCount(in: fileBytes(path) ?? []), 6)
-        XCTAssertEqual(AuditLog.verify(fileBytes(path) ?? []), [])
-    }
+        let storage = FileSystemStorage()
+        let log = sampleLog()
+        try storage.write(log + Array("{\"actor\":\"half".utf8), to: path)
+        let file = AuditLogFile(try XCTUnwrap(fileBytes(path)))
+        XCTAssertEqual(file.completeLength, log.count)
+        XCTAssertEqual(file.anchor, AuditLogFile(log).anchor)
 
-    func testAppendAfterACutOffLastLineStartsANewLine() throws {
-        var log = sampleLog()
-        log.removeLast()
-        let appended = log + AuditLog.lines(for: [Self.sample[0]], after: log)
-        XCTAssertEqual(AuditLog.eventCount(in: appended), 4)
+        let crashing = FaultInjectingStorage(storage, failAt: .before(StorageStep(.append, path)))
+        let more = AuditLog.encode([.key(Self.sample[0])], after: file.anchor)
+        XCTAssertThrowsError(try crashing.append(more.bytes, to: path, keepingFirst: file.completeLength))
+        XCTAssertEqual(fileBytes(path), log + Array("{\"actor\":\"half".utf8))
+
+        XCTAssertThrowsError(try storage.append(more.bytes, to: path, keepingFirst: file.completeLength - 10)) { error in
+            XCTAssertTrue("\(error)".contains("changed since it was read"), "\(error)")
+        }
+        try storage.append(more.bytes, to: path, keepingFirst: file.completeLength)
+        let appended = try XCTUnwrap(fileBytes(path))
+        XCTAssertEqual(appended, log + more.bytes)
         XCTAssertEqual(AuditLog.verify(appended), [])
+        XCTAssertEqual(AuditLog.eventCount(in: appended), 4)
     }
 
     // MARK: verifying

@@ -86,7 +86,7 @@ final class StateFileTests: XCTestCase {
           "prefix": null,
           "serial": 0,
           "teams": [],
-          "version": 1
+          "version": 2
         }
 
         """)
@@ -131,8 +131,8 @@ final class StateFileTests: XCTestCase {
     }
 
     func testUnknownVersionIsRefusedBeforeTheShapeIsChecked() {
-        let e = error("{\n  \"version\": 2,\n  \"something\": \"else\"\n}\n")
-        XCTAssertEqual(e?.reason, .unsupportedVersion(2))
+        let e = error("{\n  \"version\": 3,\n  \"something\": \"else\"\n}\n")
+        XCTAssertEqual(e?.reason, .unsupportedVersion(3))
         XCTAssertEqual(e?.line, 2)
         XCTAssertEqual(e?.code, "state-version")
     }

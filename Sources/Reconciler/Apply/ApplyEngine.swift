@@ -9,10 +9,15 @@ import Foundation
 /// only inside `prepare`; `APIKey.reveal()` is called in one place, to build the sealed plaintext.
 public enum ApplyEngine {
     /// Applies `plan` to `state` (the state the plan was made from; the caller checks
-    /// staleness), at `now`, on behalf of `context`.
+    /// staleness), at `now`, on behalf of `context`, continuing the repository's `history`
+    /// (`RepositoryHistory.check`; by default, a log whose head is the state's own).
     ///
-    /// - serial becomes `serial + 1`; the lineage is made (a UUID from `generator`) when `nil`;
-    ///   `prefix` becomes the plan's.
+    /// - serial becomes `history.nextSerial`, above every serial ever used; the lineage is made
+    ///   (a UUID from `generator`) when `nil`; `prefix` becomes the plan's.
+    /// - the audit lines are made here: the state's missing `apply.completed` and
+    ///   `apply.incomplete` for crashed applies (from `history`), `apply.began`, one event per
+    ///   action; the new state records the log's head after them, and `apply.completed` is the
+    ///   line written after the state.
     /// - creates and rotations mint a key and an id; rotations revoke the old key now, or with
     ///   a grace set its `revoke_after` to `now + grace`; revokes keep the record as a tombstone;
     ///   updates, renames and (de)activations set exactly the plan's field changes.
@@ -24,16 +29,19 @@ public enum ApplyEngine {
     ///
     /// A plan without changes gives the state unchanged and nothing to write.
     public static func prepare(
-        plan: Plan, state: StateFile, now: Date, context: AuditContext, armor: Bool = false,
-        signingKey: StateSigningKey? = nil, using generator: inout some RandomNumberGenerator
+        plan: Plan, state: StateFile, history: RepositoryHistory.Continuation? = nil, now: Date,
+        context: AuditContext, armor: Bool = false, signingKey: StateSigningKey? = nil,
+        using generator: inout some RandomNumberGenerator
     ) throws(ApplyError) -> PreparedApply {
+        let history = history ?? RepositoryHistory.Continuation(following: state)
         guard plan.hasChanges else {
             return PreparedApply(previousState: state, state: state, sealedFiles: [], events: [],
                                  hasChanges: false, actionCounts: [:])
         }
         let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
-        var run = ApplyRun(state: state, serial: state.serial + 1, now: now, context: context)
+        var run = ApplyRun(state: state, serial: history.nextSerial, now: now, context: context)
         run.next.prefix = plan.prefix
+        run.next.version = StateFile.currentVersion
         if run.next.lineage == nil { run.next.lineage = makeUUID(using: &generator) }
 
         for change in plan.teamChanges { run.apply(change) }
@@ -41,7 +49,19 @@ public enum ApplyEngine {
         for change in plan.keyChanges {
             try run.apply(change, prefix: plan.prefix, minted: &minted, using: &generator)
         }
-        let unsigned = run.finished.normalized.withoutSignature
+        var markers: [ApplyMarker] = []
+        func marker(_ kind: ApplyMarker.Kind, _ serial: Int) -> ApplyMarker {
+            ApplyMarker(time: now, event: kind, actor: context.actor, commit: context.commit, serial: serial,
+                        lineage: run.next.lineage)
+        }
+        if let own = history.missingCompletion { markers.append(marker(.completed, own)) }
+        for serial in history.incompleteSerials { markers.append(marker(.incomplete, serial)) }
+        markers.append(marker(.began, run.serial))
+        let lines = markers.map(AuditLine.apply) + run.events.map(AuditLine.key)
+        let (auditLines, anchor) = AuditLog.encode(lines, after: history.logAnchor)
+        let completion = AuditLog.encode([.apply(marker(.completed, run.serial))], after: anchor).bytes
+        var unsigned = run.finished.normalized.withoutSignature
+        unsigned.log = anchor
         do {
             try unsigned.validate()
         } catch {
@@ -54,7 +74,8 @@ public enum ApplyEngine {
             for action in change.actions { counts[action, default: 0] += 1 }
         }
         return PreparedApply(previousState: state, state: next, sealedFiles: sealed, events: run.events,
-                             hasChanges: true, actionCounts: counts)
+                             hasChanges: true, actionCounts: counts, auditLines: auditLines,
+                             completionLine: completion, logLength: history.logLength)
     }
 
     /// Groups the minted keys per team into one sealed document each, encrypted to the team's

@@ -21,6 +21,8 @@ public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
     case sealing(team: String, reason: String)
     /// A write failed (or a simulated crash); what is on disk follows the write order.
     case storage(StorageError)
+    /// A sealed file of this apply's serial is already there: a delivery is never replaced.
+    case sealedFileExists(String)
 
     public var code: String {
         switch self {
@@ -30,6 +32,7 @@ public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidNewState: "apply-invalid-state"
         case .sealing: "apply-seal"
         case .storage: "apply-write"
+        case .sealedFileExists: "apply-sealed-file-exists"
         }
     }
 
@@ -53,6 +56,8 @@ public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot seal the keys of team \(team): \(reason)"
         case .storage(let error):
             "\(error)"
+        case .sealedFileExists(let path):
+            "\(path) already exists; a sealed file is written once and never replaced"
         }
     }
 }

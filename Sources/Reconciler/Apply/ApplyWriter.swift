@@ -2,16 +2,21 @@ import Foundation
 import Logging
 
 /// The I/O half of apply: puts a `PreparedApply` on disk through a `DurableStorage`, in the
-/// one order that keeps every crash harmless:
+/// one order that keeps every crash harmless and every change audited:
 ///
-/// 1. the sealed files (each atomic and durable), in `layout.sealedDirectory`;
-/// 2. the state, the previous one first kept as `<state>.backup`;
-/// 3. the audit log (the apply's events appended in one atomic replace).
+/// 1. the sealed files (each atomic and durable, never over an existing file), in
+///    `layout.sealedDirectory`;
+/// 2. the audit lines (`apply.began` and the key events), appended durably;
+/// 3. the state, which records the log's head after step 2, the previous one first kept as
+///    `<state>.backup`;
+/// 4. `apply.completed`, appended.
 ///
-/// A crash before step 2 completes leaves the old state: the new sealed files hold keys that
-/// were never valid (no state records their hashes) and the next apply reports them and mints
-/// new keys. A crash after it leaves the new state with every new key already delivered; only
-/// the audit lines of that apply can be missing. Nothing is written for a plan without changes.
+/// A crash before step 3 completes leaves the old state: the new sealed files hold keys that
+/// were never valid (no state records their hashes), and the log shows an apply that began and
+/// never completed; the next apply records it as `apply.incomplete` and uses a higher serial.
+/// A crash after it leaves the new state with every key delivered and every event logged; only
+/// `apply.completed` is missing, and the next apply writes it. Nothing is written for a plan
+/// without changes.
 public enum ApplyWriter {
     /// Writes `prepared`; returns the paths of the sealed files written, in order. Each step is
     /// logged at debug level (paths, counts, the serial: never key material), so a CI log shows
@@ -26,6 +31,10 @@ public enum ApplyWriter {
             var written: [String] = []
             if !prepared.sealedFiles.isEmpty {
                 try storage.createDirectory(layout.sealedDirectory)
+                let existing = Set(try storage.entries(in: layout.sealedDirectory) ?? [])
+                for file in prepared.sealedFiles where existing.contains(file.name) {
+                    throw ApplyError.sealedFileExists(layout.sealedPath(file.name))
+                }
                 for file in prepared.sealedFiles {
                     let path = layout.sealedPath(file.name)
                     try storage.write(file.ciphertext, to: path)
@@ -33,16 +42,21 @@ public enum ApplyWriter {
                     logger.debug("wrote sealed file", metadata: ["path": "\(path)", "bytes": "\(file.ciphertext.count)"])
                 }
             }
+            if let folder = ApplyLayout.folder(of: layout.auditLogPath) { try storage.createDirectory(folder) }
+            try storage.append(prepared.auditLines, to: layout.auditLogPath, keepingFirst: prepared.logLength)
+            logger.debug("appended audit lines", metadata: ["path": "\(layout.auditLogPath)", "events": "\(prepared.events.count)"])
             try storage.writeKeepingBackup(Array(prepared.state.encoded()), to: layout.statePath)
             logger.debug("wrote state", metadata: ["path": "\(layout.statePath)", "serial": "\(prepared.state.serial)"])
-            if !prepared.events.isEmpty, let folder = ApplyLayout.folder(of: layout.auditLogPath) {
-                try storage.createDirectory(folder)
-            }
-            try AuditLog.append(prepared.events, to: layout.auditLogPath, storage: storage)
-            logger.debug("appended audit events", metadata: ["path": "\(layout.auditLogPath)", "events": "\(prepared.events.count)"])
+            try storage.append(prepared.completionLine, to: layout.auditLogPath,
+                               keepingFirst: prepared.logLength + prepared.auditLines.count)
+            logger.debug("appended apply.completed", metadata: ["path": "\(layout.auditLogPath)"])
             return written
-        } catch {
+        } catch let error as ApplyError {
+            throw error
+        } catch let error as StorageError {
             throw .storage(error)
+        } catch {
+            throw .storage(StorageError(operation: "write", path: layout.statePath, code: 0, reason: "\(error)"))
         }
     }
 

@@ -1,4 +1,4 @@
-/// An apply computed but not yet written: the new state, the sealed files and the audit events.
+/// An apply computed but not yet written: the new state, the sealed files and the audit lines.
 ///
 /// What must hold: it holds no raw key. The keys minted by `ApplyEngine.prepare` exist only in
 /// `sealedFiles`' ciphertext; the state and events know them by id, hash and preview.
@@ -15,10 +15,18 @@ public struct PreparedApply: Sendable, Equatable {
     public var hasChanges: Bool
     /// How many key changes carried each action (for the summary line).
     public var actionCounts: [KeyAction: Int]
+    /// The audit log's new lines, written before the state: markers for what an earlier crash
+    /// left, `apply.began`, and `events`. The state records the log's head after them.
+    public var auditLines: [UInt8]
+    /// `apply.completed`, written after the state.
+    public var completionLine: [UInt8]
+    /// The log's length the lines are appended after (a half-written line beyond it is cut).
+    public var logLength: Int
 
     public init(
         previousState: StateFile, state: StateFile, sealedFiles: [SealedFile], events: [AuditEvent],
-        hasChanges: Bool, actionCounts: [KeyAction: Int]
+        hasChanges: Bool, actionCounts: [KeyAction: Int], auditLines: [UInt8] = [],
+        completionLine: [UInt8] = [], logLength: Int = 0
     ) {
         self.previousState = previousState
         self.state = state
@@ -26,5 +34,8 @@ public struct PreparedApply: Sendable, Equatable {
         self.events = events
         self.hasChanges = hasChanges
         self.actionCounts = actionCounts
+        self.auditLines = auditLines
+        self.completionLine = completionLine
+        self.logLength = logLength
     }
 }

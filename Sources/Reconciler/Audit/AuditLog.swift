@@ -2,18 +2,16 @@ import Foundation
 
 /// The append-only, hash-chained JSON Lines file of every change `apply` made.
 ///
-/// Each line is one `AuditEvent` as a single JSON object with sorted keys, plus `prev`: the
-/// `sha256:<hex>` of the previous line's exact bytes (without its line break). The first line's
-/// `prev` is `genesis`, the SHA-256 of no bytes. Editing, removing or reordering any line
-/// therefore breaks the link of the line after it (or its own), and `verify` names the line.
-/// A hash chain cannot notice the *last* lines being cut off or the last line being rewritten
-/// consistently; anchor `head(of:)` elsewhere (the state, a CI log, a signed tag) to catch that.
+/// Each line is one `AuditLine` (a key event or an apply marker) as a single JSON object with
+/// sorted keys, plus `prev`: the `sha256:<hex>` of the previous line's exact bytes (without its
+/// line break). The first line's `prev` is `genesis`, the SHA-256 of no bytes. Editing,
+/// removing or reordering any line breaks the link of the line after it (or its own), and
+/// `verify` names the line. What a chain alone cannot notice — its last lines cut off, or
+/// rewritten with recomputed links — the signed state catches: it records the log's head
+/// (`AuditAnchor`) as of its own apply, and `RepositoryHistory` checks the log against it.
 ///
-/// Appending rewrites the whole file through `DurableStorage` (temporary file, fsync, rename)
-/// rather than `O_APPEND`: an apply's events land all together or not at all, a crash never
-/// leaves half a line that would break the chain for every later apply, and crash tests stop
-/// it at the same failure points as the other writes. The cost, reading and writing the whole
-/// log once per apply, is small next to an apply (about 300 bytes per event).
+/// Appending costs what it appends: `DurableStorage.append` adds the new lines at the end and
+/// syncs, after cutting a half-written last line that a crash during an earlier append left.
 public enum AuditLog {
     /// `prev` of the first line: `sha256:` of the empty string.
     public static let genesis = SHA256Text.of([UInt8]())
@@ -21,59 +19,40 @@ public enum AuditLog {
     /// The file name used beside the state unless `--audit-log` says otherwise.
     public static let defaultFileName = "keysync.audit.jsonl"
 
-    /// Pure: the bytes of `events` as lines chained after the log `existing`, ready to append.
-    ///
-    /// When `existing` does not end with a line break (a cut-off or hand-edited log), a line
-    /// break comes first so new events never merge into the old last line.
-    public static func lines(for events: [AuditEvent], after existing: [UInt8]) -> [UInt8] {
+    /// Pure: the bytes of `lines`, chained after a log whose head is `anchor`, and the anchor
+    /// after them. Every line ends with a line break.
+    public static func encode(_ lines: [AuditLine], after anchor: AuditAnchor) -> (bytes: [UInt8], anchor: AuditAnchor) {
         var output: [UInt8] = []
-        if let last = existing.last, last != newline { output.append(newline) }
-        var prev = head(of: existing)
-        for event in events {
-            let line = encodeLine(event, prev: prev)
-            output += line
+        var prev = anchor.head
+        for line in lines {
+            let encoded = encodeLine(line, prev: prev)
+            output += encoded
             output.append(newline)
-            prev = SHA256Text.of(line)
+            prev = SHA256Text.of(encoded)
         }
-        return output
-    }
-
-    /// Appends `events` to the log at `path` (created when missing) in one durable replace.
-    /// It does not refuse a log that fails `verify`: recording what this apply did matters more,
-    /// and the break stays visible to `keysync audit verify`.
-    public static func append(
-        _ events: [AuditEvent], to path: String, storage: some DurableStorage
-    ) throws(StorageError) {
-        guard !events.isEmpty else { return }
-        var log = try storage.read(path) ?? []
-        log.append(contentsOf: lines(for: events, after: log))
-        try storage.write(log, to: path)
+        return (output, AuditAnchor(events: anchor.events + lines.count, head: prev))
     }
 
     /// `sha256:<hex>` of the last line of `bytes` (without its line break), `genesis` when empty:
     /// the value the next line's `prev` must hold.
-    public static func head(of bytes: [UInt8]) -> String {
-        guard let last = splitLines(bytes).last else { return genesis }
-        return SHA256Text.of(last.bytes)
-    }
+    public static func head(of bytes: [UInt8]) -> String { AuditLogFile(bytes).anchor.head }
 
     /// How many lines (events, if the log verifies) `bytes` holds.
-    public static func eventCount(in bytes: [UInt8]) -> Int { splitLines(bytes).count }
+    public static func eventCount(in bytes: [UInt8]) -> Int { AuditLogFile(bytes).count }
 
-    /// Every problem in the log, in line order; empty when the chain is intact.
+    /// Every problem in the log's chain, in line order; empty when the chain is intact.
     public static func verify(_ bytes: [UInt8]) -> [AuditProblem] {
-        let lines = splitLines(bytes)
+        let file = AuditLogFile(bytes)
         var lineByHash: [String: Int] = [genesis: 0]
-        let hashes = lines.map { SHA256Text.of($0.bytes) }
+        let hashes = (0..<file.count).map { file.hash(ofLine: $0 + 1) }
         for (index, hash) in hashes.enumerated() where lineByHash[hash] == nil {
             lineByHash[hash] = index + 1
         }
         var problems: [AuditProblem] = []
-        for (index, line) in lines.enumerated() {
+        for index in 0..<file.count {
             let number = index + 1
-            let data = Data(line.bytes)
-            let decoder = JSONDecoder()
-            if let prev = try? decoder.decode(ChainLink.self, from: data).prev {
+            let data = Data(file.bytes(ofLine: number))
+            if let prev = try? JSONDecoder().decode(ChainLink.self, from: data).prev {
                 let expected = index == 0 ? genesis : hashes[index - 1]
                 if prev != expected {
                     let follows = lineByHash[prev].flatMap { $0 == number ? nil : $0 }
@@ -81,43 +60,28 @@ public enum AuditLog {
                 }
             }
             do {
-                _ = try decoder.decode(AuditEvent.self, from: data)
-                _ = try decoder.decode(ChainLink.self, from: data)
+                _ = try AuditLine.decode(data)
+                _ = try JSONDecoder().decode(ChainLink.self, from: data)
             } catch {
                 problems.append(AuditProblem(line: number, kind: .malformed(reason(for: error))))
             }
-            if !line.terminated {
+            if !file.isTerminated(line: number) {
                 problems.append(AuditProblem(line: number, kind: .unterminated))
             }
         }
         return problems
     }
 
-    /// One line's exact bytes: the event's fields and `prev`, keys sorted, no spaces, no line
+    /// One line's exact bytes: the line's fields and `prev`, keys sorted, no spaces, no line
     /// break; `/` unescaped, other characters as Foundation's JSON encoder writes them.
-    static func encodeLine(_ event: AuditEvent, prev: String) -> [UInt8] {
+    static func encodeLine(_ line: AuditLine, prev: String) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings, numbers and dictionaries cannot fail.
-        return Array(try! encoder.encode(Line(event: event, prev: prev)))
+        return Array(try! encoder.encode(Chained(line: line, prev: prev)))
     }
 
-    private static let newline = UInt8(ascii: "\n")
-
-    private static func splitLines(_ bytes: [UInt8]) -> [(bytes: ArraySlice<UInt8>, terminated: Bool)] {
-        var lines: [(ArraySlice<UInt8>, Bool)] = []
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            if let end = bytes[start...].firstIndex(of: newline) {
-                lines.append((bytes[start..<end], true))
-                start = end + 1
-            } else {
-                lines.append((bytes[start...], false))
-                start = bytes.endIndex
-            }
-        }
-        return lines
-    }
+    static let newline = UInt8(ascii: "\n")
 
     private static func reason(for error: Error) -> String {
         switch error as? DecodingError {
@@ -132,13 +96,16 @@ public enum AuditLog {
         }
     }
 
-    /// The encoded shape: the event's fields with `prev` beside them.
-    private struct Line: Encodable {
-        var event: AuditEvent
+    /// The encoded shape: the line's fields with `prev` beside them.
+    private struct Chained: Encodable {
+        var line: AuditLine
         var prev: String
 
         func encode(to encoder: Encoder) throws {
-            try event.encode(to: encoder)
+            switch line {
+            case .key(let event): try event.encode(to: encoder)
+            case .apply(let marker): try marker.encode(to: encoder)
+            }
             var container = encoder.container(keyedBy: ChainLink.CodingKeys.self)
             try container.encode(prev, forKey: .prev)
         }
@@ -148,4 +115,73 @@ public enum AuditLog {
         var prev: String
         enum CodingKeys: String, CodingKey { case prev }
     }
+}
+
+/// Where an audit log stands: how many lines it holds and the hash of the last one. The signed
+/// state records it as of its own apply (`"log"` in the state file), which anchors the chain.
+public struct AuditAnchor: Equatable, Hashable, Sendable, Codable {
+    /// Lines (events and markers) in the log up to and including the head.
+    public var events: Int
+    /// `sha256:` of the last of those lines, `AuditLog.genesis` for none.
+    public var head: String
+
+    public init(events: Int, head: String) {
+        self.events = events
+        self.head = head
+    }
+
+    /// An empty log.
+    public static let empty = AuditAnchor(events: 0, head: AuditLog.genesis)
+}
+
+/// An audit log's bytes split into lines, without decoding them: cheap enough to build on every
+/// read of a 100,000-event log, which then decodes only the lines it looks at.
+public struct AuditLogFile: Sendable {
+    public let bytes: [UInt8]
+    private var ranges: [Range<Int>] = []
+    /// Whether the last line ends with a line break (a crash can cut an append short).
+    private var lastTerminated = true
+
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var start = 0
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            while index < buffer.count {
+                if buffer[index] == AuditLog.newline {
+                    ranges.append(start..<index)
+                    start = index + 1
+                }
+                index += 1
+            }
+        }
+        if start < bytes.count {
+            ranges.append(start..<bytes.count)
+            lastTerminated = false
+        }
+    }
+
+    /// Lines in the file, a half-written last one included.
+    public var count: Int { ranges.count }
+
+    /// Complete (terminated) lines.
+    public var completeCount: Int { lastTerminated ? ranges.count : ranges.count - 1 }
+
+    /// Bytes up to and including the last line break: what survives cutting a half-written line.
+    public var completeLength: Int { completeCount == 0 ? 0 : ranges[completeCount - 1].upperBound + 1 }
+
+    /// The head after the last complete line.
+    public var anchor: AuditAnchor {
+        AuditAnchor(events: completeCount, head: completeCount == 0 ? AuditLog.genesis : hash(ofLine: completeCount))
+    }
+
+    /// The 1-based line's bytes without its line break.
+    public func bytes(ofLine line: Int) -> ArraySlice<UInt8> { bytes[ranges[line - 1]] }
+
+    public func hash(ofLine line: Int) -> String { SHA256Text.of(bytes(ofLine: line)) }
+
+    public func isTerminated(line: Int) -> Bool { line < ranges.count || lastTerminated }
+
+    /// The 1-based line decoded, `nil` when it is not an audit line.
+    public func decode(line: Int) -> AuditLine? { try? AuditLine.decode(Data(bytes(ofLine: line))) }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// Foundation's `JSONDecoder` tree: at 100k keys that decoder was most of `plan`'s time.
 ///
 /// It is a fast path, not a second definition of the format. It accepts only what it fully
-/// understands — the fields of version 1, each of its type, no duplicates, no unknown fields,
+/// understands — the fields of versions 1 and 2, each of its type, no duplicates, no unknown fields,
 /// integers as plain digits — and returns `nil` for anything else, so `StateFile.decode` falls back
 /// to the `Codable` decoder, which stays the reference and reports errors with their paths.
 /// Whenever it returns a state, that state equals what the `Codable` decoder returns.
@@ -28,7 +28,7 @@ struct CanonicalStateReader {
 
     private mutating func document() throws(Unrecognised) -> StateFile {
         var version: Int?, lineage: String??, serial: Int?, prefix: String??
-        var teams: [TeamRecord]??, keys: [KeyRecord]??, signature: StateSignature??
+        var teams: [TeamRecord]??, keys: [KeyRecord]??, signature: StateSignature??, log: AuditAnchor??
         try object { (reader: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
             case "version": try Self.once(&version, reader.integer())
@@ -38,17 +38,35 @@ struct CanonicalStateReader {
             case "teams": try Self.once(&teams, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.team() })
             case "keys": try Self.once(&keys, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.key() })
             case "signature": try Self.once(&signature, reader.null() ? nil : reader.signature())
+            case "log": try Self.once(&log, reader.null() ? nil : reader.anchor())
             default: throw Unrecognised()
             }
         }
         skipWhitespace()
-        guard i == bytes.count, version == StateFile.currentVersion, let serial else { throw Unrecognised() }
+        guard i == bytes.count, let version, StateFile.readableVersions.contains(version), let serial else {
+            throw Unrecognised()
+        }
         // Absent and `null` are the same, as with the decoder's `decodeIfPresent`.
         var state = StateFile(
             lineage: lineage ?? nil, serial: serial, prefix: prefix ?? nil,
             teams: (teams ?? nil) ?? [], keys: (keys ?? nil) ?? [])
+        state.version = version
+        state.log = log ?? nil
         state.signature = signature ?? nil
         return state
+    }
+
+    private mutating func anchor() throws(Unrecognised) -> AuditAnchor {
+        var events: Int?, head: String?
+        try object { (r: inout CanonicalStateReader, field: String) throws(Unrecognised) in
+            switch field {
+            case "events": try Self.once(&events, r.integer())
+            case "head": try Self.once(&head, r.string())
+            default: throw Unrecognised()
+            }
+        }
+        guard let events, let head else { throw Unrecognised() }
+        return AuditAnchor(events: events, head: head)
     }
 
     private mutating func signature() throws(Unrecognised) -> StateSignature {

@@ -4,7 +4,31 @@ extension StateFile {
     /// Reads a state file's bytes. Fails on anything not understood — bad JSON (with line and
     /// column), a wrong shape (with the field path), another version, a broken invariant — so
     /// nothing is ever planned or written on top of a state keysync does not understand.
+    ///
+    /// Only the canonical bytes are accepted (exactly what `encoded()` writes for the value
+    /// read): the signature covers the canonical encoding, so any other spelling of the same
+    /// file — a timestamp with a fraction of a second, reordered fields, a duplicate field —
+    /// would be a second meaning under one signature.
     public static func decode(_ data: Data) throws(StateFileError) -> StateFile {
+        let state = try decodeAnySpelling(data)
+        guard state.encoded() == data else {
+            let line = firstDifferingLine(data, state.encoded())
+            throw StateFileError(.notCanonical, line: line, column: 1)
+        }
+        return state
+    }
+
+    /// The 1-based line where `a` and `b` first differ.
+    private static func firstDifferingLine(_ a: Data, _ b: Data) -> Int {
+        var line = 1
+        for (x, y) in zip(a, b) {
+            if x != y { return line }
+            if x == 0x0A { line += 1 }
+        }
+        return line
+    }
+
+    private static func decodeAnySpelling(_ data: Data) throws(StateFileError) -> StateFile {
         if let state = CanonicalStateReader.read(data) {
             do {
                 try state.validate(locatingIn: nil)
@@ -60,6 +84,6 @@ private struct VersionedStateFile: Decodable {
 
     init(from decoder: Decoder) throws {
         version = try decoder.container(keyedBy: CodingKeys.self).decode(Int.self, forKey: .version)
-        state = version == StateFile.currentVersion ? try StateFile(from: decoder) : nil
+        state = StateFile.readableVersions.contains(version) ? try StateFile(from: decoder) : nil
     }
 }

@@ -1,8 +1,10 @@
 import Foundation
 
 /// Everything keysync knows about keys it has minted: the only thing `apply` writes and the
-/// only thing `verify` and `expiring` read. JSON, version 1, written deterministically (sorted,
-/// pretty, one field per line) because it lives in git and is reviewed as a diff.
+/// only thing `verify` and `expiring` read. JSON, written deterministically (sorted, pretty,
+/// one field per line) because it lives in git and is reviewed as a diff. Version 2 adds `log`,
+/// the audit log's head as of the apply that wrote it; version 1 (without it) is still read, and
+/// the next apply writes version 2.
 ///
 /// What must hold (checked by `validate()`, and so by every decode):
 /// - at most one *current* key (live, not retiring after a rotation) per team and name;
@@ -10,7 +12,10 @@ import Foundation
 /// - previews are of the form `<prefix>_<4>...<4>` (so a raw key cannot sit there).
 /// It never holds a raw key.
 public struct StateFile: Sendable, Equatable, Codable {
-    public static let currentVersion = 1
+    /// The version apply writes.
+    public static let currentVersion = 2
+    /// The versions this keysync reads.
+    public static let readableVersions: ClosedRange<Int> = 1...2
 
     public var version: Int
     /// Made once by the first apply; `nil` before that. A saved plan remembers it so a plan made
@@ -24,6 +29,10 @@ public struct StateFile: Sendable, Equatable, Codable {
     public var teams: [TeamRecord]
     /// Every key ever minted, revoked ones included (tombstones).
     public var keys: [KeyRecord]
+    /// The audit log's head (line count and hash of the last line) once this state's apply had
+    /// appended its events: anchors the log, so a cut or rewritten log is caught against the
+    /// signed state (`RepositoryHistory`). `nil` in a version 1 state and before the first apply.
+    public var log: AuditAnchor?
     /// Ed25519 signature by apply's signing key over everything else (see `StateSignature`);
     /// `nil` in an unsigned state, and then not written at all.
     public var signature: StateSignature? = nil
@@ -72,7 +81,7 @@ public struct StateFile: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, lineage, serial, prefix, teams, keys, signature
+        case version, lineage, serial, prefix, teams, keys, log, signature
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -83,6 +92,7 @@ public struct StateFile: Sendable, Equatable, Codable {
         try c.encode(prefix, forKey: .prefix)
         try c.encode(teams, forKey: .teams)
         try c.encode(keys, forKey: .keys)
+        try c.encodeIfPresent(log, forKey: .log)
         try c.encodeIfPresent(signature, forKey: .signature)
     }
 
@@ -94,6 +104,7 @@ public struct StateFile: Sendable, Equatable, Codable {
         prefix = try c.decodeIfPresent(String.self, forKey: .prefix)
         teams = try c.decodeIfPresent([TeamRecord].self, forKey: .teams) ?? []
         keys = try c.decodeIfPresent([KeyRecord].self, forKey: .keys) ?? []
+        log = try c.decodeIfPresent(AuditAnchor.self, forKey: .log)
         signature = try c.decodeIfPresent(StateSignature.self, forKey: .signature)
     }
 }
@@ -104,6 +115,11 @@ extension StateFile {
         func located(_ reason: StateFileError.Reason, id: String, occurrence: Int = 1) -> StateFileError {
             let line = text.flatMap { StateFileText.line(ofID: id, occurrence: occurrence, in: $0) }
             return StateFileError(reason, line: line, column: line == nil ? nil : 1)
+        }
+        if let log, log.events < 0 || !StateFile.isWellFormedHash(log.head) || (log.events == 0) != (log.head == AuditLog.genesis) {
+            let line = text.flatMap { StateFileText.line(containing: "\"log\"", in: $0) }
+            throw StateFileError(.malformed("log: events must be a count and head the sha256: of the last line"),
+                                 line: line, column: line == nil ? nil : 1)
         }
         var seenIDs: Set<String> = []
         var hashes: [String: String] = [:]

@@ -9,6 +9,8 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
     public enum Reason: Equatable, Sendable {
         /// The file exists but could not be read.
         case unreadable(String)
+        /// A reader that answers about keys found no state file at the path.
+        case missing(path: String)
         /// Not JSON, or JSON of the wrong shape (`detail` names the field path).
         case malformed(String)
         /// `version` is not one this keysync understands.
@@ -22,6 +24,9 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case invalidHash(id: String)
         /// A preview that is not `<prefix>_<4 characters>...<4 characters>`.
         case invalidPreview(id: String)
+        /// Not the bytes keysync writes for this content (a fraction of a second, another
+        /// field order, spacing): what is signed is the canonical form, so no other is read.
+        case notCanonical
     }
 
     public var reason: Reason
@@ -39,6 +44,7 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
     public var code: String {
         switch reason {
         case .unreadable: "state-unreadable"
+        case .missing: "state-missing"
         case .malformed: "state-malformed"
         case .unsupportedVersion: "state-version"
         case .duplicateLiveKey: "state-duplicate-live-key"
@@ -46,30 +52,34 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case .duplicateHash: "state-duplicate-hash"
         case .invalidHash: "state-invalid-hash"
         case .invalidPreview: "state-invalid-preview"
+        case .notCanonical: "state-not-canonical"
         }
     }
 
     public var message: String {
         switch reason {
         case .unreadable(let detail): "cannot read the state file: \(detail)"
+        case .missing(let path): "the state file \(path) does not exist"
         case .malformed(let detail): "the state file is not valid: \(detail)"
         case .unsupportedVersion(let v):
-            "the state file has version \(v), but this keysync understands only version \(StateFile.currentVersion)"
+            "the state file has version \(v), but this keysync understands only versions \(StateFile.readableVersions.lowerBound)-\(StateFile.readableVersions.upperBound)"
         case .duplicateLiveKey(let team, let name, let ids):
             "team \(team) has two live keys named \(name) (\(ids.joined(separator: ", ")))"
         case .duplicateID(let id): "two keys have the id \(id)"
         case .duplicateHash(let ids): "keys \(ids.joined(separator: " and ")) have the same hash"
         case .invalidHash(let id): "key \(id) has a hash that is not sha256:<64 lowercase hex>"
         case .invalidPreview(let id): "key \(id) has a preview that is not <prefix>_<4 characters>...<4 characters>"
+        case .notCanonical: "the state file is not in the form keysync writes (it was edited after apply wrote it)"
         }
     }
 
     public var hint: String? {
         switch reason {
         case .unreadable: "check the path and its permissions"
+        case .missing: "pass --state with the path of keysync.state.json"
         case .malformed: "restore the state file from git history; keysync writes it, it is not edited by hand"
         case .unsupportedVersion: "use a keysync release that understands this state version"
-        case .duplicateLiveKey, .duplicateID, .duplicateHash, .invalidHash, .invalidPreview:
+        case .duplicateLiveKey, .duplicateID, .duplicateHash, .invalidHash, .invalidPreview, .notCanonical:
             "the state file was edited or merged by hand; restore it from git history"
         }
     }

@@ -1,17 +1,19 @@
 import Foundation
 
-/// The read side of the state's I/O seam: the one place the reconciler touches the file system
-/// for a plan. Writing (atomically, with a backup) belongs to apply.
+/// Reads one state file on its own (no audit log, no sealed folder), for what must stand by
+/// itself: a saved base-branch copy (`plan --previous-state`), tests. Commands reading the
+/// repository use `RepositoryReader`, which also checks the state against the audit log.
 public enum StateFileReader {
-    /// A missing file is the empty state (first run); anything unreadable or invalid is an error.
+    /// A missing file is the empty state (first run); anything unreadable or invalid is an
+    /// error, and so is a symbolic link or anything but a regular file.
     public static func read(at path: String) throws(StateFileError) -> StateFile {
-        guard FileManager.default.fileExists(atPath: path) else { return .empty }
-        let data: Data
+        let bytes: [UInt8]?
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes = try FileSystemStorage().read(path)
         } catch {
-            throw StateFileError(.unreadable("\(path): \(error.localizedDescription)"))
+            throw StateFileError(.unreadable("\(error)"))
         }
-        return try StateFile.decode(data)
+        guard let bytes else { return .empty }
+        return try StateFile.decode(Data(bytes))
     }
 }

@@ -1,9 +1,13 @@
-/// The file-system seam of `apply`: every byte it leaves on disk goes through here.
+/// The file-system seam of `apply`: every byte it reads or leaves in the repository goes
+/// through here.
 ///
-/// What must hold for every implementation: after `write` returns, the file holds exactly the
+/// What must hold for every implementation: a path in the repository is whoever merged the
+/// last pull request's choice, so nothing is read or written through a symbolic link, and a
+/// file must be a regular file (a folder, a folder) — anything else is an error naming the
+/// path, with nothing read or written. After `write` returns, the file holds exactly the
 /// new bytes and survives a crash or power loss; before it returns, readers see the old file
-/// or none, never a torn one. That is what lets apply order its writes (sealed files, then the
-/// state, then the audit log) and reason about a crash between any two of them.
+/// or none, never a torn one. That is what lets apply order its writes (sealed files, the audit
+/// lines, the state, the audit log's completion line) and reason about a crash between any two.
 ///
 /// Tests wrap the real implementation in `FaultInjectingStorage` to stop an apply at any step.
 public protocol DurableStorage {
@@ -18,6 +22,12 @@ public protocol DurableStorage {
     func copy(_ source: String, to destination: String) throws(StorageError)
     /// Creates the folder and any missing parents, durably; no error when it exists.
     func createDirectory(_ path: String) throws(StorageError)
+    /// Cuts the file at `path` to its first `length` bytes (what a crash during an earlier
+    /// append left half-written goes), then appends `bytes`, durably. Creates the file when
+    /// there is none (`length` must then be 0). Costs what it appends, not the file's size.
+    func append(_ bytes: [UInt8], to path: String, keepingFirst length: Int) throws(StorageError)
+    /// The names in the folder at `path`, `nil` when there is no folder.
+    func entries(in path: String) throws(StorageError) -> [String]?
 }
 
 extension DurableStorage {

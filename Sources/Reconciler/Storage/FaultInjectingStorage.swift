@@ -1,7 +1,7 @@
 /// One step of a `DurableStorage`: an operation on a path, as seen from outside.
 public struct StorageStep: Hashable, Sendable, CustomStringConvertible {
     public enum Operation: String, Hashable, Sendable {
-        case write, copy, createDirectory = "create-directory"
+        case write, copy, append, createDirectory = "create-directory"
     }
 
     public var operation: Operation
@@ -39,13 +39,17 @@ public enum FailurePoint: Hashable, Sendable, CustomStringConvertible {
 public final class FaultInjectingStorage<Base: DurableStorage>: DurableStorage {
     public let base: Base
     public let failAt: FailurePoint?
+    /// Which arrival at `failAt` fails (1 for the first): an apply appends to its audit log
+    /// twice, so the same point can be reached more than once.
+    public let occurrence: Int
     /// Every point reached so far, in order (including the one that failed).
     public private(set) var points: [FailurePoint] = []
     public private(set) var hasFailed = false
 
-    public init(_ base: Base, failAt: FailurePoint? = nil) {
+    public init(_ base: Base, failAt: FailurePoint? = nil, occurrence: Int = 1) {
         self.base = base
         self.failAt = failAt
+        self.occurrence = occurrence
     }
 
     public func read(_ path: String) throws(StorageError) -> [UInt8]? {
@@ -64,6 +68,16 @@ public final class FaultInjectingStorage<Base: DurableStorage>: DurableStorage {
         try step(StorageStep(.createDirectory, path)) { () throws(StorageError) in try base.createDirectory(path) }
     }
 
+    public func append(_ bytes: [UInt8], to path: String, keepingFirst length: Int) throws(StorageError) {
+        try step(StorageStep(.append, path)) { () throws(StorageError) in
+            try base.append(bytes, to: path, keepingFirst: length)
+        }
+    }
+
+    public func entries(in path: String) throws(StorageError) -> [String]? {
+        try base.entries(in: path)
+    }
+
     private func step(_ step: StorageStep, _ body: () throws(StorageError) -> Void) throws(StorageError) {
         try reach(.before(step))
         try body()
@@ -78,7 +92,7 @@ public final class FaultInjectingStorage<Base: DurableStorage>: DurableStorage {
                                reason: "the storage already crashed", injected: failAt)
         }
         points.append(point)
-        if point == failAt {
+        if point == failAt && points.filter({ $0 == point }).count == occurrence {
             hasFailed = true
             throw StorageError(operation: "crash", path: "\(point)", code: 0, reason: "simulated crash", injected: point)
         }

@@ -23,12 +23,14 @@ public struct FileSystemStorage: DurableStorage, Sendable {
     }
 
     public func read(_ path: String) throws(StorageError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         if fd < 0 {
             if errno == ENOENT { return nil }
+            if errno == ELOOP { throw Self.symbolicLink("read", path) }
             throw Self.failure("read", path)
         }
         defer { close(fd) }
+        try Self.requireRegularFile(fd, "read", path)
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -43,6 +45,9 @@ public struct FileSystemStorage: DurableStorage, Sendable {
     }
 
     public func write(_ bytes: [UInt8], to path: String) throws(StorageError) {
+        // `rename` would replace a symbolic link rather than follow it, but a link or a folder
+        // at the path is a hostile or broken repository: say so instead of papering over it.
+        try Self.requireRegularFileOrNothing(at: path, "write")
         let (folder, name) = Self.split(path)
         let temporary = folder + "/." + name + ".tmp-" + UUID().uuidString
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -74,9 +79,10 @@ public struct FileSystemStorage: DurableStorage, Sendable {
     }
 
     public func createDirectory(_ path: String) throws(StorageError) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { return }
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            if Self.isSymbolicLink(info) { throw Self.symbolicLink("use folder", path) }
+            if Self.isDirectory(info) { return }
             throw StorageError(operation: "create folder", path: path, code: EEXIST, reason: "a file is in the way")
         }
         let (parent, _) = Self.split(path)
@@ -85,6 +91,58 @@ public struct FileSystemStorage: DurableStorage, Sendable {
             throw Self.failure("create folder", path)
         }
         try Self.syncDirectory(parent)
+    }
+
+    public func append(_ bytes: [UInt8], to path: String, keepingFirst length: Int) throws(StorageError) {
+        var fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        var created = false
+        if fd < 0 && errno == ENOENT && length == 0 {
+            fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+            created = true
+        }
+        if fd < 0 {
+            if errno == ELOOP { throw Self.symbolicLink("append to", path) }
+            throw Self.failure("append to", path)
+        }
+        defer { close(fd) }
+        try Self.requireRegularFile(fd, "append to", path)
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Self.failure("append to", path) }
+        guard Int(info.st_size) >= length else {
+            throw StorageError(operation: "append to", path: path, code: 0,
+                               reason: "the file is shorter (\(info.st_size) bytes) than what was read (\(length) bytes)")
+        }
+        if Int(info.st_size) != length {
+            // Only a half-written line (no line break in it) may be cut: never a complete line.
+            var tail = [UInt8](repeating: 0, count: Int(info.st_size) - length)
+            let got = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(length)) }
+            guard got == tail.count, !tail.contains(UInt8(ascii: "\n")) else {
+                throw StorageError(operation: "append to", path: path, code: 0,
+                                   reason: "it changed since it was read (complete lines past byte \(length))")
+            }
+            guard ftruncate(fd, off_t(length)) == 0 else { throw Self.failure("cut a half-written line of", path) }
+        }
+        guard lseek(fd, off_t(length), SEEK_SET) >= 0 else { throw Self.failure("append to", path) }
+        try Self.writeAll(bytes, to: fd, path: path)
+        guard fsync(fd) == 0 else { throw Self.failure("sync", path) }
+        if created { try Self.syncDirectory(Self.split(path).folder) }
+    }
+
+    public func entries(in path: String) throws(StorageError) -> [String]? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw Self.failure("list", path)
+        }
+        if Self.isSymbolicLink(info) { throw Self.symbolicLink("list", path) }
+        guard Self.isDirectory(info) else {
+            throw StorageError(operation: "list", path: path, code: ENOTDIR, reason: "it is not a folder")
+        }
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw StorageError(operation: "list", path: path, code: 0, reason: error.localizedDescription)
+        }
     }
 
     // MARK: helpers
@@ -99,6 +157,36 @@ public struct FileSystemStorage: DurableStorage, Sendable {
             }
             offset += written
         }
+    }
+
+    private static func requireRegularFile(_ fd: Int32, _ operation: String, _ path: String) throws(StorageError) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw failure(operation, path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw StorageError(operation: operation, path: path, code: EINVAL,
+                               reason: "it is not a regular file; keysync reads and writes only regular files here")
+        }
+    }
+
+    private static func requireRegularFileOrNothing(at path: String, _ operation: String) throws(StorageError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if isSymbolicLink(info) { throw symbolicLink(operation, path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw StorageError(operation: operation, path: path, code: EINVAL,
+                               reason: "it is not a regular file; keysync reads and writes only regular files here")
+        }
+    }
+
+    static func isSymbolicLink(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFLNK }
+    static func isDirectory(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFDIR }
+
+    /// The error for a symbolic link where keysync expects its own file or folder. A committed
+    /// link could point at a secret CI can read (which would then land in git) or outside the
+    /// repository (where sealed files would be lost).
+    static func symbolicLink(_ operation: String, _ path: String) -> StorageError {
+        StorageError(operation: operation, path: path, code: ELOOP,
+                     reason: "it is a symbolic link; keysync never reads or writes through one (replace it with the file itself, or remove it)")
     }
 
     private static func syncDirectory(_ folder: String) throws(StorageError) {

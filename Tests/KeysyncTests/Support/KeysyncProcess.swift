@@ -1,4 +1,5 @@
 import Foundation
+import Reconciler
 import XCTest
 
 /// What one run of the built `keysync` binary produced.
@@ -21,14 +22,27 @@ enum Keysync {
         return dir.appendingPathComponent("keysync")
     }
 
-    /// Environment with colour and CI variables removed so output is the same everywhere;
-    /// `extra` is added on top.
+    /// The state signing key every run gets unless a test says otherwise, as CI templates
+    /// configure keysync: apply signs, every reader checks. A test key, public by being here.
+    static let testSigningKey = """
+        # keysync state signing key (Ed25519); a TEST key, committed on purpose
+        KEYSYNC-SIGNING-KEY-1:wr6o5RBicC7gDEKqRqY/qgIk97nl66DmAKcHZr9APXQ=
+
+        """
+    static let testPublicKey = "keysync-ed25519:kbsnlj43L9RFxrTdCmXJU8BQfaKf7G51ZkKVJ1yynJ4="
+    static let testStateSigningKey = try! StateSigningKey(parsing: testSigningKey)
+    /// The trust variables set to nothing (as an unset secret gives): no key configured.
+    static let noKeys = ["KEYSYNC_STATE_PUBLIC_KEY": "", "KEYSYNC_SIGNING_KEY": ""]
+
+    /// Environment with colour and CI variables removed so output is the same everywhere, the
+    /// test signing key and its public key set; `extra` is added on top.
     static func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
-        for name in ["NO_COLOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "GITHUB_SHA", "CI_COMMIT_SHA",
-                     "KEYSYNC_STATE_PUBLIC_KEY", "KEYSYNC_SIGNING_KEY", "TERM"] {
+        for name in ["NO_COLOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "GITHUB_SHA", "CI_COMMIT_SHA", "TERM"] {
             env[name] = nil
         }
+        env["KEYSYNC_SIGNING_KEY"] = testSigningKey
+        env["KEYSYNC_STATE_PUBLIC_KEY"] = testPublicKey
         env.merge(extra) { _, new in new }
         return env
     }

@@ -50,11 +50,12 @@ struct ApplyHarness {
 
     /// Plans and prepares; the returned state is what apply would write.
     mutating func apply(
-        _ manifest: Manifest, to state: StateFile, at now: Date = Fixture.now, armor: Bool = false
+        _ manifest: Manifest, to state: StateFile, history: RepositoryHistory.Continuation? = nil,
+        at now: Date = Fixture.now, armor: Bool = false
     ) throws -> (plan: Plan, prepared: PreparedApply) {
         let plan = plan(manifest, state, at: now)
         let prepared = try ApplyEngine.prepare(
-            plan: plan, state: state, now: now, context: context, armor: armor, using: &generator)
+            plan: plan, state: state, history: history, now: now, context: context, armor: armor, using: &generator)
         return (plan, prepared)
     }
 

@@ -1,0 +1,91 @@
+import Foundation
+import Manifest
+
+/// What a command reads of the repository before it plans, applies or answers: the state, and
+/// the audit log and sealed folder that vouch for it — all through `DurableStorage`, so no read
+/// follows a symbolic link a pull request committed.
+public struct RepositorySnapshot: Sendable {
+    public var state: StateFile
+    /// `false` when there is no state file (before the first apply, or `--init`).
+    public var stateExists: Bool
+    public var continuation: RepositoryHistory.Continuation
+}
+
+/// Why the repository cannot be read: the state, the log or the folder, with where to look.
+public enum RepositoryError: Error, Sendable, CustomStringConvertible {
+    case state(StateFileError, path: String)
+    case history(HistoryError, auditLog: String)
+    case storage(StorageError)
+
+    public var code: String {
+        switch self {
+        case .state(let error, _): error.code
+        case .history(let error, _): error.code
+        case .storage: "repository-unreadable"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .state(let error, _): error.message
+        case .history(let error, _): error.description
+        case .storage(let error): "\(error)"
+        }
+    }
+
+    public var diagnostic: Diagnostic {
+        switch self {
+        case .state(let error, _) where error.code == "state-missing":
+            .error(error.code, error.message, hint: error.hint, at: nil)
+        case .state(let error, let path): error.diagnostic(file: path)
+        case .history(let error, let log): error.diagnostic(file: log)
+        case .storage(let error):
+            .error(code, "\(error)", hint: "keysync reads only regular files and folders in the repository", at: nil)
+        }
+    }
+}
+
+public enum RepositoryReader {
+    /// Reads the state at `layout.statePath` and checks it against the audit log and sealed
+    /// folder (`RepositoryHistory.check`). `requireState` refuses a missing state file
+    /// (readers answering questions about keys); `allowInit` accepts one where history exists.
+    public static func read(
+        _ layout: ApplyLayout, storage: some DurableStorage, requireState: Bool = false, allowInit: Bool = false
+    ) throws(RepositoryError) -> RepositorySnapshot {
+        let stateBytes: [UInt8]?
+        let log: [UInt8]?
+        let sealed: [String]
+        do {
+            stateBytes = try storage.read(layout.statePath)
+            log = try storage.read(layout.auditLogPath)
+            sealed = try storage.entries(in: layout.sealedDirectory) ?? []
+        } catch {
+            throw .storage(error)
+        }
+        guard let stateBytes else {
+            if requireState {
+                throw .state(StateFileError(.missing(path: layout.statePath)), path: layout.statePath)
+            }
+            return try snapshot(.empty, exists: false, log: log, sealed: sealed, layout: layout, allowInit: allowInit)
+        }
+        let state: StateFile
+        do {
+            state = try StateFile.decode(Data(stateBytes))
+        } catch {
+            throw .state(error, path: layout.statePath)
+        }
+        return try snapshot(state, exists: true, log: log, sealed: sealed, layout: layout, allowInit: allowInit)
+    }
+
+    private static func snapshot(
+        _ state: StateFile, exists: Bool, log: [UInt8]?, sealed: [String], layout: ApplyLayout, allowInit: Bool
+    ) throws(RepositoryError) -> RepositorySnapshot {
+        do {
+            let continuation = try RepositoryHistory.check(
+                state: state, stateExists: exists, log: log, sealedNames: sealed, allowInit: allowInit)
+            return RepositorySnapshot(state: state, stateExists: exists, continuation: continuation)
+        } catch {
+            throw .history(error, auditLog: layout.auditLogPath)
+        }
+    }
+}
