@@ -20,34 +20,64 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check that no line of the audit log was edited, removed or reordered.",
             discussion: """
-                Each line holds the SHA-256 of the line before it. Prints "ok: N events, chain \
-                intact" and exits 0, or names every broken line on stderr and exits 1. The last \
-                line can be checked only against a head recorded elsewhere.
+                Each line holds the SHA-256 of the line before it, and the signed state records \
+                the log's head as of its apply: so a cut tail, a rewritten last line or a history \
+                rewritten with recomputed links fails, naming the line. Prints "ok: N events, \
+                chain intact, …" and exits 0, or names every problem on stderr and exits 1. \
+                Without a state file beside the log, only the chain is checked.
 
                 Examples:
                   keysync audit verify
-                  keysync audit verify keysync.audit.jsonl
+                  keysync audit verify keysync.audit.jsonl --state keysync.state.json
                 """
         )
 
         @Argument(help: "The audit log.")
         var file: String = AuditLog.defaultFileName
 
+        @Option(help: ArgumentHelp("The state whose recorded head the log must hold (default: keysync.state.json beside the log).", valueName: "FILE"))
+        var state: String?
+
+        @OptionGroup var trust: StateTrustOptions
+
         func run() throws {
             guard let bytes = readLog() else { throw ExitCode(1) }
-            let problems = AuditLog.verify(bytes)
+            let chain = AuditLog.verify(bytes)
+            var problems = chain.map { problem in
+                Diagnostic.error(problem.code, problem.description,
+                                 at: SourceLocation(file: file, line: problem.line, column: 1))
+            }
+            // Beside the log, as apply puts them.
+            let statePath = state ?? PlanCommand.defaultStatePath(forManifest: file)
+            var anchored: StateFile?
+            if (try? FileSystemStorage().read(statePath)) != nil || state != nil {
+                do {
+                    let trusted = try trust.resolve(environment: ProcessInfo.processInfo.environment)
+                    let snapshot = try RepositoryReader.read(
+                        ApplyLayout(statePath: statePath, auditLogPath: file), storage: FileSystemStorage(), requireState: true)
+                    if let refusal = StateTrustOptions.check(snapshot.state, exists: true, path: statePath, trust: trusted) {
+                        problems.append(refusal)
+                    } else {
+                        anchored = snapshot.state
+                    }
+                } catch let error as Diagnostic {
+                    problems.append(error)
+                } catch let error as RepositoryError {
+                    problems.append(error.diagnostic)
+                }
+            }
             guard problems.isEmpty else {
-                Self.printToStandardError(problems.map { problem in
-                    Diagnostic.error(
-                        problem.code, problem.description,
-                        at: SourceLocation(file: file, line: problem.line, column: 1))
-                })
+                Self.printToStandardError(problems)
                 let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
-                Self.printToStandardError(raw: "\(file): the chain is broken (\(count)); compare it with its history in git to see what changed\n")
+                let what = problems.count == chain.count ? "the chain is broken" : "it does not hold what the state recorded"
+                Self.printToStandardError(raw: "\(file): \(what) (\(count)); compare it with its history in git to see what changed\n")
                 throw ExitCode(1)
             }
             let events = AuditLog.eventCount(in: bytes)
-            print("ok: \(events) \(events == 1 ? "event" : "events"), chain intact")
+            let head = anchored.map { state in
+                ", head as recorded by the state at serial \(state.serial)" + (state.log == nil ? " (version 1: no head recorded)" : "")
+            } ?? " (no state file to check the head against)"
+            print("ok: \(events) \(events == 1 ? "event" : "events"), chain intact\(head)")
         }
 
         /// The log's bytes, or `nil` after reporting why there are none.

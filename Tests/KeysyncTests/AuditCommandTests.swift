@@ -36,7 +36,7 @@ final class AuditCommandTests: XCTestCase {
     func testIntactLogIsReportedWithItsEventCount() throws {
         let result = try verify(try fixture("three-events.jsonl"))
         XCTAssertEqual(result.exitCode, 0, result.stderr)
-        XCTAssertEqual(result.stdout, "ok: 3 events, chain intact\n")
+        XCTAssertEqual(result.stdout, "ok: 3 events, chain intact (no state file to check the head against)\n")
         XCTAssertEqual(result.stderr, "")
     }
 
@@ -47,12 +47,12 @@ final class AuditCommandTests: XCTestCase {
         try fixture("three-events.jsonl").write(to: path)
         let result = try Keysync.run(["audit", "verify", path.path])
         XCTAssertEqual(result.exitCode, 0, result.stderr)
-        XCTAssertEqual(result.stdout, "ok: 3 events, chain intact\n")
+        XCTAssertEqual(result.stdout, "ok: 3 events, chain intact (no state file to check the head against)\n")
         let empty = try verify(Data())
         XCTAssertEqual(empty.exitCode, 0, empty.stderr)
-        XCTAssertEqual(empty.stdout, "ok: 0 events, chain intact\n")
+        XCTAssertEqual(empty.stdout, "ok: 0 events, chain intact (no state file to check the head against)\n")
         let one = try verify(joined(Array(try logLines().prefix(1))))
-        XCTAssertEqual(one.stdout, "ok: 1 event, chain intact\n")
+        XCTAssertEqual(one.stdout, "ok: 1 event, chain intact (no state file to check the head against)\n")
     }
 
     func testEditedLineIsNamed() throws {

@@ -193,3 +193,23 @@ final class KeyVerifierTests: XCTestCase {
         XCTAssertEqual(wide.last?.owner, "bob@example.com")
     }
 }
+
+/// A long-running verifier reloading the state never steps back: not to a lower serial, not
+/// to another lineage.
+final class StateFloorTests: XCTestCase {
+    func testReloadingRefusesAnOlderStateAndAnotherLineage() throws {
+        let current = StateFile(lineage: "aaaa", serial: 7)
+        let verifier = KeyVerifier(state: current)
+        XCTAssertEqual(verifier.floor, StateFloor(lineage: "aaaa", serial: 7))
+        XCTAssertNoThrow(try KeyVerifier(state: StateFile(lineage: "aaaa", serial: 7), floor: verifier.floor))
+        XCTAssertEqual(try KeyVerifier(state: StateFile(lineage: "aaaa", serial: 9), floor: verifier.floor).floor.serial, 9)
+        XCTAssertThrowsError(try KeyVerifier(state: StateFile(lineage: "aaaa", serial: 6), floor: verifier.floor)) { error in
+            XCTAssertEqual(error as? StateFloorError, .older(floor: verifier.floor, found: 6))
+            XCTAssertEqual((error as? StateFloorError)?.code, "state-rolled-back")
+        }
+        XCTAssertThrowsError(try KeyVerifier(state: StateFile(lineage: "bbbb", serial: 8), floor: verifier.floor)) { error in
+            XCTAssertEqual((error as? StateFloorError)?.code, "state-not-descendant")
+        }
+        XCTAssertNoThrow(try KeyVerifier(state: StateFile(lineage: "bbbb", serial: 1), floor: .none))
+    }
+}

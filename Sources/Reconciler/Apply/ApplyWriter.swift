@@ -28,6 +28,10 @@ public enum ApplyWriter {
     ) throws(ApplyError) -> [String] {
         guard prepared.hasChanges else { return [] }
         do {
+            // Refused before the first write: a link or folder where apply writes.
+            for path in [layout.statePath, backupPath(of: layout.statePath, storage), layout.auditLogPath] {
+                try storage.ensureWritable(path)
+            }
             var written: [String] = []
             if !prepared.sealedFiles.isEmpty {
                 try storage.createDirectory(layout.sealedDirectory)
@@ -59,6 +63,8 @@ public enum ApplyWriter {
             throw .storage(StorageError(operation: "write", path: layout.statePath, code: 0, reason: "\(error)"))
         }
     }
+
+    private static func backupPath<S: DurableStorage>(of path: String, _ storage: S) -> String { S.backupPath(for: path) }
 
     /// Sealed files in `directory` from applies that never completed: their serial is above the
     /// state's, so the state never recorded their keys. Those keys were never valid and never

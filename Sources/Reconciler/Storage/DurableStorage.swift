@@ -28,6 +28,9 @@ public protocol DurableStorage {
     func append(_ bytes: [UInt8], to path: String, keepingFirst length: Int) throws(StorageError)
     /// The names in the folder at `path`, `nil` when there is no folder.
     func entries(in path: String) throws(StorageError) -> [String]?
+    /// Throws when something other than a regular file (a symbolic link, a folder) is at
+    /// `path`; nothing there is fine. Lets apply refuse before its first write.
+    func ensureWritable(_ path: String) throws(StorageError)
 }
 
 extension DurableStorage {

@@ -78,6 +78,10 @@ public final class FaultInjectingStorage<Base: DurableStorage>: DurableStorage {
         try base.entries(in: path)
     }
 
+    public func ensureWritable(_ path: String) throws(StorageError) {
+        try base.ensureWritable(path)
+    }
+
     private func step(_ step: StorageStep, _ body: () throws(StorageError) -> Void) throws(StorageError) {
         try reach(.before(step))
         try body()

@@ -128,6 +128,10 @@ public struct FileSystemStorage: DurableStorage, Sendable {
         if created { try Self.syncDirectory(Self.split(path).folder) }
     }
 
+    public func ensureWritable(_ path: String) throws(StorageError) {
+        try Self.requireRegularFileOrNothing(at: path, "write")
+    }
+
     public func entries(in path: String) throws(StorageError) -> [String]? {
         var info = stat()
         guard lstat(path, &info) == 0 else {

@@ -95,8 +95,19 @@ public final class StateLock {
         pollInterval: Duration = .milliseconds(100)
     ) throws(StateLockError) -> StateLock {
         let path = lockFile(forState: statePath)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .unavailable(systemError("open the lock file", path)) }
+        // Never through a symbolic link (a committed `<state>.lock -> /some/file` would be
+        // truncated), and only a regular file.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
+        guard fd >= 0 else {
+            if errno == ELOOP { throw .unavailable(FileSystemStorage.symbolicLink("open the lock file", path)) }
+            throw .unavailable(systemError("open the lock file", path))
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw .unavailable(StorageError(operation: "open the lock file", path: path, code: EINVAL,
+                                            reason: "it is not a regular file; keysync reads and writes only regular files here"))
+        }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {

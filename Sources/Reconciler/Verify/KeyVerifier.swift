@@ -17,6 +17,9 @@ public struct KeyVerifier: Sendable {
     /// The prefix keys must carry: the state's `prefix`, or else the one its previews show.
     /// `nil` only for a state with neither (nothing applied yet): every key is then unknown.
     public let prefix: String?
+    /// The lineage and serial of the state loaded: pass it to `init(state:floor:)` when the
+    /// state is reloaded, so a verifier never steps back to an older state.
+    public let floor: StateFloor
     private let prefixBytes: [UInt8]
     private let table: [KeyDigest: Int]
     private let entries: [Entry]
@@ -37,6 +40,7 @@ public struct KeyVerifier: Sendable {
     public init(state: StateFile) {
         let prefix = state.prefix ?? Self.prefixFromPreviews(state.keys)
         self.prefix = prefix
+        floor = StateFloor(of: state)
         prefixBytes = prefix.map { Array($0.utf8) } ?? []
         var teams: [String: TeamRecord] = [:]
         for team in state.teams { teams[team.name] = team }
