@@ -184,6 +184,18 @@ final class TrustAttackTests: XCTestCase {
         XCTAssertTrue(verify.stderr.contains("keysync.audit.jsonl:6:1: error[audit-log-mismatch]: line 6 of the audit log is not the one the signed state recorded as its head"), verify.stderr)
     }
 
+    func testEditingALineOfTheLogsHistoryIsRefusedBeforeAnythingIsAppended() throws {
+        let (dir, _) = try repositoryWithHistory()
+        let path = dir.appendingPathComponent("keysync.audit.jsonl")
+        let text = try String(contentsOf: path, encoding: .utf8)
+        var lines = text.split(separator: "\n").map(String.init)
+        lines[1] = lines[1].replacingOccurrences(of: "\"actor\":\"", with: "\"actor\":\"x")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: path)
+        try assertRefused(dir, code: "audit-chain-broken")
+        let plan = try run(["plan"], in: dir)
+        XCTAssertTrue(plan.stderr.contains("keysync.audit.jsonl:3:1: error[audit-chain-broken]: line 3 of the audit log does not follow the line before it"), plan.stderr)
+    }
+
     func testAnEmptyPublicKeyFailsClosedAndApplyTrustsItsOwnSigningKey() throws {
         let (dir, _) = try repositoryWithHistory()
         // A hand edit: the revoked key set active again, the file kept canonical.

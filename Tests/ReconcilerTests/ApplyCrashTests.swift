@@ -135,6 +135,30 @@ final class ApplyCrashTests: XCTestCase {
         XCTAssertEqual(ApplyWriter.neverValidSealedFiles(in: folder + "/missing", stateSerial: 0), [])
     }
 
+    /// A crash just after the state: the state proves the apply completed, so the next apply
+    /// with changes writes the missing `apply.completed` first, and the chain stays whole.
+    func testAMissingCompletionIsWrittenByTheNextApply() throws {
+        var harness = ApplyHarness(seed: 8)
+        let folder = try makeTemporaryFolder(self)
+        let layout = ApplyLayout(statePath: folder + "/keysync.state.json")
+        let first = try harness.apply(harness.payments(Self.before), to: .empty).prepared
+        let crashing = FaultInjectingStorage(FileSystemStorage(), failAt: .before(StorageStep(.append, layout.auditLogPath)), occurrence: 2)
+        XCTAssertThrowsError(try ApplyWriter.write(first, to: layout, storage: crashing))
+        let read = try RepositoryReader.read(layout, storage: FileSystemStorage())
+        XCTAssertEqual(read.state, first.state)
+        XCTAssertEqual(read.continuation.missingCompletion, 1)
+        let second = try harness.apply(harness.payments(Self.after), to: read.state, history: read.continuation, at: secondAt).prepared
+        try ApplyWriter.write(second, to: layout, storage: FileSystemStorage())
+        let file = AuditLogFile(fileBytes(layout.auditLogPath) ?? [])
+        let markers = (1...file.count).compactMap { number -> String? in
+            if case .apply(let marker)? = file.decode(line: number) { return "\(marker.event.rawValue) \(marker.serial)" }
+            return nil
+        }
+        XCTAssertEqual(markers, ["apply.began 1", "apply.completed 1", "apply.began 2", "apply.completed 2"])
+        XCTAssertEqual(AuditLog.verify(file.bytes), [])
+        XCTAssertNil(try RepositoryReader.read(layout, storage: FileSystemStorage()).continuation.missingCompletion)
+    }
+
     func testAPlanWithoutChangesWritesNothing() throws {
         var harness = ApplyHarness(seed: 7)
         let folder = try makeTemporaryFolder(self)

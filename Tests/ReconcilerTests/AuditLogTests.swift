@@ -212,3 +212,36 @@ final class AuditLogTests: XCTestCase {
         XCTAssertEqual(cutProblems.last?.code, "audit-line-unterminated")
     }
 }
+
+/// `AuditLogFile.firstBrokenLink` (hashes, no decoding) is a fast path of `AuditLog.verify`'s
+/// chain check: on random logs with random damage, both name the same first broken line.
+final class AuditChainDifferentialTests: XCTestCase {
+    func testFirstBrokenLinkAgreesWithVerify() throws {
+        var generator = SeededGenerator(seed: 42)
+        let base = Date(timeIntervalSince1970: 1_800_000_000)
+        for round in 0..<300 {
+            let count = Int.random(in: 1...12, using: &generator)
+            let events = (0..<count).map { index in
+                AuditEvent(time: base.addingTimeInterval(Double(index)), event: .keyCreated, actor: "a\(round)",
+                           commit: nil, serial: 1, keyID: "key_\(index)", team: "t", name: "n\(index)",
+                           changes: ["name": AuditChange(from: .null, to: .string("x\"prev\":\"sha256:\(index)"))])
+            }
+            var lines = AuditLog.encode(events.map(AuditLine.key), after: .empty).bytes
+                .split(separator: UInt8(ascii: "\n")).map(Array.init)
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0: break
+            case 1: // edit a line
+                let i = Int.random(in: 0..<lines.count, using: &generator)
+                lines[i] = Array(String(decoding: lines[i], as: UTF8.self).replacingOccurrences(of: "\"actor\":\"a", with: "\"actor\":\"b").utf8)
+            case 2: // remove a line
+                if lines.count > 1 { lines.remove(at: Int.random(in: 0..<lines.count, using: &generator)) }
+            default: // swap two lines
+                if lines.count > 1 { lines.swapAt(0, lines.count - 1) }
+            }
+            let bytes = Array(lines.joined(separator: [UInt8(ascii: "\n")])) + [UInt8(ascii: "\n")]
+            let file = AuditLogFile(bytes)
+            let reference = AuditLog.verify(bytes).first { if case .brokenLink = $0.kind { true } else { false } }?.line
+            XCTAssertEqual(file.firstBrokenLink(through: file.count), reference, "round \(round)")
+        }
+    }
+}

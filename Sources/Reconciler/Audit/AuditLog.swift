@@ -182,6 +182,38 @@ public struct AuditLogFile: Sendable {
 
     public func isTerminated(line: Int) -> Bool { line < ranges.count || lastTerminated }
 
+    /// The first of lines 1...`count` whose `prev` is not the hash of the line before it (the
+    /// first line's, `genesis`), or `nil` when the chain holds. Hashes every line but decodes
+    /// none: a line's link is found as the one `"prev":"sha256:` in it (inside a JSON string a
+    /// quote is escaped, so the pattern can only be the key itself).
+    public func firstBrokenLink(through count: Int) -> Int? {
+        var previous = AuditLog.genesis
+        let key = Array(#""prev":""#.utf8)
+        for number in stride(from: 1, through: min(count, self.count), by: 1) {
+            let line = bytes(ofLine: number)
+            guard let link = Self.value(after: key, in: line), link.elementsEqual(previous.utf8) else { return number }
+            previous = SHA256Text.of(line)
+        }
+        return nil
+    }
+
+    /// The bytes of the string value after the only occurrence of `key` in `line`.
+    private static func value(after key: [UInt8], in line: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        var found: ArraySlice<UInt8>?
+        var index = line.startIndex
+        while index + key.count <= line.endIndex {
+            if line[index] == key[0] && line[index..<(index + key.count)].elementsEqual(key) {
+                guard found == nil else { return nil }
+                let start = index + key.count
+                guard let end = line[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+                found = line[start..<end]
+                index = end
+            }
+            index += 1
+        }
+        return found
+    }
+
     /// The 1-based line decoded, `nil` when it is not an audit line.
     public func decode(line: Int) -> AuditLine? { try? AuditLine.decode(Data(bytes(ofLine: line))) }
 }

@@ -17,6 +17,8 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
     case auditLogMismatch(line: Int)
     /// A line after the recorded head is not an audit line, or breaks the chain.
     case auditLogUnreadable(line: Int, reason: String)
+    /// A line up to the recorded head does not follow the one before it: history was edited.
+    case auditChainBroken(line: Int)
     /// The state records audit events but there is no log.
     case auditLogMissing(recorded: Int)
     /// No state file, but the repository has history (an audit log, sealed files): a deleted
@@ -31,6 +33,7 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
         case .auditLogTruncated: "audit-log-truncated"
         case .auditLogMismatch: "audit-log-mismatch"
         case .auditLogUnreadable: "audit-log-unreadable"
+        case .auditChainBroken: "audit-chain-broken"
         case .auditLogMissing: "audit-log-missing"
         case .historyWithoutState: "state-missing-with-history"
         case .notADescendant: "state-not-descendant"
@@ -47,6 +50,8 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
             "line \(line) of the audit log is not the one the signed state recorded as its head: the log was rewritten, or the state is from another history"
         case .auditLogUnreadable(let line, let reason):
             "line \(line) of the audit log, after the head the state recorded, \(reason)"
+        case .auditChainBroken(let line):
+            "line \(line) of the audit log does not follow the line before it: the log's history was edited"
         case .auditLogMissing(let recorded):
             "the state recorded \(recorded) audit lines, but there is no audit log"
         case .historyWithoutState(let events, let sealed):
@@ -58,7 +63,7 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var hint: String {
         switch self {
-        case .stateRolledBack, .auditLogTruncated, .auditLogMismatch, .auditLogUnreadable, .auditLogMissing:
+        case .stateRolledBack, .auditLogTruncated, .auditLogMismatch, .auditLogUnreadable, .auditLogMissing, .auditChainBroken:
             "restore the state file and the audit log from the last apply's commit (git log -- keysync.state.json); never edit them by hand"
         case .historyWithoutState:
             "restore the state file from git history; to start a new state on purpose, run apply with --init"
@@ -70,7 +75,8 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
     public func diagnostic(file: String?) -> Diagnostic {
         let location: SourceLocation?
         switch self {
-        case .auditLogMismatch(let line), .auditLogUnreadable(let line, _), .stateRolledBack(_, _, let line):
+        case .auditLogMismatch(let line), .auditLogUnreadable(let line, _), .stateRolledBack(_, _, let line),
+             .auditChainBroken(let line):
             location = file.map { SourceLocation(file: $0, line: max(line, 1), column: 1) }
         default:
             location = nil

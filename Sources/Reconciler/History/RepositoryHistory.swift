@@ -73,6 +73,8 @@ public enum RepositoryHistory {
             }
             let head = anchor.events == 0 ? AuditLog.genesis : file.hash(ofLine: anchor.events)
             guard head == anchor.head else { throw .auditLogMismatch(line: max(anchor.events, 1)) }
+            // The head vouches for the lines before it only through the chain: check every link.
+            if let broken = file.firstBrokenLink(through: anchor.events) { throw .auditChainBroken(line: broken) }
             var began: [Int] = [], closed: Set<Int> = []
             var completedOwn = false
             var prev = anchor.head
@@ -104,6 +106,7 @@ public enum RepositoryHistory {
             incomplete = began.filter { !closed.contains($0) && $0 != state.serial }
         } else if file.completeCount > 0 {
             // A version 1 state: its apply wrote the log after the state.
+            if let broken = file.firstBrokenLink(through: file.completeCount) { throw .auditChainBroken(line: broken) }
             for number in stride(from: file.completeCount, to: 0, by: -1) {
                 guard let line = file.decode(line: number) else { continue }
                 if line.serial > state.serial {
