@@ -160,7 +160,15 @@ struct ApplyCommand: ParsableCommand {
                 run.diagnostics.append(.error(stale.code, "the plan is stale; run keysync plan again", hint: "\(stale)", at: nil))
                 return nil
             }
-            return (snapshot, saved, signingKey)
+            // The file is only a claim: the plan is made again from the manifest and the state at
+            // the saved plan's time, and applied only when the two act alike.
+            let seconds = TimeInterval(Period(parsing: warnWithin)?.seconds ?? Int64(Planner.defaultWarnWithin))
+            let (derived, _) = Planner.plan(manifest: manifest, state: stateFile, now: saved.plannedAt, warnWithin: seconds)
+            if let edited = saved.tampering(against: derived) {
+                run.diagnostics.append(.error(edited.code, "\(edited)", hint: "make the plan again with keysync plan --out, and keep the file where no one else can write it", at: nil))
+                return nil
+            }
+            return (snapshot, derived, signingKey)
         }
         guard let fresh = run.plan(manifest: manifest, state: stateFile, now: now, warnWithin: warnWithin) else {
             return nil

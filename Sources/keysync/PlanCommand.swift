@@ -121,8 +121,12 @@ struct PlanCommand: ParsableCommand {
     }
 
     /// The clock, read at the edge. `KEYSYNC_NOW` (RFC 3339) pins it, for reproducible plans and tests.
+    /// Whole seconds, as every time keysync stores: a saved plan made again at its `planned_at`
+    /// then sees the very clock it was made with.
     static func clock(_ environment: [String: String]) throws -> Date {
-        guard let text = environment["KEYSYNC_NOW"], !text.isEmpty else { return Date() }
+        guard let text = environment["KEYSYNC_NOW"], !text.isEmpty else {
+            return Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        }
         guard let date = Timestamp.parse(text) else {
             throw ValidationError("KEYSYNC_NOW must be an RFC 3339 timestamp such as 2026-11-25T12:00:00Z")
         }

@@ -89,3 +89,48 @@ final class SymlinkAttackTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("plan.json") && result.stderr.contains("symbolic link"), result.stderr)
     }
 }
+
+/// A saved plan is a CI artifact anyone with access to the run can replace. apply makes the plan
+/// again from the manifest and state at the saved plan's time and refuses a file that acts
+/// otherwise: a recipient swapped (keys sealed to someone else), the prefix or a limit changed.
+final class SavedPlanTamperingTests: XCTestCase {
+    func testAnEditedSavedPlanIsRefusedAndNothingIsWritten() throws {
+        let dir = try makeTemporaryDirectory()
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let demo = "age1c9vz9za7flk50tyz47edc7nvlh274sjsw2d0y3mk59dkk88ysp6qwq7zh0"
+        let attacker = try Keysync.run(["keygen", "-o", "attacker.txt"], in: dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try Data("""
+            version: 1
+            prefix: acme
+            teams:
+              search:
+                plan: enterprise
+                owner: sam@example.com
+                recipients: [\(demo)]
+                keys:
+                  - name: indexer
+
+            """.utf8).write(to: dir.appendingPathComponent("keys.yaml"))
+        let env = ["KEYSYNC_NOW": "2026-11-03T10:00:00Z"]
+        XCTAssertEqual(try Keysync.run(["plan", "--out", "plan.json"], in: dir, environment: env).exitCode, 0)
+        let original = try String(contentsOf: dir.appendingPathComponent("plan.json"), encoding: .utf8)
+        XCTAssertTrue(original.contains(demo))
+        let edits = [
+            original.replacingOccurrences(of: demo, with: attacker),
+            original.replacingOccurrences(of: "\"prefix\": \"acme\"", with: "\"prefix\": \"evil\""),
+            original.replacingOccurrences(of: "\"rate_limit\": 60", with: "\"rate_limit\": 10000"),
+        ]
+        for edited in edits {
+            XCTAssertNotEqual(edited, original)
+            try Data(edited.utf8).write(to: dir.appendingPathComponent("plan.json"))
+            let result = try Keysync.run(["apply", "plan.json"], in: dir, environment: env)
+            XCTAssertEqual(result.exitCode, 1, result.stdout)
+            XCTAssertTrue(result.stderr.contains("error[plan-tampered]: the saved plan is not the plan the manifest and the state give"), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("keysync.state.json").path))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("sealed").path))
+        }
+        try Data(original.utf8).write(to: dir.appendingPathComponent("plan.json"))
+        let honest = try Keysync.run(["apply", "plan.json"], in: dir, environment: env)
+        XCTAssertEqual(honest.exitCode, 0, honest.stderr)
+    }
+}

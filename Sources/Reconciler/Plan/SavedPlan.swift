@@ -32,11 +32,15 @@ public enum SavedPlanError: Error, Equatable, Sendable, CustomStringConvertible 
     case serialChanged(planned: Int, current: Int)
     /// The manifest changed since the plan was made.
     case manifestChanged(planned: String, current: String)
+    /// The plan is not what the manifest and state give at its `planned_at`: it was edited after
+    /// it was saved (a CI artifact, say), to send keys elsewhere or change what they allow.
+    case edited
 
     public var code: String {
         switch self {
         case .unreadable: "plan-unreadable"
         case .lineageChanged, .serialChanged, .manifestChanged: "plan-stale"
+        case .edited: "plan-tampered"
         }
     }
 
@@ -50,11 +54,31 @@ public enum SavedPlanError: Error, Equatable, Sendable, CustomStringConvertible 
             "the plan was made at state serial \(planned), but the state is at serial \(current); run keysync plan again"
         case .manifestChanged(let planned, let current):
             "the manifest changed since the plan was made (\(planned) → \(current)); run keysync plan again"
+        case .edited:
+            "the saved plan is not the plan the manifest and the state give at its planned_at: it was edited after keysync plan --out wrote it"
         }
     }
 }
 
 extension Plan {
+    /// What apply acts on: the plan without its notes (which depend on `--warn-within`) and
+    /// source locations (which depend on how the manifest's path was typed).
+    public var actionable: Plan {
+        var copy = self
+        copy.notes = []
+        copy.teamChanges = copy.teamChanges.map { var change = $0; change.location = nil; return change }
+        copy.keyChanges = copy.keyChanges.map { var change = $0; change.location = nil; return change }
+        return copy
+    }
+
+    /// Why this saved plan must not be applied although it is current: `.edited` unless it
+    /// acts exactly as `derived` (the plan made again from the manifest and state at this
+    /// plan's `plannedAt`). Apply trusts no field of a plan file — recipients, prefix, names,
+    /// limits — beyond what the reviewed manifest gives.
+    public func tampering(against derived: Plan) -> SavedPlanError? {
+        actionable == derived.actionable ? nil : .edited
+    }
+
     /// Why this plan must not be applied to `state` with a manifest of digest `manifestDigest`,
     /// or `nil` when it is current. Lineage first (another history), then serial, then manifest.
     public func staleness(against state: StateFile, manifestDigest: String) -> SavedPlanError? {
