@@ -247,8 +247,10 @@ final class TrustAttackTests: XCTestCase {
         let list = try run(["list", "--status", "all"], in: dir, environment: keys)
         XCTAssertEqual(list.exitCode, 0, list.stderr)
         XCTAssertTrue(list.stdout.contains("revoked"), list.stdout)
+        // Version 1 did not record recipients: the plan says the state will learn them.
         let plan = try run(["plan", "--detailed-exitcode"], in: dir, environment: keys)
-        XCTAssertEqual(plan.exitCode, 0, plan.stderr + plan.stdout)
+        XCTAssertEqual(plan.exitCode, 2, plan.stderr + plan.stdout)
+        XCTAssertTrue(plan.stdout.contains("recipients: + age1c9vz9za7flk50tyz47edc7nvlh274sjsw2d0y3mk59dkk88ysp6qwq7zh0"), plan.stdout)
         let verify = try run(["audit", "verify"], in: dir, environment: keys)
         XCTAssertEqual(verify.exitCode, 0, verify.stderr)
 
@@ -269,6 +271,7 @@ final class TrustAttackTests: XCTestCase {
         let upgraded = try StateFileReader.read(at: dir.appendingPathComponent("keysync.state.json").path)
         XCTAssertEqual(upgraded.version, 2)
         XCTAssertEqual(upgraded.log?.events, 3 + 2)
+        XCTAssertEqual(upgraded.teams.first?.recipients, ["age1c9vz9za7flk50tyz47edc7nvlh274sjsw2d0y3mk59dkk88ysp6qwq7zh0"])
         let after = try run(["audit", "verify"], in: dir, environment: keys)
         XCTAssertEqual(after.exitCode, 0, after.stderr)
         XCTAssertTrue(after.stdout.hasPrefix("ok: 6 events, chain intact, head as recorded by the state at serial 3"), after.stdout)

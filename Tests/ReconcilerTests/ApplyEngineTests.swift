@@ -28,8 +28,13 @@ final class ApplyEngineTests: XCTestCase {
         let lineage = try XCTUnwrap(state.lineage)
         XCTAssertNotNil(UUID(uuidString: lineage), lineage)
         XCTAssertEqual(lineage, lineage.lowercased())
-        XCTAssertEqual(state.teams, [TeamRecord(name: "payments", plan: "enterprise", apiAccess: true, owner: "lead@example.com")])
+        XCTAssertEqual(state.teams, [TeamRecord(name: "payments", plan: "enterprise", apiAccess: true, owner: "lead@example.com",
+                                                recipients: [harness.identity.recipient.description])])
         XCTAssertEqual(state.keys.map(\.name), ["checkout-api", "ledger-export"])
+        // Each creation event says who can open the key's sealed file.
+        for event in prepared.events {
+            XCTAssertEqual(event.changes["recipients"], AuditChange(from: .null, to: .strings([harness.identity.recipient.description])))
+        }
         for key in state.keys {
             XCTAssertEqual(key.createdAt, Fixture.now)
             XCTAssertEqual(key.createdBy, "ci-bot")

@@ -30,7 +30,7 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(p.teamChanges, [TeamChange(
             team: "payments", action: .add, before: nil,
             after: TeamRecord(name: "payments", plan: "enterprise", apiAccess: true, owner: "lead@example.com",
-                              contacts: ["oncall@example.com"]),
+                              contacts: ["oncall@example.com"], recipients: [F.recipient]),
             location: F.at(5, 3))])
         XCTAssertEqual(p.keyChanges, [
             KeyChange(team: "payments", name: "checkout-api", actions: [.create], newKey: NewKey(
@@ -356,8 +356,22 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(notes.first?.key, "orphan")
     }
 
+    /// A holder swapped for someone else's key reads as such in the plan, in every format.
+    func testARecipientSwapIsShownRecipientByRecipient() {
+        let state = F.state(teams: [F.teamRecord("payments", recipients: [F.recipient, "age1old"])], keys: [])
+        let m = F.manifest([F.team("payments", keys: [F.key("checkout")])])
+        let p = plan(m, state).plan
+        let change = p.teamChanges.first
+        XCTAssertEqual(change?.changedFields, ["recipients"])
+        XCTAssertEqual(change?.recipientChanges.added, [])
+        XCTAssertEqual(change?.recipientChanges.removed, ["age1old"])
+        XCTAssertTrue(p.rendered(as: .text).contains("recipients: - age1old"), p.rendered(as: .text))
+        XCTAssertTrue(p.rendered(as: .markdown).contains("recipients: - age1old"), p.rendered(as: .markdown))
+        XCTAssertTrue(p.rendered(as: .json).contains("\"age1old\""))
+    }
+
     func testTeamOwnerAndContactChangesAreRecorded() {
-        let state = F.state(teams: [F.teamRecord("payments", owner: "old@example.com")], keys: [])
+        let state = F.state(teams: [F.teamRecord("payments", owner: "old@example.com", recipients: [])], keys: [])
         let m = F.manifest([F.team("payments", owner: "new@example.com", contacts: ["c@example.com"])])
         let p = plan(m, state).plan
         XCTAssertEqual(p.teamChanges.first?.changedFields, ["owner", "contacts"])

@@ -195,7 +195,9 @@ private struct ApplyRun {
                 throw .malformedChange(team: change.team, name: change.name, reason: "a create without a new key")
             }
             let key = try mint(change, newKey, prefix: prefix, minted: &minted, using: &generator)
-            event(.keyCreated, key, changes: Self.creationFields(key))
+            var fields = Self.creationFields(key)
+            fields["recipients"] = AuditChange(from: .null, to: .strings(Self.sealedTo(newKey)))
+            event(.keyCreated, key, changes: fields)
         case .rotate:
             guard let newKey = change.newKey, let revocation = change.revocation, let oldID = change.keyID else {
                 throw .malformedChange(team: change.team, name: change.name, reason: "a rotation needs the old key, a new key and a revocation")
@@ -219,6 +221,7 @@ private struct ApplyRun {
             let key = try mint(change, newKey, prefix: prefix, minted: &minted, using: &generator)
             fields["id"]!.to = .string(key.id)
             fields["preview"]!.to = .string(key.preview)
+            fields["recipients"] = AuditChange(from: .null, to: .strings(Self.sealedTo(newKey)))
             for field in change.changes { fields[field.field] = Self.auditChange(field) }
             event(.keyRotated, key, changes: fields)
         case .revoke:
@@ -365,5 +368,8 @@ private struct ApplyRun {
     }
 
     static func value(_ text: String?) -> AuditValue { text.map(AuditValue.string) ?? .null }
+
+    /// Who can open the new key's sealed file: the audit trail of who received which key.
+    static func sealedTo(_ newKey: NewKey) -> [String] { Array(Set(newKey.recipients)).sorted() }
     static func value(_ date: Date?) -> AuditValue { date.map { .string(Timestamp.format($0)) } ?? .null }
 }

@@ -1,4 +1,5 @@
-/// A field's value in an audit change: the JSON scalars the state's fields use.
+/// A field's value in an audit change: the JSON scalars the state's fields use, and lists of
+/// strings (the recipients a key was sealed to).
 public enum AuditValue: Equatable, Hashable, Sendable, Codable, ExpressibleByStringLiteral,
     ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByNilLiteral
 {
@@ -6,6 +7,7 @@ public enum AuditValue: Equatable, Hashable, Sendable, Codable, ExpressibleByStr
     case int(Int)
     case bool(Bool)
     case null
+    case strings([String])
 
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int) { self = .int(value) }
@@ -20,6 +22,8 @@ public enum AuditValue: Equatable, Hashable, Sendable, Codable, ExpressibleByStr
             self = .bool(value)
         } else if let value = try? container.decode(Int.self) {
             self = .int(value)
+        } else if let value = try? container.decode([String].self) {
+            self = .strings(value)
         } else {
             self = .string(try container.decode(String.self))
         }
@@ -32,6 +36,7 @@ public enum AuditValue: Equatable, Hashable, Sendable, Codable, ExpressibleByStr
         case .int(let value): try container.encode(value)
         case .bool(let value): try container.encode(value)
         case .null: try container.encodeNil()
+        case .strings(let value): try container.encode(value)
         }
     }
 }

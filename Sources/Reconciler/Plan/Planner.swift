@@ -55,7 +55,8 @@ private struct PlannerRun {
             let desired = TeamRecord(
                 name: team.name.value, plan: team.plan.value,
                 apiAccess: planDefinition(for: team)?.apiAccess ?? true,
-                owner: team.owner?.value, contacts: team.contacts.map(\.value))
+                owner: team.owner?.value, contacts: team.contacts.map(\.value),
+                recipients: Array(Set(team.recipients.map(\.value))).sorted())
             switch recorded[team.name.value] {
             case nil:
                 teamChanges.append(TeamChange(team: desired.name, action: .add, before: nil, after: desired, location: team.location))

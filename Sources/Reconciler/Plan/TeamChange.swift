@@ -6,7 +6,7 @@ public struct TeamChange: Sendable, Hashable, Codable {
     public enum Action: String, Sendable, Hashable, Codable {
         /// A team the state does not know yet.
         case add
-        /// Its plan, API access, owner or contacts changed.
+        /// Its plan, API access, owner, contacts or recipients changed.
         case update
         /// The team is gone from the manifest (its keys are revoked by key changes).
         case remove
@@ -27,14 +27,22 @@ public struct TeamChange: Sendable, Hashable, Codable {
         self.location = location
     }
 
-    /// Names of the fields that differ (`plan`, `api_access`, `owner`, `contacts`), for display.
+    /// Names of the fields that differ (`plan`, `api_access`, `owner`, `contacts`,
+    /// `recipients`), for display.
     public var changedFields: [String] {
         var fields: [String] = []
         if before?.plan != after?.plan { fields.append("plan") }
         if before?.apiAccess != after?.apiAccess { fields.append("api_access") }
         if before?.owner != after?.owner { fields.append("owner") }
         if before?.contacts != after?.contacts { fields.append("contacts") }
+        if before?.recipients != after?.recipients { fields.append("recipients") }
         return fields
+    }
+
+    /// Recipients the change adds and removes (a team the state has no record of: all added).
+    public var recipientChanges: (added: [String], removed: [String]) {
+        let old = Set(before?.recipients ?? []), new = Set(after?.recipients ?? [])
+        return (new.subtracting(old).sorted(), old.subtracting(new).sorted())
     }
 
     enum CodingKeys: String, CodingKey { case team, action, before, after, location }

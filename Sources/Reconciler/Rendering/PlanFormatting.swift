@@ -116,6 +116,7 @@ enum PlanFormatting {
             guard let after = change.after else { return [] }
             return [("plan", quoted(after.plan)), ("api_access", String(after.apiAccess)),
                     ("owner", optional(after.owner)), ("contacts", list(after.contacts))]
+                + recipientLines(change)
         case .remove:
             return []
         case .update:
@@ -125,8 +126,16 @@ enum PlanFormatting {
             if before.apiAccess != after.apiAccess { lines.append(("api_access", "\(before.apiAccess) → \(after.apiAccess)")) }
             if before.owner != after.owner { lines.append(("owner", "\(optional(before.owner)) → \(optional(after.owner))")) }
             if before.contacts != after.contacts { lines.append(("contacts", "\(list(before.contacts)) → \(list(after.contacts))")) }
-            return lines
+            return lines + recipientLines(change)
         }
+    }
+
+    /// One line per recipient added (`+ age1…`) or removed (`- age1…`): a holder swapped in a
+    /// pull request must read as such, not as a count. Every new key of the team is sealed to
+    /// the recipients after the change.
+    static func recipientLines(_ change: TeamChange) -> [(String, String)] {
+        let (added, removed) = change.recipientChanges
+        return added.map { ("recipients", "+ \($0)") } + removed.map { ("recipients", "- \($0)") }
     }
 
     static func arrow(_ change: KeyFieldChange) -> String {

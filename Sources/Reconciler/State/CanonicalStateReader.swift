@@ -84,7 +84,7 @@ struct CanonicalStateReader {
     }
 
     private mutating func team() throws(Unrecognised) -> TeamRecord {
-        var name: String?, plan: String?, apiAccess: Bool?, owner: String??, contacts: [String]??
+        var name: String?, plan: String?, apiAccess: Bool?, owner: String??, contacts: [String]??, recipients: [String]??
         try object { (reader: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
             case "name": try Self.once(&name, reader.string())
@@ -92,11 +92,13 @@ struct CanonicalStateReader {
             case "api_access": try Self.once(&apiAccess, reader.bool())
             case "owner": try Self.once(&owner, reader.optionalString())
             case "contacts": try Self.once(&contacts, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.string() })
+            case "recipients": try Self.once(&recipients, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.string() })
             default: throw Unrecognised()
             }
         }
         guard let name, let plan, let apiAccess else { throw Unrecognised() }
-        return TeamRecord(name: name, plan: plan, apiAccess: apiAccess, owner: owner ?? nil, contacts: (contacts ?? nil) ?? [])
+        return TeamRecord(name: name, plan: plan, apiAccess: apiAccess, owner: owner ?? nil, contacts: (contacts ?? nil) ?? [],
+                          recipients: recipients ?? nil)
     }
 
     private mutating func key() throws(Unrecognised) -> KeyRecord {

@@ -8,17 +8,23 @@ public struct TeamRecord: Sendable, Hashable, Codable {
     public var apiAccess: Bool
     public var owner: String?
     public var contacts: [String]
+    /// The age recipients the team's new keys are sealed to, sorted: recorded so a swapped
+    /// holder shows in the plan and in the state's history. `nil` in a version 1 state, which
+    /// did not record them (the next apply does).
+    public var recipients: [String]?
 
-    public init(name: String, plan: String, apiAccess: Bool, owner: String? = nil, contacts: [String] = []) {
+    public init(name: String, plan: String, apiAccess: Bool, owner: String? = nil, contacts: [String] = [],
+                recipients: [String]? = nil) {
         self.name = name
         self.plan = plan
         self.apiAccess = apiAccess
         self.owner = owner
         self.contacts = contacts
+        self.recipients = recipients
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, plan, apiAccess = "api_access", owner, contacts
+        case name, plan, apiAccess = "api_access", owner, contacts, recipients
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -28,6 +34,7 @@ public struct TeamRecord: Sendable, Hashable, Codable {
         try c.encode(apiAccess, forKey: .apiAccess)
         try c.encode(owner, forKey: .owner)  // explicit null: every field on its own line, always
         try c.encode(contacts, forKey: .contacts)
+        try c.encodeIfPresent(recipients, forKey: .recipients)
     }
 
     public init(from decoder: Decoder) throws {
@@ -37,5 +44,6 @@ public struct TeamRecord: Sendable, Hashable, Codable {
         apiAccess = try c.decode(Bool.self, forKey: .apiAccess)
         owner = try c.decodeIfPresent(String.self, forKey: .owner)
         contacts = try c.decodeIfPresent([String].self, forKey: .contacts) ?? []
+        recipients = try c.decodeIfPresent([String].self, forKey: .recipients)
     }
 }

@@ -77,8 +77,9 @@ enum Fixture {
     }
 
     static func teamRecord(_ name: String, plan: String = "enterprise", apiAccess: Bool = true,
-                           owner: String? = "lead@example.com", contacts: [String] = []) -> TeamRecord {
-        TeamRecord(name: name, plan: plan, apiAccess: apiAccess, owner: owner, contacts: contacts)
+                           owner: String? = "lead@example.com", contacts: [String] = [],
+                           recipients: [String]? = [recipient]) -> TeamRecord {
+        TeamRecord(name: name, plan: plan, apiAccess: apiAccess, owner: owner, contacts: contacts, recipients: recipients)
     }
 
     static func state(teams: [TeamRecord], keys: [KeyRecord], serial: Int = 3) -> StateFile {
