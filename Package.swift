@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "keysync", targets: ["keysync"]),
+        .library(name: "KeysyncCore", targets: ["KeysyncCore"]),
         .library(name: "Manifest", targets: ["Manifest"]),
         .library(name: "Reconciler", targets: ["Reconciler"]),
         .library(name: "AgeFormat", targets: ["AgeFormat"]),
@@ -29,6 +30,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // What an API server links to verify keys: the key format, the state file (reading,
+        // signature, rollback floor), canonical JSON, time, KeyVerifier. swift-crypto only.
+        .target(
+            name: "KeysyncCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The age v1 file format (C2SP), composed from swift-crypto primitives.
         .target(
             name: "AgeFormat",
@@ -46,7 +53,7 @@ let package = Package(
         .target(
             name: "Reconciler",
             dependencies: [
-                "Manifest", "AgeFormat", "CZlib",
+                "KeysyncCore", "Manifest", "AgeFormat",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -55,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "keysync",
             dependencies: [
-                "Manifest", "Reconciler", "AgeFormat",
+                "KeysyncCore", "Manifest", "Reconciler", "AgeFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -63,7 +70,7 @@ let package = Package(
         // Benchmarks against the floors named in the issues; see BENCHMARKS.md.
         .executableTarget(
             name: "keysync-bench",
-            dependencies: ["Manifest", "Reconciler", "AgeFormat", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["KeysyncCore", "Manifest", "Reconciler", "AgeFormat", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Shared by the test targets: a seeded generator, the CCTV age vectors (a copy, with their
         // LICENSE, in Fixtures/age-cctv), the `age` CLI.
@@ -75,7 +82,8 @@ let package = Package(
         ),
         .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "Manifest", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KeysyncCoreTests", dependencies: ["KeysyncCore", "TestSupport", "CZlib"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "KeysyncCore", "Manifest", "TestSupport"], exclude: ["Fixtures"]),
         // End-to-end tests that run the built `keysync` binary.
         .testTarget(
             name: "KeysyncTests",

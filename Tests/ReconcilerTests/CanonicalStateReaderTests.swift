@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import KeysyncCore
 @testable import Reconciler
 
 /// The one-pass state reader is a fast path: whatever it returns must equal what the reference

@@ -1,6 +1,7 @@
 import Foundation
 import Manifest
 import XCTest
+@testable import KeysyncCore
 @testable import Reconciler
 
 /// Table tests of the pure diff: manifest + state + clock → plan.

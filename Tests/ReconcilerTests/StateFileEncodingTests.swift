@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import KeysyncCore
 @testable import Reconciler
 
 /// `StateFile.encoded()` encodes records one at a time (so a 100,000-key state is never one

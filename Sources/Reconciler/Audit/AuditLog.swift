@@ -14,7 +14,7 @@ import Foundation
 /// syncs, after cutting a half-written last line that a crash during an earlier append left.
 public enum AuditLog {
     /// `prev` of the first line: `sha256:` of the empty string.
-    public static let genesis = SHA256Text.of([UInt8]())
+    public static let genesis = AuditAnchor.empty.head
 
     /// The file name used beside the state unless `--audit-log` says otherwise.
     public static let defaultFileName = "keysync.audit.jsonl"
@@ -115,23 +115,6 @@ public enum AuditLog {
         var prev: String
         enum CodingKeys: String, CodingKey { case prev }
     }
-}
-
-/// Where an audit log stands: how many lines it holds and the hash of the last one. The signed
-/// state records it as of its own apply (`"log"` in the state file), which anchors the chain.
-public struct AuditAnchor: Equatable, Hashable, Sendable, Codable {
-    /// Lines (events and markers) in the log up to and including the head.
-    public var events: Int
-    /// `sha256:` of the last of those lines, `AuditLog.genesis` for none.
-    public var head: String
-
-    public init(events: Int, head: String) {
-        self.events = events
-        self.head = head
-    }
-
-    /// An empty log.
-    public static let empty = AuditAnchor(events: 0, head: AuditLog.genesis)
 }
 
 /// An audit log's bytes split into lines, without decoding them: cheap enough to build on every

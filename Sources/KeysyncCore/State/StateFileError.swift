@@ -1,5 +1,3 @@
-import Manifest
-
 /// Why a state file cannot be used. Any of these stops the run before anything is written:
 /// a state that is not understood must never be "repaired" by overwriting it.
 ///
@@ -86,9 +84,4 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
 
     public var description: String { "error[\(code)]: \(message)" }
 
-    /// The shared diagnostic, pointing into the state file (at its start when the place is unknown).
-    public func diagnostic(file: String) -> Diagnostic {
-        .error(code, message, hint: hint,
-               at: SourceLocation(file: file, line: line ?? 1, column: column ?? 1))
-    }
 }

@@ -116,7 +116,7 @@ extension StateFile {
             let line = text.flatMap { StateFileText.line(ofID: id, occurrence: occurrence, in: $0) }
             return StateFileError(reason, line: line, column: line == nil ? nil : 1)
         }
-        if let log, log.events < 0 || !StateFile.isWellFormedHash(log.head) || (log.events == 0) != (log.head == AuditLog.genesis) {
+        if let log, log.events < 0 || !StateFile.isWellFormedHash(log.head) || (log.events == 0) != (log.head == AuditAnchor.empty.head) {
             let line = text.flatMap { StateFileText.line(containing: "\"log\"", in: $0) }
             throw StateFileError(.malformed("log: events must be a count and head the sha256: of the last line"),
                                  line: line, column: line == nil ? nil : 1)

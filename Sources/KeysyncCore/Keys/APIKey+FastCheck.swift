@@ -1,4 +1,3 @@
-import CZlib
 
 extension APIKey {
     /// The same decision as `init(parsing:prefix:)` — exact length, `prefix`, `_`, base62 tail,
@@ -22,7 +21,7 @@ extension APIKey {
             index += 1
         }
         let checked = bytes.count - checksumLength
-        let crc = UInt64(crc32(crc32(0, nil, 0), base, uInt(checked)))
+        let crc = UInt64(CRC32.checksum(UnsafeBufferPointer(start: base, count: checked)))
         var value: UInt64 = 0
         index = checked
         while index < bytes.count {

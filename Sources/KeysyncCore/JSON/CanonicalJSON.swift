@@ -9,11 +9,11 @@ import Foundation
 /// sorted keys, which a small printer of our own lays out; strings are re-escaped by our own
 /// rules, so the bytes do not depend on Foundation's formatting choices. (All keys keysync
 /// writes are ASCII, where Foundation's key order is byte order.)
-enum CanonicalJSON {
+public enum CanonicalJSON {
     struct MalformedInput: Error {}
 
     /// Dates are RFC 3339 in UTC with whole seconds, as written in manifests.
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
         Data(try prettyPrint([UInt8](try compactEncoder().encode(value))))
     }
 
@@ -51,7 +51,7 @@ enum CanonicalJSON {
         return encoder
     }
 
-    static func decoder() -> JSONDecoder {
+    public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()

@@ -1,5 +1,3 @@
-import Manifest
-
 /// Why a state is not trusted, or why a signing or public key cannot be used. Each case names
 /// one thing that is wrong, because the fix differs: sign it, restore it, or configure the
 /// right key.
@@ -64,8 +62,4 @@ public enum StateSignatureError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     public var description: String { "error[\(code)]: \(message)" }
-
-    public func diagnostic(file: String?) -> Diagnostic {
-        .error(code, message, hint: hint, at: file.map { SourceLocation(file: $0, line: 1, column: 1) })
-    }
 }

@@ -4,8 +4,8 @@ import Crypto
 ///
 /// One spelling for key hashes, audit chain links and file digests, so a reader can tell at a
 /// glance which algorithm produced a value and a future algorithm can get its own prefix.
-enum SHA256Text {
-    static func of(_ bytes: some Sequence<UInt8>) -> String {
+public enum SHA256Text {
+    public static func of(_ bytes: some Sequence<UInt8>) -> String {
         let digest = SHA256.hash(data: Array(bytes))
         var text = "sha256:"
         text.reserveCapacity(7 + 64)

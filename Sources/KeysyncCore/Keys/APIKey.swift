@@ -1,4 +1,3 @@
-import CZlib
 
 /// One raw API key: `<prefix>_<body><checksum>`, the secret handed to a team exactly once.
 ///
@@ -123,11 +122,8 @@ public struct APIKey: Equatable, Sendable, CustomStringConvertible, CustomDebugS
 
     private static func isPrefixCharacter(_ byte: UInt8) -> Bool { Base62.contains(byte) }
 
-    /// zlib's CRC32 of `bytes` as 6 fixed-width base62 digits.
+    /// The CRC-32 of `bytes` as 6 fixed-width base62 digits.
     static func checksum(of bytes: [UInt8]) -> [UInt8] {
-        let crc = bytes.withUnsafeBufferPointer { buffer in
-            crc32(crc32(0, nil, 0), buffer.baseAddress, uInt(buffer.count))
-        }
-        return Base62.encode(UInt64(crc), width: checksumLength)
+        Base62.encode(UInt64(CRC32.checksum(bytes)), width: checksumLength)
     }
 }
