@@ -56,7 +56,7 @@ public struct AuditEvent: Equatable, Sendable, Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let text = try container.decode(String.self, forKey: .time)
-        guard let time = UTCTimestamp.date(from: text) else {
+        guard let time = Timestamp.parse(text) else {
             throw DecodingError.dataCorruptedError(forKey: .time, in: container, debugDescription: "not an RFC 3339 time")
         }
         self.init(
@@ -74,7 +74,7 @@ public struct AuditEvent: Equatable, Sendable, Codable {
     /// Every field is always present (`commit` as `null` when unknown), so lines have one shape.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(UTCTimestamp.string(from: time), forKey: .time)
+        try container.encode(Timestamp.format(time), forKey: .time)
         try container.encode(event, forKey: .event)
         try container.encode(actor, forKey: .actor)
         try container.encode(commit, forKey: .commit)

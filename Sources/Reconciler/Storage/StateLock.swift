@@ -15,7 +15,7 @@ public struct LockHolder: Equatable, Sendable, Codable, CustomStringConvertible 
     public init(pid: Int32, host: String, startedAt: Date) {
         self.pid = pid
         self.host = host
-        self.startedAt = UTCTimestamp.string(from: startedAt)
+        self.startedAt = Timestamp.format(Date(timeIntervalSince1970: startedAt.timeIntervalSince1970.rounded(.down)))
     }
 
     /// This process on this machine, starting at `now` (the clock stays a parameter).
