@@ -51,11 +51,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // setrlimit(RLIMIT_CORE) and prctl(PR_SET_DUMPABLE) for the commands that hold secrets;
+        // C because prctl is variadic.
+        .target(name: "CCoreDumps"),
         // The command line: arguments, rendering to the terminal, exit codes.
         .executableTarget(
             name: "keysync",
             dependencies: [
-                "Manifest", "Reconciler", "AgeFormat",
+                "Manifest", "Reconciler", "AgeFormat", "CCoreDumps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
