@@ -68,6 +68,15 @@ let package = Package(
             name: "keysync-bench",
             dependencies: ["Manifest", "Reconciler", "AgeFormat", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // libFuzzer harnesses (FUZZING.md, fuzz/run). A normal build makes each a program that
+        // replays the files it is given; built with -sanitize=fuzzer, each is a libFuzzer fuzzer.
+        .target(name: "CFuzzDriver", path: "Sources/Fuzz/CFuzzDriver"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Sources/Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", "Manifest"], path: "Sources/Fuzz/FuzzManifest"),
+        .executableTarget(name: "FuzzStateFile", dependencies: ["FuzzSupport", "Reconciler"], path: "Sources/Fuzz/FuzzStateFile"),
+        .executableTarget(name: "FuzzAge", dependencies: ["FuzzSupport", "AgeFormat"], path: "Sources/Fuzz/FuzzAge"),
+        .executableTarget(name: "FuzzAPIKey", dependencies: ["FuzzSupport", "Reconciler"], path: "Sources/Fuzz/FuzzAPIKey"),
+        .executableTarget(name: "FuzzPresentedKey", dependencies: ["FuzzSupport", "Reconciler"], path: "Sources/Fuzz/FuzzPresentedKey"),
         // Shared by the test targets: a seeded generator, the CCTV age vectors, the `age` CLI.
         .target(
             name: "TestSupport",
