@@ -4,16 +4,14 @@
 import FuzzSupport
 @testable import Reconciler
 
-/// A small deterministic generator driven by the fuzzer's bytes (splitmix64), so a harness can
-/// mint a real key (a valid checksum is out of reach of blind mutation) and then damage it.
+/// Randomness taken from the fuzzer's input, so libFuzzer steers the body of a real minted key
+/// (a valid checksum is out of reach of blind mutation); zeros once the bytes run out.
 struct InputGenerator: RandomNumberGenerator {
-    var state: UInt64
+    var bytes: ArraySlice<UInt8>
     mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var value: UInt64 = 0
+        for _ in 0..<8 { value = value << 8 | UInt64(bytes.popFirst() ?? 0) }
+        return value
     }
 }
 
@@ -21,8 +19,9 @@ struct InputGenerator: RandomNumberGenerator {
 /// allocation-free yes/no of the verify hot path): they must agree on every input.
 ///
 /// Byte 0 picks the mode. Even: byte 1 is the prefix length (mod 17), then the prefix, then the
-/// presented text. Odd: a key minted from a generator seeded by bytes 1–8 with the prefix
-/// "thig", then (position, byte) pairs from the rest overwrite, insert or cut characters.
+/// presented text. Odd: byte 1 is a length n; a key with the prefix "thig" is minted from the
+/// next n bytes as randomness, then (position, byte) pairs from the rest overwrite, insert or
+/// cut characters.
 func fuzzAPIKey(_ bytes: [UInt8]) {
     guard let mode = bytes.first else { return }
     var prefix = "thig"
@@ -34,12 +33,11 @@ func fuzzAPIKey(_ bytes: [UInt8]) {
         prefix = String(decoding: bytes[2..<(2 + length)], as: UTF8.self)
         presented = Array(bytes[(2 + length)...])
     } else {
-        guard bytes.count >= 9 else { return }
-        var seed: UInt64 = 0
-        for byte in bytes[1..<9] { seed = seed << 8 | UInt64(byte) }
-        var generator = InputGenerator(state: seed)
+        guard bytes.count >= 2 else { return }
+        let randomEnd = min(bytes.count, 2 + Int(bytes[1]))
+        var generator = InputGenerator(bytes: bytes[2..<randomEnd])
         presented = Array(try! APIKey.mint(prefix: prefix, using: &generator).reveal().utf8)
-        var index = 9
+        var index = randomEnd
         while index + 1 < bytes.count {
             let position = Int(bytes[index]) % (presented.count + 1)
             let value = bytes[index + 1]
