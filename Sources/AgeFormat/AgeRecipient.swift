@@ -16,7 +16,8 @@ public struct AgeRecipient: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses an `age1…` recipient as age-keygen prints it (lower-case, valid checksum,
-    /// 32 bytes, a canonical point of large order). Leading and trailing whitespace is not accepted: callers trim.
+    /// 32 bytes, a canonical point of large order). Leading and trailing whitespace is not
+    /// accepted: callers trim.
     public init(parsing text: String) throws(AgeError) {
         if let type = Self.unsupportedType(of: text) {
             throw .invalidRecipient(text, .unsupportedType(type))
