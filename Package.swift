@@ -58,11 +58,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // setrlimit(RLIMIT_CORE) and prctl(PR_SET_DUMPABLE) for the commands that hold secrets;
+        // C because prctl is variadic.
+        .target(name: "CCoreDumps"),
         // The command line: arguments, rendering to the terminal, exit codes.
         .executableTarget(
             name: "keysync",
             dependencies: [
-                "KeysyncCore", "Manifest", "Reconciler", "AgeFormat",
+                "KeysyncCore", "Manifest", "Reconciler", "AgeFormat", "CCoreDumps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -72,6 +75,15 @@ let package = Package(
             name: "keysync-bench",
             dependencies: ["KeysyncCore", "Manifest", "Reconciler", "AgeFormat", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // libFuzzer harnesses (FUZZING.md, fuzz/run). A normal build makes each a program that
+        // replays the files it is given; built with -sanitize=fuzzer, each is a libFuzzer fuzzer.
+        .target(name: "CFuzzDriver", path: "Sources/Fuzz/CFuzzDriver"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "Sources/Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", "Manifest"], path: "Sources/Fuzz/FuzzManifest"),
+        .executableTarget(name: "FuzzStateFile", dependencies: ["FuzzSupport", "KeysyncCore", "Reconciler"], path: "Sources/Fuzz/FuzzStateFile"),
+        .executableTarget(name: "FuzzAge", dependencies: ["FuzzSupport", "AgeFormat"], path: "Sources/Fuzz/FuzzAge"),
+        .executableTarget(name: "FuzzAPIKey", dependencies: ["FuzzSupport", "KeysyncCore", "Reconciler"], path: "Sources/Fuzz/FuzzAPIKey"),
+        .executableTarget(name: "FuzzPresentedKey", dependencies: ["FuzzSupport", "Reconciler"], path: "Sources/Fuzz/FuzzPresentedKey"),
         // Shared by the test targets: a seeded generator, the CCTV age vectors (a copy, with their
         // LICENSE, in Fixtures/age-cctv), the `age` CLI.
         .target(

@@ -4,14 +4,18 @@ import Crypto
 public enum AgeEncryptor {
     /// Encrypts `plaintext` to every recipient (one X25519 stanza each) with a fresh file key,
     /// ephemeral keys and payload nonce from `generator`, which must be a CSPRNG outside tests.
-    /// With `armor`, the result is the PEM-armored text form.
+    /// With `armor`, the result is the PEM-armored text form. Throws `.invalidRecipient` with
+    /// `.lowOrderPoint` for a recipient whose shared secret is all zeros.
     public static func encrypt(
         _ plaintext: [UInt8], to recipients: [AgeRecipient], armor: Bool = false,
         using generator: inout some RandomNumberGenerator
     ) throws(AgeError) -> [UInt8] {
         guard !recipients.isEmpty else { throw .noRecipients }
         let fileKey = SymmetricKey(data: RandomBytes.make(16, using: &generator))
-        let stanzas = recipients.map { X25519Stanza.wrap(fileKey, for: $0, using: &generator) }
+        var stanzas: [AgeStanza] = []
+        for recipient in recipients {
+            stanzas.append(try X25519Stanza.wrap(fileKey, for: recipient, using: &generator))
+        }
 
         var file: [UInt8] = []
         file.reserveCapacity(

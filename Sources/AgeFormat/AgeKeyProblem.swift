@@ -23,6 +23,12 @@ public enum AgeKeyProblem: Error, Equatable, Hashable, Sendable, CustomStringCon
     case wrongPrefix(expected: String, found: String)
     /// The right prefix, but not a 32-byte X25519 key.
     case wrongLength(expected: Int, found: Int)
+    /// A recipient whose point has low order (such as all zeros): every X25519 shared secret
+    /// with it is zero, so a sealed file's key would follow from public values alone.
+    case lowOrderPoint
+    /// A recipient whose 32 bytes are not a canonical X25519 public value (≥ 2^255 − 19, or the
+    /// top bit set): X25519 never outputs such a key.
+    case nonCanonicalPoint
     /// A recognised age key type that keysync does not implement (post-quantum, plugins, SSH).
     case unsupportedType(String)
 
@@ -50,6 +56,10 @@ public enum AgeKeyProblem: Error, Equatable, Hashable, Sendable, CustomStringCon
             return "it starts with '\(found)1' but should start with '\(expected)1'"
         case .wrongLength(let expected, let found):
             return "it holds \(found) bytes but an X25519 key is \(expected) bytes"
+        case .lowOrderPoint:
+            return "it is a low-order X25519 point, which no key generator makes: anything sealed to it could be opened by anyone"
+        case .nonCanonicalPoint:
+            return "its 32 bytes are not a canonical X25519 public key (the value is not below 2^255 - 19), which no key generator makes"
         case .unsupportedType(let type):
             return "\(type) is not supported; keysync uses X25519 keys (age1… recipients, AGE-SECRET-KEY-1… identities)"
         }

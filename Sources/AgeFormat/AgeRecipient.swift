@@ -16,7 +16,8 @@ public struct AgeRecipient: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses an `age1…` recipient as age-keygen prints it (lower-case, valid checksum,
-    /// 32 bytes). Leading and trailing whitespace is not accepted: callers trim.
+    /// 32 bytes, a canonical point of large order). Leading and trailing whitespace is not
+    /// accepted: callers trim.
     public init(parsing text: String) throws(AgeError) {
         if let type = Self.unsupportedType(of: text) {
             throw .invalidRecipient(text, .unsupportedType(type))
@@ -37,6 +38,10 @@ public struct AgeRecipient: Hashable, Sendable, CustomStringConvertible {
         guard decoded.data.count == 32 else {
             throw .invalidRecipient(text, .wrongLength(expected: 32, found: decoded.data.count))
         }
+        // A checksum-valid string can still hold a public value no key generator makes; sealing
+        // to a low-order one protects nothing, so it is refused here, before anything is sealed.
+        if X25519Point.isLowOrder(decoded.data) { throw .invalidRecipient(text, .lowOrderPoint) }
+        guard X25519Point.isCanonical(decoded.data) else { throw .invalidRecipient(text, .nonCanonicalPoint) }
         self.publicKeyBytes = decoded.data
     }
 

@@ -7,19 +7,22 @@ enum X25519Stanza {
     static let type = "X25519"
     private static let info = Array("age-encryption.org/v1/X25519".utf8)
 
-    /// Wraps `fileKey` for `recipient` with a fresh ephemeral key from `generator`.
+    /// Wraps `fileKey` for `recipient` with a fresh ephemeral key from `generator`; throws when
+    /// the shared secret is all zeros (a low-order recipient), as age does, rather than seal
+    /// under a wrap key anyone could derive from the file's public values.
     static func wrap(
         _ fileKey: SymmetricKey, for recipient: AgeRecipient,
         using generator: inout some RandomNumberGenerator
-    ) -> AgeStanza {
+    ) throws(AgeError) -> AgeStanza {
         let ephemeralBytes = RandomBytes.make(32, using: &generator)
         // 32 bytes are always a valid X25519 scalar and a recipient always holds 32 bytes.
         let ephemeral = try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: ephemeralBytes)
         let share = Array(ephemeral.publicKey.rawRepresentation)
         let theirs = try! Curve25519.KeyAgreement.PublicKey(rawRepresentation: recipient.publicKeyBytes)
-        // An all-zero secret needs a low-order recipient; such a key could not come from age-keygen,
-        // and sealing to it would protect nothing, but it is still a valid encoding: age does the same.
+        // swift-crypto (like CryptoKit) returns the all-zero secret of a low-order point instead of
+        // failing; `AgeRecipient(parsing:)` already refuses such points, and this is the last guard.
         let secret = try! ephemeral.sharedSecretFromKeyAgreement(with: theirs)
+        guard !X25519Point.isAllZero(secret) else { throw .invalidRecipient("\(recipient)", .lowOrderPoint) }
         let wrapKey = secret.hkdfDerivedSymmetricKey(
             using: SHA256.self, salt: share + recipient.publicKeyBytes, sharedInfo: info, outputByteCount: 32)
         let sealed = try! ChaChaPoly.seal(
@@ -54,8 +57,7 @@ enum X25519Stanza {
         } catch {
             throw .lowOrderShare(line: stanza.line)
         }
-        let allZero = secret.withUnsafeBytes { bytes in bytes.allSatisfy { $0 == 0 } }
-        guard !allZero else { throw .lowOrderShare(line: stanza.line) }
+        guard !X25519Point.isAllZero(secret) else { throw .lowOrderShare(line: stanza.line) }
         let wrapKey = secret.hkdfDerivedSymmetricKey(
             using: SHA256.self, salt: share + identity.recipient.publicKeyBytes,
             sharedInfo: info, outputByteCount: 32)

@@ -66,6 +66,7 @@ struct ApplyCommand: ParsableCommand {
     }
 
     func run() throws {
+        try CoreDumps.disable()
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
         let layout = repository.layout

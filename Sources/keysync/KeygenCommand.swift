@@ -33,6 +33,7 @@ struct KeygenCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
+        try CoreDumps.disable()
         var generator = SystemRandomNumberGenerator()
         if signing { return try runSigning(using: &generator) }
         let identity = AgeIdentity.generate(using: &generator)

@@ -33,6 +33,7 @@ struct UnsealCommand: ParsableCommand {
     var identityFiles: [String] = []
 
     func run() throws {
+        try CoreDumps.disable()
         do {
             let plaintext = try unseal()
             FileHandle.standardOutput.write(Data(plaintext))

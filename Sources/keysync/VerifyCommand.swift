@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
 import Reconciler
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `keysync verify`: checks one presented key against the state, as a server would, reading it
 /// from standard input (never an argument: `ps` and shell history would keep it).
@@ -31,9 +36,10 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
-        let input = FileHandle.standardInput.readDataToEndOfFile()
+        // One byte past the limit is enough to know the input is too long; the rest stays unread.
+        let input = try Self.readStandardInput(atMost: PresentedKeyInput.maximumLength + 1)
         let presented: String
-        switch Self.presentedKey(from: input) {
+        switch PresentedKeyInput.parse(input) {
         case .success(let key): presented = key
         case .failure(let problem): throw ValidationError(problem.message)
         }
@@ -44,43 +50,22 @@ struct VerifyCommand: ParsableCommand {
         if !result.isValid { throw ExitCode(1) }
     }
 
-    struct InputProblem: Error { var message: String }
-
-    /// The presented key from standard input: one line (its line break dropped), either a bare
-    /// key or an `Authorization: Bearer` / `X-API-Key` header. Whatever surrounds a bare key is
-    /// left for the verifier to judge, so stray whitespace is reported, not silently accepted.
-    static func presentedKey(from input: Data) -> Result<String, InputProblem> {
-        guard input.count <= 16 * 1024 else {
-            return .failure(InputProblem(message: "standard input is too long for a key or a header line"))
-        }
-        var line = String(decoding: input, as: UTF8.self)
-        if line.hasSuffix("\r\n") { line.removeLast(1) }  // "\r\n" is one Character
-        else if line.hasSuffix("\n") { line.removeLast() }
-        guard !line.contains(where: { $0 == "\n" || $0 == "\r\n" }) else {
-            return .failure(InputProblem(message: "standard input must hold one key or one header line, not several lines"))
-        }
-        guard let colon = line.firstIndex(of: ":") else { return .success(line) }
-        let name = line[..<colon]
-        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-            return .success(line)  // not a header: let the verifier say what is wrong with it
-        }
-        // Optional whitespace around a field value is not part of it (RFC 9110, 5.5).
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
-        switch name.lowercased() {
-        case "x-api-key":
-            return .success(value)
-        case "authorization":
-            let scheme = value.prefix { $0 != " " && $0 != "\t" }
-            guard scheme.lowercased() == "bearer" else {
-                return .failure(InputProblem(message: "the Authorization header must use the Bearer scheme (Authorization: Bearer <key>)"))
+    /// Standard input up to its end or `count` bytes, whichever comes first: a hostile pipe
+    /// cannot make verify hold more than that in memory or keep it reading.
+    static func readStandardInput(atMost count: Int) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < count {
+            let wanted = min(buffer.count, count - bytes.count)
+            let got = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, wanted) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw ValidationError("cannot read standard input: \(String(cString: strerror(errno)))")
             }
-            return .success(String(value.dropFirst(scheme.count).drop { $0 == " " || $0 == "\t" }))
-        default:
-            // A real header name is short; anything as long as a key body (33 characters) might
-            // be one pasted before a colon, so it is not echoed.
-            let shown = name.count <= 24 ? "header \(name)" : "header"
-            return .failure(InputProblem(message: "unsupported \(shown); give a bare key, an Authorization: Bearer header or an X-API-Key header"))
+            if got == 0 { break }
+            bytes.append(contentsOf: buffer[0..<got])
         }
+        return bytes
     }
 
     static func text(_ result: VerificationResult) -> String {

@@ -142,3 +142,33 @@ final class ValidateCommandTests: XCTestCase {
         XCTAssertFalse(plain.contains(escape), plain)
     }
 }
+
+/// Hostile recipients: a Bech32-valid `age1…` that holds a low-order point passes every shape
+/// check, so `validate` must look at the point itself.
+final class ValidateHostileRecipientTests: XCTestCase {
+    func testTheAllZeroRecipientIsRefusedWithItsCodeAndLocation() throws {
+        let dir = try makeTemporaryDirectory()
+        try Data("""
+            version: 1
+            prefix: thig
+            teams:
+              payments:
+                plan: professional
+                owner: alice@example.com
+                recipients: [age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z]
+                keys:
+                  - name: checkout-api
+
+            """.utf8).write(to: dir.appendingPathComponent("keys.yaml"))
+        let result = try Keysync.run(["validate", "--format", "github"], in: dir)
+        XCTAssertEqual(result.exitCode, 1)
+        XCTAssertEqual(result.stdout, """
+            ::error file=keys.yaml,line=7,col=18,title=recipient-low-order::recipient "age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z" is not a valid age X25519 recipient: it is a low-order X25519 point, which no key generator makes: anything sealed to it could be opened by anyone%0Ahint: ask the team for the `age1...` line age-keygen printed; this one was not made by a key generator
+            invalid: 1 error, 0 warnings
+
+            """)
+        let text = try Keysync.run(["validate"], in: dir)
+        XCTAssertEqual(text.exitCode, 1)
+        XCTAssertTrue(text.stdout.hasPrefix("keys.yaml:7:18: error[recipient-low-order]: "), text.stdout)
+    }
+}

@@ -196,3 +196,58 @@ final class VerifyCommandTests: XCTestCase {
         fixture.assertNoRawKey(in: missing.stderr, "stderr")
     }
 }
+
+/// A hostile pipe: `verify` reads at most one byte past its 16 KiB limit, then refuses, however
+/// much more is waiting. Measured from a fresh python3 process, so its children's peak memory
+/// (ru_maxrss) is verify's alone.
+final class VerifyHostileInputTests: XCTestCase {
+    static let feeder = #"""
+        import json, resource, subprocess, sys, threading, time
+        p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        sent = [0]
+        def feed():
+            chunk = b"A" * (1 << 20)
+            try:
+                for _ in range(100):
+                    p.stdin.write(chunk)
+                    sent[0] += len(chunk)
+                p.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+        start = time.monotonic()
+        t = threading.Thread(target=feed, daemon=True)
+        t.start()
+        out, err = p.stdout.read(), p.stderr.read()
+        p.wait()
+        elapsed = time.monotonic() - start
+        t.join(5)
+        print(json.dumps({"status": p.returncode, "stderr": err.decode(), "stdout": out.decode(), "seconds": elapsed,
+                          "sent": sent[0], "maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+        """#
+
+    func testA100MBStandardInputIsRefusedPromptlyWithBoundedMemory() throws {
+        let fixture = CLIState.make()
+        let dir = try fixture.write()
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", Self.feeder, Keysync.binary.path, "verify",
+                            "--state", dir.appendingPathComponent("keysync.state.json").path]
+        python.environment = Keysync.environment(["KEYSYNC_NOW": CLIState.now])
+        let out = Pipe()
+        python.standardOutput = out
+        try python.run()
+        let report = out.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        XCTAssertEqual(python.terminationStatus, 0)
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: report) as? [String: Any])
+        XCTAssertEqual(result["status"] as? Int, 64)
+        XCTAssertEqual(result["stdout"] as? String, "")
+        XCTAssertTrue((result["stderr"] as? String ?? "").contains("standard input is too long for a key or a header line"),
+                      "\(result["stderr"] ?? "")")
+        // Refused long before the end: the feeder's 1 MiB writes never all went through.
+        XCTAssertLessThan(result["sent"] as? Int ?? .max, 100 << 20)
+        XCTAssertLessThan(result["seconds"] as? Double ?? .infinity, 10)
+        // Reading everything first would put the 100 MB in memory.
+        XCTAssertLessThan(result["maxrss_kib"] as? Int ?? .max, 60 * 1024, "peak memory of verify")
+    }
+}

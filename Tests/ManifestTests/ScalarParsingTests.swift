@@ -51,8 +51,12 @@ final class ScalarParsingTests: XCTestCase {
         ]
         for (text, reason) in table {
             let problem = validateRecipient(text)
-            XCTAssertTrue(problem?.contains(reason) ?? false, "\(text): \(problem ?? "accepted")")
+            XCTAssertEqual(problem?.code, .invalidRecipient, text)
+            XCTAssertTrue(problem?.reason.contains(reason) ?? false, "\(text): \(problem?.reason ?? "accepted")")
         }
+        // Well-formed Bech32 holding a point no key generator makes: codes of their own.
+        XCTAssertEqual(validateRecipient("age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z")?.code, .recipientLowOrder)
+        XCTAssertEqual(validateRecipient("age1m0llllllllllllllllllllllllllllllllllllllllllllllllls5pc389")?.code, .recipientNotCanonical)
     }
 
     func testNames() {

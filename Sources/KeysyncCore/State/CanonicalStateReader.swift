@@ -232,6 +232,7 @@ struct CanonicalStateReader {
         let start = i
         var value = 0
         while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+            guard i - start < 18 else { throw Unrecognised() }  // a 19th digit could overflow
             value = value * 10 + Int(bytes[i] - 0x30)
             i += 1
         }

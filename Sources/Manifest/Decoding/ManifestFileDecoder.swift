@@ -17,7 +17,7 @@ struct ManifestFileDecoder {
     /// How many keys the previous team had: the next team's first guess.
     private var lastKeyCount = 0
     /// Recipient text → problem (`nil` when valid), so shared recipients are checked once.
-    private var recipientChecks: [String: String?] = [:]
+    private var recipientChecks: [String: RecipientProblem?] = [:]
 
     /// Decodes `source`, returning its draft and every problem found in it.
     static func decode(_ source: ManifestSource) -> (FileDraft, [Diagnostic]) {
@@ -223,7 +223,7 @@ struct ManifestFileDecoder {
                 team.recipients = try readStringList(v, field: "recipients", email: false)
                 for r in team.recipients {
                     // Teams often share recipients: check each distinct text once per file.
-                    let problem: String?
+                    let problem: RecipientProblem?
                     if let known = recipientChecks[r.value] {
                         problem = known
                     } else {
@@ -231,8 +231,11 @@ struct ManifestFileDecoder {
                         recipientChecks[r.value] = .some(problem)
                     }
                     if let problem {
-                        report(.invalidRecipient, "recipient \"\(r.value)\" is not a valid age X25519 recipient: \(problem)",
-                               hint: "paste the `age1...` public key that age-keygen printed for the team", at: r.location)
+                        report(problem.code, "recipient \"\(r.value)\" is not a valid age X25519 recipient: \(problem.reason)",
+                               hint: problem.code == .invalidRecipient
+                                   ? "paste the `age1...` public key that age-keygen printed for the team"
+                                   : "ask the team for the `age1...` line age-keygen printed; this one was not made by a key generator",
+                               at: r.location)
                     }
                 }
             default:

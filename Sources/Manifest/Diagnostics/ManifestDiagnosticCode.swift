@@ -29,6 +29,8 @@ public enum ManifestDiagnosticCode: String, CaseIterable, Sendable {
     case invalidPrefix = "invalid-prefix"
     case invalidEmail = "invalid-email"
     case invalidRecipient = "invalid-recipient"
+    case recipientLowOrder = "recipient-low-order"
+    case recipientNotCanonical = "recipient-not-canonical"
     // Across the manifest
     case duplicateGlobal = "duplicate-global"
     case duplicateTeam = "duplicate-team"
