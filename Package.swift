@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "Manifest",
             dependencies: [
-                "CYAML", "AgeFormat",
+                "KeysyncCore", "CYAML", "AgeFormat",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -93,7 +93,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ManifestTests", dependencies: ["Manifest"], exclude: ["Fixtures"]),
+        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "KeysyncCore"], exclude: ["Fixtures"]),
         .testTarget(name: "KeysyncCoreTests", dependencies: ["KeysyncCore", "TestSupport", "CZlib"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "KeysyncCore", "Manifest", "TestSupport"], exclude: ["Fixtures"]),
         // End-to-end tests that run the built `keysync` binary.

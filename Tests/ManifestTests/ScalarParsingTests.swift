@@ -1,3 +1,4 @@
+import KeysyncCore
 import XCTest
 @testable import Manifest
 
@@ -33,7 +34,7 @@ final class ScalarParsingTests: XCTestCase {
             ("tomorrow", nil), ("", nil),
         ]
         for (text, seconds) in table {
-            XCTAssertEqual(ExpiryDate.parse(text)?.timeIntervalSince1970, seconds, text)
+            XCTAssertEqual(Timestamp.parseDateOrTimestamp(text)?.timeIntervalSince1970, seconds, text)
         }
     }
 

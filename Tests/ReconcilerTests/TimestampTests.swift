@@ -21,14 +21,23 @@ final class TimestampTests: XCTestCase {
         }
     }
 
-    func testNonCanonicalInputIsStillReadAsFoundationReadsIt() {
-        for text in ["2026-11-25T09:00:00+01:00", "2026-11-25T09:00:00.250Z", "2026-02-29T00:00:00Z",
-                     "2024-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-25T24:00:00Z", "1969-12-31T23:59:59Z",
-                     "2026-11-25 09:00:00Z", "not a date", ""] {
+    /// Valid non-canonical forms read as Foundation reads them; impossible dates and times,
+    /// which Foundation rolls over (a state or log edited to `T61:00:00` would move a grace
+    /// period), are refused.
+    func testNonCanonicalInputIsReadAsFoundationReadsItAndImpossibleOnesAreRefused() {
+        for text in ["2026-11-25T09:00:00+01:00", "2026-11-25T09:00:00.250Z", "1969-12-31T23:59:59Z",
+                     "2024-02-29T00:00:00Z", "2026-11-25T09:00:00-05:30"] {
             let foundation = (try? Date(text, strategy: Date.ISO8601FormatStyle()))
                 ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            XCTAssertNotNil(foundation, text)
             XCTAssertEqual(Timestamp.parse(text), foundation, text)
         }
+        for text in ["2026-02-29T00:00:00Z", "2024-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-25T24:00:00Z",
+                     "2026-11-26T61:00:00Z", "2026-11-25T09:60:00Z", "2026-11-25", "not a date", "",
+                     "2026-11-25T09:00:00", "2026-11-25T09:00:00+1:00"] {
+            XCTAssertNil(Timestamp.parse(text), text)
+        }
+        XCTAssertEqual(Timestamp.parseDateOrTimestamp("2027-03-01"), Timestamp.parse("2027-03-01T23:59:59Z"))
     }
 
     func testFractionalSecondsAreFormattedAsFoundationDoes() {

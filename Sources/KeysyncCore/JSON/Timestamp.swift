@@ -1,21 +1,89 @@
 import Foundation
 
-/// RFC 3339 timestamps with whole seconds in UTC: `2026-11-25T09:00:00Z`.
+/// The one time module: RFC 3339 timestamps, written with whole seconds in UTC
+/// (`2026-11-25T09:00:00Z`), read strictly wherever keysync reads a time (state, audit log,
+/// manifest expiries, `KEYSYNC_NOW`).
 ///
 /// The canonical form (the only one keysync writes) is read and written by a few lines of
 /// calendar arithmetic, since a state of 100k keys holds several hundred thousand of them;
-/// anything else goes through Foundation's ISO 8601 parser, which stays the reference.
+/// Foundation's ISO 8601 style is the reference the tests compare with. Other RFC 3339 forms
+/// (an offset, a fraction of a second) are read by the strict parser below, which refuses
+/// impossible dates and times (`2027-02-30`, `T61:00:00`) where Foundation would roll them over.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
         if let fast = formatCanonical(date) { return fast }
         return date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
     }
 
-    /// Accepts `Z` or a numeric offset, with or without fractional seconds.
+    /// Accepts `Z` or a numeric offset, with or without fractional seconds; `nil` for anything
+    /// else, impossible dates and times included.
     public static func parse(_ text: String) -> Date? {
         if let fast = parseCanonical(text) { return fast }
-        if let d = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return d }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        return parseRFC3339(Array(text.utf8), allowingDateOnly: false)
+    }
+
+    /// A manifest's `expires:`: an RFC 3339 timestamp as `parse` reads it, or a bare date
+    /// (`2027-03-01`), which means the last second of that day in UTC, because "expires on the
+    /// 1st" should still work on the 1st.
+    public static func parseDateOrTimestamp(_ text: String) -> Date? {
+        if let fast = parseCanonical(text) { return fast }
+        return parseRFC3339(Array(text.utf8), allowingDateOnly: true)
+    }
+
+    /// RFC 3339: `YYYY-MM-DD`, `T`/`t`/space, `hh:mm:ss`, an optional fraction, `Z`/`z` or
+    /// `±hh:mm`; every field in range.
+    private static func parseRFC3339(_ b: [UInt8], allowingDateOnly: Bool) -> Date? {
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= b.count else { return nil }
+            var n = 0
+            for i in start..<(start + count) {
+                let d = b[i] &- 48
+                guard d < 10 else { return nil }
+                n = n * 10 + Int(d)
+            }
+            return n
+        }
+        guard b.count >= 10, let year = number(0, 4), b[4] == UInt8(ascii: "-"),
+              let month = number(5, 2), b[7] == UInt8(ascii: "-"), let day = number(8, 2),
+              (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
+        else { return nil }
+        let days = daysSinceEpoch(year: year, month: month, day: day)
+        if b.count == 10 {
+            return allowingDateOnly ? Date(timeIntervalSince1970: Double(days * 86_400 + 86_399)) : nil
+        }
+        guard b.count >= 20, b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == 32,
+              let hour = number(11, 2), b[13] == UInt8(ascii: ":"), let minute = number(14, 2),
+              b[16] == UInt8(ascii: ":"), let second = number(17, 2),
+              hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if b[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                fraction += Double(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+            guard i > start else { return nil }
+        }
+        guard i < b.count else { return nil }
+        var offset = 0
+        switch b[i] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            guard i + 1 == b.count else { return nil }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard b.count == i + 6, let oh = number(i + 1, 2), b[i + 3] == UInt8(ascii: ":"),
+                  let om = number(i + 4, 2), oh <= 23, om <= 59
+            else { return nil }
+            offset = (oh * 60 + om) * 60 * (b[i] == UInt8(ascii: "-") ? -1 : 1)
+        default:
+            return nil
+        }
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ` with every field in range, else `nil` (left to Foundation).
@@ -91,7 +159,7 @@ public enum Timestamp {
     /// Days from 1970-01-01 to the given civil date (Howard Hinnant's algorithm).
     private static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
-        let era = y / 400
+        let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
         let mp = (month + 9) % 12
         let dayOfYear = (153 * mp + 2) / 5 + day - 1

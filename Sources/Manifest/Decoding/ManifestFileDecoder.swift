@@ -1,3 +1,4 @@
+import KeysyncCore
 import Foundation
 
 /// Reads one file's YAML events straight into a `FileDraft`: no generic node tree, each scalar
@@ -497,7 +498,7 @@ struct ManifestFileDecoder {
 
     private mutating func readDate(_ v: YAMLEvent) throws(Stop) -> Located<Date>? {
         guard let s = try readString(v, field: "expires") else { return nil }
-        guard let date = ExpiryDate.parse(s.value) else {
+        guard let date = Timestamp.parseDateOrTimestamp(s.value) else {
             report(.invalidDate, "expires \"\(s.value)\" is not a valid date",
                    hint: "write a date like 2027-03-01 (end of that day, UTC) or an RFC 3339 timestamp like 2027-03-01T12:00:00Z",
                    at: s.location)

@@ -1,3 +1,4 @@
+import KeysyncCore
 import Foundation
 
 /// How a text value is checked. Each rule names the decoder's check and the regular expression
@@ -43,7 +44,7 @@ enum TextRule: Sendable, CaseIterable {
         case .prefix: return ScalarSyntax.isValidPrefix(text)
         case .email: return ScalarSyntax.isPlausibleEmail(text)
         case .recipient: return validateRecipient(text) == nil
-        case .date: return ExpiryDate.parse(text) != nil
+        case .date: return Timestamp.parseDateOrTimestamp(text) != nil
         case .period: return Period(parsing: text) != nil
         }
     }
