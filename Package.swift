@@ -102,6 +102,7 @@ let package = Package(
             name: "KeysyncServerTests",
             dependencies: [
                 "KeysyncServer", "Reconciler", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
     ]
