@@ -109,16 +109,18 @@ public final class RateLimiter: Sendable {
         }
     }
 
-    /// The sliding-window rule on one counter, `elapsed` seconds into its window.
+    /// The sliding-window rule on one counter, `elapsed` seconds into its window. The test
+    /// `previous × (1 − elapsed/window) + current + 1 <= limit` is computed multiplied out by
+    /// `window`, so whole-second instants decide exactly (no rounding at the boundary).
     static func decide(counter: inout Counter, limit: Int, elapsed: Double) -> RateLimitDecision {
         let window = Self.window
-        let weight = max(0, 1 - elapsed / window)
-        let estimate = Double(counter.previous) * weight + Double(counter.current)
-        let reset = max(1, Int((window - elapsed).rounded(.up)))
-        if estimate + 1 <= Double(limit) {
+        let reset = max(1, Int((window - elapsed - 1e-9).rounded(.up)))
+        let weighted = Double(counter.previous) * (window - elapsed)  // the previous count's share, × window
+        let room = Double(limit - 1 - counter.current) * window
+        if weighted <= room {
             counter.current += 1
-            let after = estimate + 1
-            return RateLimitDecision(allowed: true, limit: limit, remaining: max(0, Int((Double(limit) - after).rounded(.down))),
+            let remaining = (Double(limit - counter.current) * window - weighted) / window
+            return RateLimitDecision(allowed: true, limit: limit, remaining: max(0, Int((remaining + 1e-9).rounded(.down))),
                                      reset: reset, retryAfter: nil)
         }
         return RateLimitDecision(allowed: false, limit: limit, remaining: 0, reset: reset,
@@ -130,16 +132,17 @@ public final class RateLimiter: Sendable {
     /// else in the next window once the current count (then the previous) has decayed enough.
     static func retryAfter(counter: Counter, limit: Int, elapsed: Double) -> Int {
         let window = Self.window
-        let room = Double(limit - 1 - counter.current)
-        var seconds: Double
+        let room = limit - 1 - counter.current
+        let seconds: Double
         if room >= 0, counter.previous > 0 {
-            // previous × (1 − f) <= room  ⇔  f >= 1 − room / previous
-            seconds = (1 - room / Double(counter.previous)) * window - elapsed
+            // previous × (window − t) <= room × window  ⇔  t >= window × (previous − room) / previous
+            seconds = window * Double(counter.previous - room) / Double(counter.previous) - elapsed
         } else {
-            let roomNext = Double(limit - 1)
-            let fraction = counter.current > 0 ? max(0, 1 - roomNext / Double(counter.current)) : 0
-            seconds = (window - elapsed) + fraction * window
+            // Next window: current × (window − t) <= (limit − 1) × window.
+            let needed = counter.current > 0
+                ? window * Double(max(0, counter.current - (limit - 1))) / Double(counter.current) : 0
+            seconds = (window - elapsed) + needed
         }
-        return max(1, Int(seconds.rounded(.up)))
+        return max(1, Int((seconds - 1e-9).rounded(.up)))
     }
 }
