@@ -10,6 +10,7 @@ extension HTTPField.Name {
     static let keyName = Self("X-Keysync-Key-Name")!
     static let plan = Self("X-Keysync-Plan")!
     static let code = Self("X-Keysync-Code")!
+    static let message = Self("X-Keysync-Message")!
     static let rateLimitPolicy = Self("RateLimit-Policy")!
     static let rateLimit = Self("RateLimit")!
     static let xRateLimitLimit = Self("X-RateLimit-Limit")!
@@ -38,7 +39,22 @@ enum AuthResponses {
     /// it back to 429.
     static func nginx(_ decision: AuthDecision) -> Response {
         let status = decision.code == .rateLimited ? 403 : decision.code.httpStatus
-        return gatewayResponse(decision, status: status)
+        var response = gatewayResponse(decision, status: status)
+        if !decision.isAllowed { response.headers[.message] = headerSafe(decision.message) }
+        return response
+    }
+
+    /// nginx drops the auth response's body, so its snippet rebuilds the JSON error from
+    /// headers; the message goes in one, as printable ASCII without quotes or backslashes (it
+    /// lands inside a JSON string).
+    static func headerSafe(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            switch scalar {
+            case "\\", "\"": "'"
+            case " "..."~": scalar
+            default: "?"
+            }
+        }))
     }
 
     private static func gatewayResponse(_ decision: AuthDecision, status: Int) -> Response {
