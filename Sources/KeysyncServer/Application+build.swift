@@ -161,10 +161,14 @@ struct Authorizer: Sendable {
     }
 
     /// The method the gateway forwarded (Traefik, Caddy: `X-Forwarded-Method`; the nginx
-    /// snippet: `X-Original-Method`), else this request's.
+    /// snippet: `X-Original-Method`), else this request's. Anything but 1–16 letters is
+    /// recorded as `INVALID` (a header can hold anything, a key included).
     static func originalMethod(_ request: Request) -> String {
         let value = request.headers[.xForwardedMethod] ?? request.headers[.xOriginalMethod] ?? request.method.rawValue
-        return String(value.prefix(16))
+        guard (1...16).contains(value.utf8.count), value.utf8.allSatisfy({ (0x41...0x5A).contains($0 & 0xDF) }) else {
+            return "INVALID"
+        }
+        return value.uppercased()
     }
 
     /// The path the gateway forwarded (`X-Forwarded-Uri`, `X-Original-URI`), else this
@@ -176,12 +180,13 @@ struct Authorizer: Sendable {
     }
 
     /// The first `X-Forwarded-For` entry (set by the gateway), else `X-Real-IP`, else the peer.
+    /// Only address characters are kept: anything else is recorded as `invalid`.
     static func client(_ request: Request, _ context: ServerContext) -> String {
-        if let forwarded = request.headers[.xForwardedFor],
-           let first = forwarded.split(separator: ",").first?.trimmingCharacters(in: .whitespaces), !first.isEmpty {
-            return String(first.prefix(64))
-        }
-        if let real = request.headers[.xRealIP], !real.isEmpty { return String(real.prefix(64)) }
-        return context.remoteAddress?.ipAddress ?? "unknown"
+        let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first
+            .map { $0.trimmingCharacters(in: .whitespaces) } ?? request.headers[.xRealIP]
+        guard let forwarded, !forwarded.isEmpty else { return context.remoteAddress?.ipAddress ?? "unknown" }
+        let allowed = Set("0123456789abcdefABCDEF.:[]%".utf8)
+        guard forwarded.utf8.count <= 64, forwarded.utf8.allSatisfy(allowed.contains) else { return "invalid" }
+        return forwarded
     }
 }

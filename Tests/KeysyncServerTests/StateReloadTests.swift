@@ -128,3 +128,86 @@ final class StateReloadTests: XCTestCase {
         }
     }
 }
+
+/// Reload under load, on a live port: while clients keep sending valid requests, a new state
+/// revoking one key is written; that key is refused (KEY_REVOKED) within the poll interval and
+/// no valid request fails.
+final class ReloadUnderLoadTests: XCTestCase {
+    func testARevokedKeySwitchesTo401WhileValidRequestsKeepSucceeding() async throws {
+        var f = try ServerFixture()
+        defer { f.remove() }
+        f.add("busy", team: "payments", name: "busy", rateLimit: 10_000)
+        f.add("target", team: "payments", name: "target", rateLimit: 10_000)
+        try f.write()
+        let fixture = f
+        let logs = LogCapture()
+        let poll = Duration.milliseconds(200)
+        try await withServer(fixture, logs: logs, setup: .live, pollInterval: poll) { client, _ in
+            let base = "http://127.0.0.1:\(try XCTUnwrap(client.port))"
+            let stop = Flag()
+            let failures = Counter()
+            let successes = Counter()
+            let load = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            while !stop.isSet {
+                                let answer = try? await HTTPClient.get("\(base)/v1/authz", headers: [("X-API-Key", fixture.keys["busy"]!)])
+                                if answer?.status == 200 { successes.add() } else { failures.add() }
+                            }
+                        }
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            // Two reloads that change nothing for the keys in use, then the revocation.
+            for serial in [6, 7] {
+                var next = fixture.state
+                next.serial = serial
+                try fixture.write(next)
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            var revoking = fixture.state
+            revoking.serial = 8
+            revoking.keys = revoking.keys.map { record in
+                var record = record
+                if record.id == fixture.id("target") { record.status = .revoked }
+                return record
+            }
+            let before = try await HTTPClient.get("\(base)/v1/authz", headers: [("X-API-Key", fixture.keys["target"]!)])
+            XCTAssertEqual(before.status, 200)
+            try fixture.write(revoking)
+            let written = ContinuousClock.now
+            var answer = before
+            while answer.status == 200, ContinuousClock.now - written < .seconds(10) {
+                answer = try await HTTPClient.get("\(base)/v1/authz", headers: [("X-API-Key", fixture.keys["target"]!)])
+            }
+            let switched = ContinuousClock.now - written
+            XCTAssertEqual(answer.status, 401)
+            XCTAssertTrue(answer.body.contains("KEY_REVOKED"), answer.body)
+            // The poll interval, plus scheduling slack on a shared 2-core machine.
+            XCTAssertLessThan(switched, poll + .seconds(1), "revocation took \(switched)")
+            try await Task.sleep(for: .milliseconds(300))
+            stop.set()
+            await load.value
+            XCTAssertEqual(failures.value, 0, "valid requests failed during reloads")
+            XCTAssertGreaterThan(successes.value, 20)
+            let ready = try await HTTPClient.get("\(base)/readyz")
+            XCTAssertTrue(ready.body.contains("\"serial\":8"), ready.body)
+        }
+    }
+}
+
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func add() { lock.withLock { count += 1 } }
+}
