@@ -22,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
 
             Examples:
               keysync serve --state keysync.state.json --listen 127.0.0.1:8080
-              KEYSYNC_STATE_PUBLIC_KEY=keysync-ed25519:... keysync serve --listen 0.0.0.0:8080 --usage-db /var/lib/keysync/usage.sqlite
+              keysync serve --listen 0.0.0.0:8080 --usage-db /var/lib/keysync/usage.sqlite
             """
     )
 
