@@ -12,15 +12,12 @@ public enum DecisionCode: String, Sendable, Hashable, CaseIterable, Codable {
     case apiAccessNotAvailable = "API_ACCESS_NOT_AVAILABLE"
     case rateLimited = "RATE_LIMITED"
 
+    /// The verifier's code under the same wire spelling (every `VerificationCode` is one of these).
     init(_ code: VerificationCode) {
-        switch code {
-        case .valid: self = .valid
-        case .invalidAPIKey: self = .invalidAPIKey
-        case .keyDeactivated: self = .keyDeactivated
-        case .keyExpired: self = .keyExpired
-        case .keyRevoked: self = .keyRevoked
-        case .apiAccessNotAvailable: self = .apiAccessNotAvailable
+        guard let same = DecisionCode(rawValue: code.rawValue) else {
+            preconditionFailure("DecisionCode lacks the verifier's code \(code.rawValue)")
         }
+        self = same
     }
 
     /// 200, 401, 403, or 429 for a rate-limited key.

@@ -6,17 +6,7 @@ import XCTest
 
 /// Every outcome of the forward-auth, nginx and keys.verify routes, with their headers, through
 /// the router (no socket) and a manual clock.
-final class AuthzRouteTests: XCTestCase {
-    var fixture: ServerFixture!
-    let logs = LogCapture()
-
-    override func setUpWithError() throws {
-        fixture = try ServerFixture()
-        try fixture.write()
-    }
-
-    override func tearDown() { fixture.remove() }
-
+final class AuthzRouteTests: ServerTestCase {
     func testValidKeyIsAllowedWithIdentityAndRateLimitHeaders() async throws {
         let f = fixture!
         let clock = ManualClock(ServerFixture.now.addingTimeInterval(15))

@@ -1,22 +1,13 @@
 import Foundation
 import HummingbirdTesting
 import KeysyncServer
+import TestSupport
 import XCTest
 
 /// keysync behind REAL nginx (auth_request, with the shipped examples/gateways/nginx.conf) and
 /// REAL Caddy (forward_auth, with the shipped examples/gateways/Caddyfile): 200, 401, 403 and
 /// 429 as a client sees them. Skipped only when the program is not installed.
-final class GatewayLiveTests: XCTestCase {
-    var fixture: ServerFixture!
-    let logs = LogCapture()
-
-    override func setUpWithError() throws {
-        fixture = try ServerFixture()
-        try fixture.write()
-    }
-
-    override func tearDown() { fixture.remove() }
-
+final class GatewayLiveTests: ServerTestCase {
     /// The shipped file with its example addresses replaced by this test's ports.
     static func shipped(_ name: String, replacing: [(String, String)]) throws -> String {
         var text = try String(contentsOf: repositoryRoot.appendingPathComponent("examples/gateways/\(name)"), encoding: .utf8)
@@ -66,6 +57,46 @@ final class GatewayLiveTests: XCTestCase {
         }
     }
 
+    /// The protected application: an nginx server block echoing the headers keysync added.
+    static func upstreamServer(port: Int) -> String {
+        """
+            server {
+                listen 127.0.0.1:\(port);
+                location / { return 200 "team=$http_x_keysync_team plan=$http_x_keysync_plan key=$http_x_keysync_key_id\\n"; }
+            }
+        """
+    }
+
+    /// An nginx configuration for one process in the foreground, files under `folder`.
+    static func nginxConfig(folder: URL, http: String) -> String {
+        """
+        daemon off;
+        master_process off;
+        worker_processes 1;
+        pid \(folder.path)/nginx.pid;
+        error_log \(folder.path)/logs/error.log warn;
+        events { worker_connections 256; }
+        http {
+            access_log \(folder.path)/logs/access.log;
+        \(http)
+        }
+        """
+    }
+
+    /// Starts `executable` and waits until `port` answers; the log is in the failure if not.
+    static func start(_ executable: String, _ arguments: [String], folder: URL, port: Int,
+                      environment: [String: String] = [:]) async throws -> GatewayProcess {
+        let gateway = try GatewayProcess(executable: executable, arguments: arguments, folder: folder, environment: environment)
+        do {
+            try await HTTPClient.waitUntilListening("http://127.0.0.1:\(port)/healthcheck")
+        } catch {
+            gateway.stop()
+            XCTFail("\(executable) did not start: \(gateway.log)")
+            throw error
+        }
+        return gateway
+    }
+
     func testThroughNginx() async throws {
         guard let nginx = program("nginx") else { throw XCTSkip("nginx is not installed (apt-get install nginx)") }
         let f = fixture!
@@ -79,32 +110,11 @@ final class GatewayLiveTests: XCTestCase {
                 ("listen 127.0.0.1:8000", "listen 127.0.0.1:\(front)"),
             ])
             try snippet.write(to: folder.appendingPathComponent("keysync.conf"), atomically: true, encoding: .utf8)
-            let config = """
-                daemon off;
-                master_process off;
-                worker_processes 1;
-                pid \(folder.path)/nginx.pid;
-                error_log \(folder.path)/logs/error.log warn;
-                events { worker_connections 256; }
-                http {
-                    access_log \(folder.path)/logs/access.log;
-                    include \(folder.path)/keysync.conf;
-                    server {
-                        listen 127.0.0.1:\(app);
-                        location / { return 200 "team=$http_x_keysync_team plan=$http_x_keysync_plan key=$http_x_keysync_key_id\\n"; }
-                    }
-                }
-                """
+            let config = Self.nginxConfig(folder: folder, http: "    include \(folder.path)/keysync.conf;\n" + Self.upstreamServer(port: app))
             try config.write(to: folder.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
-            let gateway = try GatewayProcess(executable: nginx, arguments: ["-p", folder.path, "-c", folder.appendingPathComponent("nginx.conf").path],
-                                             folder: folder)
+            let gateway = try await Self.start(nginx, ["-p", folder.path, "-c", folder.appendingPathComponent("nginx.conf").path],
+                                               folder: folder, port: front)
             defer { gateway.stop() }
-            do {
-                try await HTTPClient.waitUntilListening("http://127.0.0.1:\(front)/healthcheck")
-            } catch {
-                XCTFail("nginx did not start: \(gateway.log)")
-                throw error
-            }
             try await Self.checkOutcomes(f, via: "http://127.0.0.1:\(front)", gateway: "nginx")
         }
     }
@@ -124,35 +134,16 @@ final class GatewayLiveTests: XCTestCase {
             ])
             let caddyfile = "{\n\tadmin off\n\tauto_https off\n}\n\n" + site
             try caddyfile.write(to: folder.appendingPathComponent("Caddyfile"), atomically: true, encoding: .utf8)
-            // The upstream application: a one-line nginx that echoes the headers keysync added.
-            let upstream = """
-                daemon off;
-                master_process off;
-                pid \(folder.path)/nginx.pid;
-                error_log \(folder.path)/logs/error.log warn;
-                events { worker_connections 64; }
-                http {
-                    access_log off;
-                    server {
-                        listen 127.0.0.1:\(app);
-                        location / { return 200 "team=$http_x_keysync_team plan=$http_x_keysync_plan key=$http_x_keysync_key_id\\n"; }
-                    }
-                }
-                """
+            // The upstream application: an nginx that echoes the headers keysync added.
+            let upstream = Self.nginxConfig(folder: folder, http: Self.upstreamServer(port: app))
             try upstream.write(to: folder.appendingPathComponent("upstream.conf"), atomically: true, encoding: .utf8)
-            let app = try GatewayProcess(executable: nginx, arguments: ["-p", folder.path, "-c", folder.appendingPathComponent("upstream.conf").path],
-                                         folder: folder)
-            defer { app.stop() }
-            let gateway = try GatewayProcess(
-                executable: caddy, arguments: ["run", "--config", folder.appendingPathComponent("Caddyfile").path, "--adapter", "caddyfile"],
-                folder: folder, environment: ["HOME": folder.path, "XDG_DATA_HOME": folder.path, "XDG_CONFIG_HOME": folder.path])
+            let application = try await Self.start(nginx, ["-p", folder.path, "-c", folder.appendingPathComponent("upstream.conf").path],
+                                                   folder: folder, port: app)
+            defer { application.stop() }
+            let gateway = try await Self.start(
+                caddy, ["run", "--config", folder.appendingPathComponent("Caddyfile").path, "--adapter", "caddyfile"],
+                folder: folder, port: front, environment: ["HOME": folder.path, "XDG_DATA_HOME": folder.path, "XDG_CONFIG_HOME": folder.path])
             defer { gateway.stop() }
-            do {
-                try await HTTPClient.waitUntilListening("http://127.0.0.1:\(front)/healthcheck")
-            } catch {
-                XCTFail("caddy did not start: \(gateway.log)")
-                throw error
-            }
             try await Self.checkOutcomes(f, via: "http://127.0.0.1:\(front)", gateway: "caddy")
         }
     }

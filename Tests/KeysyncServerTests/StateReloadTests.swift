@@ -7,17 +7,7 @@ import XCTest
 
 /// The watcher: a newer signed state is swapped in; a bad, older, foreign or unsigned one is
 /// refused, logged and counted, and the last good state keeps answering.
-final class StateReloadTests: XCTestCase {
-    var fixture: ServerFixture!
-    let logs = LogCapture()
-
-    override func setUpWithError() throws {
-        fixture = try ServerFixture()
-        try fixture.write()
-    }
-
-    override func tearDown() { fixture.remove() }
-
+final class StateReloadTests: ServerTestCase {
     func testANewerStateIsSwappedInAndCountersSurvive() async throws {
         let f = fixture!
         let clock = ManualClock(ServerFixture.now)

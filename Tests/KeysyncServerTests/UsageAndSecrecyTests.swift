@@ -5,17 +5,7 @@ import XCTest
 
 /// The usage store gets counts and the request log off the request path; no raw key ever
 /// reaches a log line, the database, a response or the metrics.
-final class UsageAndSecrecyTests: XCTestCase {
-    var fixture: ServerFixture!
-    let logs = LogCapture()
-
-    override func setUpWithError() throws {
-        fixture = try ServerFixture()
-        try fixture.write()
-    }
-
-    override func tearDown() { fixture.remove() }
-
+final class UsageAndSecrecyTests: ServerTestCase {
     func testDecisionsAreCountedAndLoggedPerKeyAndFlushedOnShutdown() async throws {
         let f = fixture!
         let clock = ManualClock(ServerFixture.now)

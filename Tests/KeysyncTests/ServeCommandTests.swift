@@ -13,7 +13,7 @@ final class ServeCommandTests: XCTestCase {
         var seeded = SeededGenerator(seed: 5)
         let signing = StateSigningKey.generate(using: &seeded)
         let dir = try cli.write(signedWith: signing)
-        let port = try Self.freePort()
+        let port = try freePort()
         let serve = Process()
         serve.executableURL = Keysync.binary
         serve.arguments = ["serve", "--state", dir.appendingPathComponent("keysync.state.json").path,
@@ -93,19 +93,5 @@ final class ServeCommandTests: XCTestCase {
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw CocoaError(.fileWriteUnknown) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -131,3 +131,16 @@ struct ServerFixture {
 enum APIKeyHash {
     static func of(_ raw: String) -> String { try! APIKey(parsing: raw, prefix: "thig").hash }
 }
+
+/// The set-up every server test shares: a fresh signed fixture on disk and a log capture.
+class ServerTestCase: XCTestCase {
+    var fixture: ServerFixture!
+    let logs = LogCapture()
+
+    override func setUpWithError() throws {
+        fixture = try ServerFixture()
+        try fixture.write()
+    }
+
+    override func tearDown() { fixture.remove() }
+}
