@@ -17,7 +17,8 @@ final class ServeCommandTests: XCTestCase {
         let serve = Process()
         serve.executableURL = Keysync.binary
         serve.arguments = ["serve", "--state", dir.appendingPathComponent("keysync.state.json").path,
-                           "--listen", "127.0.0.1:\(port)", "--state-public-key", signing.publicKey.description]
+                           "--listen", "127.0.0.1:\(port)", "--state-public-key", signing.publicKey.description,
+                           "--poll-interval", "1h"]
         serve.environment = Keysync.environment(["KEYSYNC_LOG_LEVEL": "info"])
         let errPipe = Pipe()
         serve.standardError = errPipe
@@ -38,11 +39,30 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(revoked.0, 401)
         XCTAssertTrue(revoked.1.contains("KEY_REVOKED"))
 
+        // SIGHUP reloads at once (the poll is an hour away): a newer state revoking checkout.
+        var revoking = cli.state
+        revoking.serial += 1
+        revoking.keys = revoking.keys.map { record in
+            var record = record
+            if record.hash == cli.keys["checkout"]!.hash { record.status = .revoked }
+            return record
+        }
+        try revoking.signed(with: signing).encoded().write(to: dir.appendingPathComponent("keysync.state.json"))
+        kill(serve.processIdentifier, SIGHUP)
+        var afterReload = (200, "")
+        for _ in 0..<50 where afterReload.0 == 200 {
+            try await Task.sleep(for: .milliseconds(100))
+            afterReload = try await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["X-API-Key": checkout])
+        }
+        XCTAssertEqual(afterReload.0, 401)
+        XCTAssertTrue(afterReload.1.contains("KEY_REVOKED"), afterReload.1)
+
         kill(serve.processIdentifier, SIGTERM)
         serve.waitUntilExit()
         let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(serve.terminationStatus, 0, stderr)
         XCTAssertTrue(stderr.contains("usage flushed on shutdown"), stderr)
+        XCTAssertTrue(stderr.contains("state reloaded") && stderr.contains("trigger=SIGHUP"), stderr)
         cli.assertNoRawKey(in: stderr, "serve's log")
 
         let env = ["KEYSYNC_STATE_PUBLIC_KEY": signing.publicKey.description, "KEYSYNC_NOW": CLIState.now]
@@ -51,8 +71,9 @@ final class ServeCommandTests: XCTestCase {
         let keys = try XCTUnwrap((try JSONSerialization.jsonObject(with: usage.stdoutBytes) as? [String: Any])?["keys"] as? [[String: Any]])
         let checkoutID = cli.state.keys.first { $0.hash == cli.keys["checkout"]!.hash }!.id
         let row = try XCTUnwrap(keys.first { $0["id"] as? String == checkoutID })
-        XCTAssertEqual(row["requests"] as? Int, 1)
+        XCTAssertEqual(row["requests"] as? Int, 2)
         XCTAssertEqual(row["allowed"] as? Int, 1)
+        XCTAssertEqual(row["status"] as? String, "revoked", "usage shows the status in the state file as it is now")
         XCTAssertNotNil(row["last_used"] as? String)
         XCTAssertTrue(keys.contains { $0["name"] as? String == "gone" && $0["status"] as? String == "revoked" },
                       "a used revoked key is listed")
