@@ -61,6 +61,7 @@ let package = Package(
             name: "KeysyncServer",
             dependencies: [
                 "Reconciler",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Reconciler
 
@@ -8,8 +9,10 @@ public struct StateSnapshot: Sendable {
     public let verifier: KeyVerifier
     public let lineage: String?
     public let serial: Int
-    /// The state as loaded (kept to tell an unchanged file from a changed one at the same serial).
-    let state: StateFile
+    /// SHA-256 of the state's canonical bytes without its signature, to tell an unchanged file
+    /// from a changed one at the same serial (the state itself is not kept: at 100k keys it is
+    /// most of the process's memory, and the verifier has what requests need).
+    let contentDigest: SHA256.Digest
     /// Team name → plan name: the `X-Keysync-Plan` header and the `plan` label of metrics.
     let plans: [String: String]
     /// Whether the configured public key checked the signature (`false`: none configured).
@@ -20,7 +23,7 @@ public struct StateSnapshot: Sendable {
         verifier = KeyVerifier(state: state)
         lineage = state.lineage
         serial = state.serial
-        self.state = state
+        contentDigest = SHA256.hash(data: state.withoutSignature.encoded())
         var plans: [String: String] = [:]
         for team in state.teams { plans[team.name] = team.plan }
         self.plans = plans
@@ -103,7 +106,9 @@ enum StateLoader {
                 throw .olderSerial(loaded: current.serial, found: state.serial)
             }
             if state.serial == current.serial {
-                guard state.normalized == current.state.normalized else { throw .sameSerialChanged(serial: state.serial) }
+                guard SHA256.hash(data: state.withoutSignature.encoded()) == current.contentDigest else {
+                    throw .sameSerialChanged(serial: state.serial)
+                }
                 return nil
             }
         }
