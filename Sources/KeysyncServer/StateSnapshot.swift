@@ -9,9 +9,10 @@ public struct StateSnapshot: Sendable {
     public let verifier: KeyVerifier
     public let lineage: String?
     public let serial: Int
-    /// SHA-256 of the state's canonical bytes without its signature, to tell an unchanged file
-    /// from a changed one at the same serial (the state itself is not kept: at 100k keys it is
-    /// most of the process's memory, and the verifier has what requests need).
+    /// SHA-256 of the file's bytes, to tell an unchanged file from a changed one at the same
+    /// serial (only apply writes the state, always in its canonical form). The state itself is
+    /// not kept: at 100k keys it is most of the process's memory, and the verifier has what
+    /// requests need.
     let contentDigest: SHA256.Digest
     /// Team name → plan name: the `X-Keysync-Plan` header and the `plan` label of metrics.
     let plans: [String: String]
@@ -19,11 +20,11 @@ public struct StateSnapshot: Sendable {
     public let signatureVerified: Bool
     public let loadedAt: Date
 
-    init(state: StateFile, signatureVerified: Bool, loadedAt: Date) {
+    init(state: StateFile, contentDigest: SHA256.Digest, signatureVerified: Bool, loadedAt: Date) {
         verifier = KeyVerifier(state: state)
         lineage = state.lineage
         serial = state.serial
-        contentDigest = SHA256.hash(data: state.withoutSignature.encoded())
+        self.contentDigest = contentDigest
         var plans: [String: String] = [:]
         for team in state.teams { plans[team.name] = team.plan }
         self.plans = plans
@@ -85,12 +86,19 @@ enum StateLoader {
         throws(StateLoadError) -> StateSnapshot?
     {
         guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(StateFileError(.unreadable("\(path): \(error.localizedDescription)")))
+        }
         let state: StateFile
         do {
-            state = try StateFileReader.read(at: path)
+            state = try StateFile.decode(data)
         } catch {
             throw .unreadable(error)
         }
+        let digest = SHA256.hash(data: data)
         if let trustedKey {
             do {
                 try state.verifySignature(trusting: trustedKey)
@@ -106,12 +114,12 @@ enum StateLoader {
                 throw .olderSerial(loaded: current.serial, found: state.serial)
             }
             if state.serial == current.serial {
-                guard SHA256.hash(data: state.withoutSignature.encoded()) == current.contentDigest else {
+                guard digest == current.contentDigest else {
                     throw .sameSerialChanged(serial: state.serial)
                 }
                 return nil
             }
         }
-        return StateSnapshot(state: state, signatureVerified: trustedKey != nil, loadedAt: now)
+        return StateSnapshot(state: state, contentDigest: digest, signatureVerified: trustedKey != nil, loadedAt: now)
     }
 }
