@@ -56,7 +56,8 @@ struct ServeThroughput {
                          connections: connections)  // warm-up
         let keysyncLoad = try Self.wrk(wrk, url: "http://127.0.0.1:\(port)/v1/authz", script: directory + "/keys.lua",
                                        seconds: seconds, connections: connections)
-        let rss = Self.peakRSS(pid: serve.processIdentifier)
+        let rss = Self.memory("VmHWM", pid: serve.processIdentifier)
+        let steady = Self.memory("VmRSS", pid: serve.processIdentifier)
         serve.terminate()
         serve.waitUntilExit()
 
@@ -95,10 +96,10 @@ struct ServeThroughput {
             measured: .rate(keysyncLoad.rate), floorName: "nginx `return 204`, 1 worker", floor: .rate(nginxLoad.rate))
         func verdict(_ ok: Bool) -> String { ok ? "ok" : "MISSED" }
         let note = String(
-            format: "Serve at %d keys: %.0f requests/s = %.0f%% of nginx's %.0f (target ≥ 40%%: %@); p99 %.2f ms (nginx %.2f ms; target ≤ 2 ms: %@); keysync peak RSS %.1f MB (target ≤ 150 MB: %@); non-2xx answers: %d. Rates are requests per second (the table's \"keys/s\"); wrk and the server share the machine's cores.",
+            format: "Serve at %d keys: %.0f requests/s = %.0f%% of nginx's %.0f (target ≥ 40%%: %@); p99 %.2f ms (nginx %.2f ms; target ≤ 2 ms: %@); keysync peak RSS %.1f MB (target ≤ 150 MB: %@; the peak is the state's load, %.1f MB resident after the run); non-2xx answers: %d. Rates are requests per second (the table's \"keys/s\"); wrk and the server share the machine's cores.",
             state.keys.count, keysyncLoad.rate, share * 100, nginxLoad.rate, verdict(share >= 0.4), keysyncLoad.p99Milliseconds,
             nginxLoad.p99Milliseconds, verdict(keysyncLoad.p99Milliseconds <= 2), Double(rss) / 1_000_000,
-            verdict(rss <= 150_000_000), keysyncLoad.non2xx)
+            verdict(rss <= 150_000_000), Double(steady) / 1_000_000, keysyncLoad.non2xx)
         return (row, note)
     }
 
@@ -152,10 +153,10 @@ struct ServeThroughput {
         return .nan
     }
 
-    /// VmHWM (peak resident set) of a running process, in bytes.
-    static func peakRSS(pid: Int32) -> Int {
+    /// A memory line of a running process's status (`VmHWM`: peak resident set, `VmRSS`: now), in bytes.
+    static func memory(_ field: String, pid: Int32) -> Int {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
         let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
         return kilobytes * 1024
     }
