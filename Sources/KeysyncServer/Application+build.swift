@@ -54,6 +54,7 @@ func makeComponents(configuration: ServerConfiguration, store: (any UsageStore)?
     guard let initial = try StateLoader.load(path: configuration.statePath, trustedKey: configuration.trustedKey,
                                              replacing: nil, now: configuration.clock.now())
     else { preconditionFailure("a first load, replacing nothing, always yields a snapshot") }
+    returnFreedMemory()
     if configuration.trustedKey == nil {
         configuration.logger.warning("no state public key configured; the state's signature is not checked")
     }
