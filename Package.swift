@@ -15,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // libyaml, read at the event level; the C surface stays in this target and in
@@ -61,11 +66,26 @@ let package = Package(
         // setrlimit(RLIMIT_CORE) and prctl(PR_SET_DUMPABLE) for the commands that hold secrets;
         // C because prctl is variadic.
         .target(name: "CCoreDumps"),
+        // The request-time service: forward auth for gateways, rate limits, usage; see docs/gateways.md.
+        .target(
+            name: "KeysyncServer",
+            dependencies: [
+                "KeysyncCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // The command line: arguments, rendering to the terminal, exit codes.
         .executableTarget(
             name: "keysync",
             dependencies: [
-                "KeysyncCore", "Manifest", "Reconciler", "AgeFormat", "CCoreDumps",
+                "KeysyncCore", "Manifest", "Reconciler", "AgeFormat", "CCoreDumps", "KeysyncServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -101,5 +121,12 @@ let package = Package(
             name: "KeysyncTests",
             dependencies: ["keysync", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "CZlib"],
             exclude: ["Fixtures"]),
+        .testTarget(
+            name: "KeysyncServerTests",
+            dependencies: [
+                "KeysyncServer", "Reconciler", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
     ]
 )

@@ -74,6 +74,14 @@ struct Benchmark {
                     state: converged.state, keys: converged.keys, now: Timestamp.parse(Self.now)!
                 ).measure(runs: options.runs))
             }
+            if options.measureServe && size == options.sizes.max() {
+                log("\(keys) keys: serve under wrk")
+                let (row, note) = try ServeThroughput(
+                    state: converged.state, keys: converged.keys, keysync: options.keysync, directory: dir + "/serve"
+                ).measure()
+                rows.append(row)
+                notes.append(note)
+            }
         }
         // The issues set their targets at 100k keys; smaller sizes show how figures scale (at 1k,
         // mostly process start-up) and carry no verdict.

@@ -5,7 +5,7 @@ import Foundation
 /// and compiles the C floor.
 ///
 ///   keysync-bench --keysync PATH --yaml-scan PATH --rusage PATH [--sizes 1000,10000,100000] [--runs 5]
-///                 [--apply yes|no] [--apply-runs N] [--verify yes|no] [--age-sample TEAMS] [--work DIR]
+///                 [--apply yes|no] [--apply-runs N] [--verify yes|no] [--serve yes|no] [--age-sample TEAMS] [--work DIR]
 struct BenchOptions {
     var keysync = ".build/release/keysync"
     var yamlScan = ".build-bench/yaml_scan"
@@ -22,6 +22,8 @@ struct BenchOptions {
     var ageSampleTeams = 2_000
     /// The in-process verify throughput rows, at the largest size only.
     var measureVerify = true
+    /// The `keysync serve` row under wrk beside nginx, at the largest size only.
+    var measureServe = true
 
     init(_ arguments: [String]) throws {
         var it = arguments.makeIterator()
@@ -37,6 +39,7 @@ struct BenchOptions {
             case "--apply": measureApply = value != "no"
             case "--apply-runs": applyRuns = Int(value)
             case "--verify": measureVerify = value != "no"
+            case "--serve": measureServe = value != "no"
             case "--age-sample": ageSampleTeams = Int(value) ?? ageSampleTeams
             default: throw BenchUsage("unknown option \(arg)")
             }

@@ -5,7 +5,7 @@ import Logging
 /// The root command: only wiring. Each subcommand lives in its own file and keeps `run()`
 /// short, calling the libraries' pure functions and deciding output and exit codes here.
 @main
-struct Keysync: ParsableCommand {
+struct Keysync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keysync",
         abstract: "Manage API keys declaratively: declared in git, planned in review, applied by CI.",
@@ -20,6 +20,9 @@ struct Keysync: ParsableCommand {
             KeygenCommand.self,
             UnsealCommand.self,
             AuditCommand.self,
+            ServeCommand.self,
+            UsageCommand.self,
+            RequestsCommand.self,
             SchemaCommand.self,
         ]
     )
@@ -29,7 +32,7 @@ extension Keysync {
     /// Logs go to standard error, at the level `KEYSYNC_LOG_LEVEL` names (trace, debug, info,
     /// notice, warning, error, critical; default warning), so standard output stays the
     /// command's own (a plan, JSON) and CI can turn on `debug` to see each step of an apply.
-    static func main() {
+    static func main() async {
         let name = ProcessInfo.processInfo.environment["KEYSYNC_LOG_LEVEL"] ?? ""
         let level = Logger.Level(rawValue: name.lowercased()) ?? .warning
         LoggingSystem.bootstrap { label in
@@ -37,7 +40,7 @@ extension Keysync {
             handler.logLevel = level
             return handler
         }
-        main(nil)
+        await main(nil)
     }
 }
 

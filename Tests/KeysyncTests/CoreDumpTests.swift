@@ -51,6 +51,13 @@ final class CoreDumpTests: XCTestCase {
         (try? String(contentsOfFile: "/proc/\(pid)/\(name)", encoding: .utf8)) ?? ""
     }
 
+    /// Where each of `pid`'s threads waits: the command's blocking read or write may run on a
+    /// thread other than the main one (the root command is async).
+    private func waitChannels(_ pid: Int32) -> String {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.map { procText(pid, "task/\($0)/wchan") }.joined(separator: " ")
+    }
+
     /// The soft and hard "Max core file size" of `pid`.
     private func coreLimits(_ pid: Int32) -> [String] {
         let line = procText(pid, "limits").split(separator: "\n").first { $0.hasPrefix("Max core file size") } ?? ""
@@ -96,7 +103,7 @@ final class CoreDumpTests: XCTestCase {
         let unseal = try start(["unseal", "-", "-i", "id.txt"], in: dir, stdin: stdin, stdout: Pipe(),
                                user: asRoot ? 65534 : nil)
         let pid = unseal.processIdentifier
-        try eventually("unseal reads standard input") { isKeysync(pid) && procText(pid, "wchan").contains("pipe_read") }
+        try eventually("unseal reads standard input") { isKeysync(pid) && waitChannels(pid).contains("pipe_read") }
         XCTAssertEqual(coreLimits(pid), ["0", "0"], procText(pid, "limits"))
         if asRoot {
             // The kernel gives a non-dumpable process's /proc entries to root: the process runs
@@ -128,7 +135,7 @@ final class CoreDumpTests: XCTestCase {
         _ = fcntl(writeEnd, F_SETFL, flags)
         let keygen = try start(["keygen"], in: dir, stdin: Pipe(), stdout: stdout)
         let pid = keygen.processIdentifier
-        try eventually("keygen blocks writing to standard output") { isKeysync(pid) && procText(pid, "wchan").contains("pipe_write") }
+        try eventually("keygen blocks writing to standard output") { isKeysync(pid) && waitChannels(pid).contains("pipe_write") }
         XCTAssertEqual(coreLimits(pid), ["0", "0"], procText(pid, "limits"))
         // Drain: the filler, then the identity file keygen printed.
         try? stdout.fileHandleForWriting.close()

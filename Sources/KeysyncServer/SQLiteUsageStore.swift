@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+
+/// The usage store in one SQLite file (WAL mode, so `keysync usage` can read while `serve`
+/// writes). Two tables:
+/// - `key_usage(key_id, outcome, count, last_at)`: counts per key and outcome, upserted;
+/// - `requests(at, key_id, outcome, method, path, client)`: the request log, pruned by age.
+/// Times are Unix seconds (REAL).
+public final class SQLiteUsageStore: UsageStore {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path`. `readOnly` opens an existing file
+    /// without changing it, for the `usage` and `requests` commands.
+    public init(path: String, readOnly: Bool = false) throws {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.busyMode = .timeout(5)
+        if readOnly, !FileManager.default.fileExists(atPath: path) {
+            throw UsageStoreError.missing(path: path)
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        if !readOnly { try Self.migrator.migrate(pool) }
+    }
+
+    public enum UsageStoreError: Error, CustomStringConvertible {
+        case missing(path: String)
+        public var description: String {
+            switch self {
+            case .missing(let path): "the usage database \(path) does not exist (keysync serve creates it)"
+            }
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE key_usage (
+                    key_id TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    last_at REAL NOT NULL,
+                    PRIMARY KEY (key_id, outcome)
+                );
+                CREATE TABLE requests (
+                    id INTEGER PRIMARY KEY,
+                    at REAL NOT NULL,
+                    key_id TEXT,
+                    outcome TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    client TEXT NOT NULL
+                );
+                CREATE INDEX requests_by_key ON requests (key_id, at);
+                CREATE INDEX requests_by_time ON requests (at);
+                """)
+        }
+        return migrator
+    }
+
+    public func record(_ events: [UsageEvent]) async throws {
+        guard !events.isEmpty else { return }
+        // Fold the batch into one upsert per key and outcome.
+        struct Slot: Hashable { var keyID: String; var outcome: DecisionCode }
+        var counts: [Slot: (count: Int, last: Date)] = [:]
+        for event in events {
+            guard let keyID = event.keyID else { continue }
+            let slot = Slot(keyID: keyID, outcome: event.outcome)
+            let previous = counts[slot]
+            counts[slot] = ((previous?.count ?? 0) + 1, max(previous?.last ?? event.time, event.time))
+        }
+        let folded = counts
+        try await pool.write { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO key_usage (key_id, outcome, count, last_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (key_id, outcome) DO UPDATE SET
+                    count = count + excluded.count, last_at = max(last_at, excluded.last_at)
+                """)
+            for (slot, value) in folded {
+                try upsert.execute(arguments: [slot.keyID, slot.outcome.rawValue, value.count,
+                                                value.last.timeIntervalSince1970])
+            }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO requests (at, key_id, outcome, method, path, client) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for event in events {
+                try insert.execute(arguments: [event.time.timeIntervalSince1970, event.keyID, event.outcome.rawValue,
+                                                event.method, event.path, event.client])
+            }
+        }
+    }
+
+    public func prune(before cutoff: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM requests WHERE at < ?", arguments: [cutoff.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    public func usage() async throws -> [KeyUsage] {
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT key_id, outcome, count, last_at FROM key_usage ORDER BY key_id")
+        }
+        var byKey: [String: KeyUsage] = [:]
+        var order: [String] = []
+        for row in rows {
+            let keyID: String = row["key_id"]
+            let outcomeText: String = row["outcome"]
+            guard let outcome = DecisionCode(rawValue: outcomeText) else { continue }
+            let last = Date(timeIntervalSince1970: row["last_at"])
+            if byKey[keyID] == nil {
+                byKey[keyID] = KeyUsage(keyID: keyID, requests: [:], lastUsed: nil)
+                order.append(keyID)
+            }
+            byKey[keyID]!.requests[outcome, default: 0] += row["count"] as Int
+            byKey[keyID]!.lastUsed = max(byKey[keyID]!.lastUsed ?? last, last)
+        }
+        return order.compactMap { byKey[$0] }
+    }
+
+    public func requests(keyID: String, since: Date?, limit: Int) async throws -> [UsageEvent] {
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT at, key_id, outcome, method, path, client FROM requests
+                WHERE key_id = ? AND at >= ? ORDER BY at DESC, id DESC LIMIT ?
+                """, arguments: [keyID, since?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude, limit])
+        }
+        return rows.reversed().compactMap { row in
+            // Only this program writes outcomes; a code it does not know is skipped, not guessed.
+            guard let outcome = DecisionCode(rawValue: row["outcome"]) else { return nil }
+            return UsageEvent(time: Date(timeIntervalSince1970: row["at"]), keyID: row["key_id"], outcome: outcome,
+                              method: row["method"], path: row["path"], client: row["client"])
+        }
+    }
+}

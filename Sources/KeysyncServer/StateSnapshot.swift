@@ -1,0 +1,128 @@
+import Crypto
+import Foundation
+import KeysyncCore
+
+/// One loaded state as the request path sees it: immutable, shared by every request until the
+/// watcher swaps in the next one. Everything a decision needs is here, so a decision is a pure
+/// function of a snapshot, a presented key, the limiter and the time.
+public struct StateSnapshot: Sendable {
+    public let verifier: KeyVerifier
+    public let lineage: String?
+    public let serial: Int
+    /// SHA-256 of the file's bytes, to tell an unchanged file from a changed one at the same
+    /// serial (only apply writes the state, always in its canonical form). The state itself is
+    /// not kept: at 100k keys it is most of the process's memory, and the verifier has what
+    /// requests need.
+    let contentDigest: SHA256.Digest
+    /// Team name → plan name: the `X-Keysync-Plan` header and the `plan` label of metrics.
+    let plans: [String: String]
+    /// Whether the configured public key checked the signature (`false`: none configured).
+    public let signatureVerified: Bool
+    public let loadedAt: Date
+
+    init(state: StateFile, contentDigest: SHA256.Digest, signatureVerified: Bool, loadedAt: Date) {
+        verifier = KeyVerifier(state: state)
+        lineage = state.lineage
+        serial = state.serial
+        self.contentDigest = contentDigest
+        var plans: [String: String] = [:]
+        for team in state.teams { plans[team.name] = team.plan }
+        self.plans = plans
+        self.signatureVerified = signatureVerified
+        self.loadedAt = loadedAt
+    }
+
+    public var keyCount: Int { verifier.count }
+
+    func plan(ofTeam team: String) -> String? { plans[team] }
+}
+
+/// Why a state file was not (re)loaded. The last good snapshot stays in use.
+public enum StateLoadError: Error, Sendable, CustomStringConvertible {
+    case missing(path: String)
+    case unreadable(StateFileError)
+    case untrusted(StateSignatureError)
+    /// Another state history: a state is never swapped for one of another lineage.
+    case otherLineage(loaded: String?, found: String?)
+    /// An older state (a rollback, or a replayed file): refused.
+    case olderSerial(loaded: Int, found: Int)
+    /// The same serial with other content: only `apply` raises the serial, so this is not its work.
+    case sameSerialChanged(serial: Int)
+
+    public var description: String {
+        switch self {
+        case .missing(let path):
+            "the state file \(path) does not exist"
+        case .unreadable(let error):
+            "the state file cannot be read: \(error)"
+        case .untrusted(let error):
+            error.message
+        case .otherLineage(let loaded, let found):
+            "the state file belongs to another lineage (\(found ?? "none")) than the one being served (\(loaded ?? "none"))"
+        case .olderSerial(let loaded, let found):
+            "the state file's serial \(found) is lower than the serial \(loaded) being served (a rollback is refused)"
+        case .sameSerialChanged(let serial):
+            "the state file changed but kept serial \(serial); only keysync apply writes the state"
+        }
+    }
+
+    /// A short label for the `reason` of the reload-failure metric.
+    var metricLabel: String {
+        switch self {
+        case .missing: "missing"
+        case .unreadable: "unreadable"
+        case .untrusted: "signature"
+        case .otherLineage: "lineage"
+        case .olderSerial, .sameSerialChanged: "rollback"
+        }
+    }
+}
+
+/// Reads a state file and decides whether it may replace `current`: readable, signed by the
+/// trusted key (when one is configured), the same lineage and a serial no lower than the one
+/// served (the rollback floor). Returns `nil` when the file holds exactly the served state.
+enum StateLoader {
+    static func load(path: String, trustedKey: StatePublicKey?, replacing current: StateSnapshot?, now: Date)
+        throws(StateLoadError) -> StateSnapshot?
+    {
+        guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(StateFileError(.unreadable("\(path): \(error.localizedDescription)")))
+        }
+        let state: StateFile
+        do {
+            state = try StateFile.decode(data)
+        } catch {
+            throw .unreadable(error)
+        }
+        let digest = SHA256.hash(data: data)
+        if let trustedKey {
+            do {
+                try state.verifySignature(trusting: trustedKey)
+            } catch {
+                throw .untrusted(error)
+            }
+        }
+        if let current {
+            // The verification library's floor: never another lineage, never a lower serial.
+            do {
+                try StateFloor(lineage: current.lineage, serial: current.serial).check(state)
+            } catch {
+                switch error {
+                case .otherLineage: throw .otherLineage(loaded: current.lineage, found: state.lineage)
+                case .older: throw .olderSerial(loaded: current.serial, found: state.serial)
+                }
+            }
+            if state.serial == current.serial {
+                guard digest == current.contentDigest else {
+                    throw .sameSerialChanged(serial: state.serial)
+                }
+                return nil
+            }
+        }
+        return StateSnapshot(state: state, contentDigest: digest, signatureVerified: trustedKey != nil, loadedAt: now)
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import KeysyncServer
+import Reconciler
+
+/// `keysync usage`: requests and last use per key, from the usage database `keysync serve`
+/// writes, beside each key's status and preview from the state.
+/// Exit status: 0 listed, 1 error, 64 usage error.
+struct UsageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "usage",
+        abstract: "Show requests and last use per key (from keysync serve's usage database).",
+        discussion: """
+            REQUESTS counts every request that presented the key; ALLOWED those answered 200. \
+            Revoked keys are listed only when they were used.
+            Exit status: 0 success, 1 error, 64 usage error.
+
+            Examples:
+              keysync usage
+              keysync usage --team payments --format json
+            """
+    )
+
+    enum Format: String, CaseIterable, ExpressibleByArgument { case table, json }
+
+    @OptionGroup var trusted: TrustedStateOptions
+
+    @Option(name: .customLong("usage-db"),
+            help: ArgumentHelp("The usage database; default: keysync.usage.sqlite beside the state file.", valueName: "FILE"))
+    var usageDatabase: String?
+
+    @Option(help: "Only this team's keys.")
+    var team: String?
+
+    @Option(help: "Output format: table or json.")
+    var format: Format = .table
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let now = try PlanCommand.clock(environment)
+        let state = try trusted.load(environment: environment).normalized
+        let path = usageDatabase ?? ServerConfiguration.defaultUsageDatabasePath(statePath: trusted.state)
+        let usage = try await UsageDatabase.open(path) { try await $0.usage() }
+        let rows = Self.rows(state: state, usage: usage, team: team, now: now)
+        let output = format == .json ? JSONOutput.render(["keys": rows]) : Self.table(rows)
+        FileHandle.standardOutput.write(Data(output.utf8))
+    }
+
+    struct Row: Encodable {
+        var team, name, id, preview, status: String
+        var requests: Int
+        var allowed: Int
+        var byOutcome: [String: Int]
+        var lastUsed: Nullable<String>
+        enum CodingKeys: String, CodingKey {
+            case team, name, id, preview, status, requests, allowed, byOutcome = "by_outcome", lastUsed = "last_used"
+        }
+    }
+
+    static func rows(state: StateFile, usage: [KeyUsage], team: String?, now: Date) -> [Row] {
+        let byKey = Dictionary(usage.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first })
+        return state.keys.compactMap { record in
+            if let team, record.team != team { return nil }
+            let condition = KeyCondition(record, at: now)
+            let used = byKey[record.id]
+            if condition == .revoked, used == nil { return nil }
+            var byOutcome: [String: Int] = [:]
+            for (code, count) in used?.requests ?? [:] { byOutcome[code.rawValue] = count }
+            return Row(team: record.team, name: record.name, id: record.id, preview: record.preview,
+                       status: condition.rawValue, requests: used?.total ?? 0, allowed: used?.requests[.valid] ?? 0,
+                       byOutcome: byOutcome, lastUsed: Nullable(used?.lastUsed.map(Timestamp.format)))
+        }
+    }
+
+    static func table(_ rows: [Row]) -> String {
+        guard !rows.isEmpty else { return "no keys match\n" }
+        let header = ["TEAM", "NAME", "ID", "PREVIEW", "STATUS", "REQUESTS", "ALLOWED", "LAST USED"]
+        let cells = rows.map { row in
+            [row.team, row.name, row.id, row.preview, row.status, String(row.requests), String(row.allowed),
+             row.lastUsed.value ?? "never"]
+        }
+        return TextTable.render(header: header, rows: cells)
+    }
+}
+
+/// Opens the usage database read-only for one query; a missing or unreadable file is reported
+/// on standard error as a diagnostic and exits with status 1.
+enum UsageDatabase {
+    static func open<T>(_ path: String, _ body: (SQLiteUsageStore) async throws -> T) async throws -> T {
+        do {
+            let store = try SQLiteUsageStore(path: path, readOnly: true)
+            return try await body(store)
+        } catch {
+            throw ServeCommand.fail(.error("usage-db-unusable", "the usage database \(path) cannot be read: \(error)",
+                                           hint: "pass --usage-db with the file keysync serve writes", at: nil),
+                                    summary: "cannot read usage")
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import HummingbirdTesting
+import KeysyncServer
+import XCTest
+
+/// The usage store gets counts and the request log off the request path; no raw key ever
+/// reaches a log line, the database, a response or the metrics.
+final class UsageAndSecrecyTests: ServerTestCase {
+    func testDecisionsAreCountedAndLoggedPerKeyAndFlushedOnShutdown() async throws {
+        let f = fixture!
+        let clock = ManualClock(ServerFixture.now)
+        // A flush interval of a minute: only the flush on shutdown can have written these.
+        var configuration = f.configuration(clock: clock, logs: logs)
+        configuration.flushInterval = .seconds(60)
+        let (app, components) = try buildApplication(configuration: configuration)
+        try await app.test(.router) { client in
+            for _ in 0..<3 {
+                _ = try await client.send("/v1/authz", headers: [
+                    ("X-API-Key", f.keys["limited"]!), ("X-Forwarded-Method", "POST"),
+                    ("X-Forwarded-Uri", "/orders/17?api_key=\(f.keys["limited"]!)"), ("X-Forwarded-For", "203.0.113.9, 10.0.0.1"),
+                ])
+                clock.advance(1)
+            }
+            _ = try await client.send("/v1/authz/nginx", headers: [
+                ("X-API-Key", f.keys["revoked"]!), ("X-Original-Method", "GET"), ("X-Original-URI", "/reports"), ("X-Real-IP", "198.51.100.4"),
+            ])
+            _ = try await client.send("/v1/authz", headers: [("X-API-Key", "not-a-key")])
+        }
+        XCTAssertEqual(components.recorder.droppedCount, 0)
+        let store = try SQLiteUsageStore(path: f.usagePath, readOnly: true)
+        let usage = try await store.usage()
+        let limited = try XCTUnwrap(usage.first { $0.keyID == f.id("limited") })
+        XCTAssertEqual(limited.requests, [.valid: 2, .rateLimited: 1])
+        XCTAssertEqual(limited.lastUsed, ServerFixture.now + 2)
+        let revoked = try XCTUnwrap(usage.first { $0.keyID == f.id("revoked") })
+        XCTAssertEqual(revoked.requests, [.keyRevoked: 1])
+        XCTAssertEqual(usage.count, 2, "an unknown key has no usage row")
+
+        let log = try await store.requests(keyID: f.id("limited"), since: nil, limit: 10)
+        XCTAssertEqual(log.map(\.outcome), [.valid, .valid, .rateLimited])
+        XCTAssertEqual(log.first?.method, "POST")
+        XCTAssertEqual(log.first?.path, "/orders/17", "the query string is not recorded")
+        XCTAssertEqual(log.first?.client, "203.0.113.9")
+        XCTAssertEqual(log.map(\.time), [ServerFixture.now, ServerFixture.now + 1, ServerFixture.now + 2])
+        let newest = try await store.requests(keyID: f.id("limited"), since: ServerFixture.now + 1, limit: 1)
+        XCTAssertEqual(newest.map(\.time), [ServerFixture.now + 2])
+        let nginx = try await store.requests(keyID: f.id("revoked"), since: nil, limit: 10)
+        XCTAssertEqual(nginx.map(\.path), ["/reports"])
+        XCTAssertEqual(nginx.map(\.client), ["198.51.100.4"])
+    }
+
+    func testRetentionPrunesTheRequestLogButKeepsTheCounts() async throws {
+        let store = try SQLiteUsageStore(path: fixture.usagePath)
+        let old = ServerFixture.now - 31 * 86_400
+        try await store.record([
+            UsageEvent(time: old, keyID: "key_a", outcome: .valid, method: "GET", path: "/", client: "::1"),
+            UsageEvent(time: ServerFixture.now, keyID: "key_a", outcome: .valid, method: "GET", path: "/", client: "::1"),
+        ])
+        let removed = try await store.prune(before: ServerFixture.now - 30 * 86_400)
+        XCTAssertEqual(removed, 1)
+        let log = try await store.requests(keyID: "key_a", since: nil, limit: 10)
+        XCTAssertEqual(log.map(\.time), [ServerFixture.now])
+        let usage = try await store.usage()
+        XCTAssertEqual(usage.first?.requests[.valid], 2)
+    }
+
+    func testAFullBufferDropsAndCountsInsteadOfWaiting() async throws {
+        let f = fixture!
+        var configuration = f.configuration(clock: ManualClock(ServerFixture.now), logs: logs)
+        configuration.usageBufferCapacity = 2
+        configuration.flushInterval = .seconds(60)
+        let (app, components) = try buildApplication(configuration: configuration)
+        try await app.test(.router) { client in
+            for _ in 0..<5 {
+                let answer = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)])
+                XCTAssertEqual(answer.status, 200)
+            }
+            let metrics = try await client.send("/metrics").body
+            XCTAssertTrue(metrics.contains("keysync_usage_events_dropped_total 3"), metrics)
+        }
+        XCTAssertEqual(components.recorder.droppedCount, 3)
+        let usage = try await SQLiteUsageStore(path: f.usagePath, readOnly: true).usage()
+        XCTAssertEqual(usage.first?.requests[.valid], 2)
+    }
+
+    func testNoRawKeyReachesALogTheDatabaseAResponseOrTheMetrics() async throws {
+        var f = fixture!
+        let stranger = f.stranger()
+        f.keys["stranger"] = stranger
+        let fixture = f
+        var outputs: [String] = []
+        let collected = Collected()
+        try await withServer(f, clock: ManualClock(ServerFixture.now), logs: logs) { client, _ in
+            for (label, raw) in fixture.keys {
+                let variants: [[(String, String)]] = [
+                    [("Authorization", "Bearer \(raw)")], [("X-API-Key", raw)], [("X-API-Key", " \(raw)")],
+                    [("X-API-Key", "Bearer \(raw)")], [("Authorization", "Bearer  \(raw)")],
+                    [("Authorization", "Basic \(raw)")], [("Authorization", "Bearer \(raw)"), ("X-API-Key", "x\(raw)")],
+                    [("X-API-Key", String(raw.dropLast()))], [("X-API-Key", raw + "A")],
+                    [("X-API-Key", raw), ("X-Forwarded-Uri", "/v1/\(raw)/things?key=\(raw)"), ("X-Forwarded-Method", raw),
+                     ("X-Forwarded-For", raw)],
+                    [("X-API-Key", raw), ("X-Real-IP", raw), ("X-Original-Method", String(raw.prefix(16)))],
+                ]
+                for headers in variants {
+                    for path in ["/v1/authz", "/v1/authz/nginx", "/v1/authz/envoy/\(label)"] {
+                        collected.add(try await client.send(path, method: .get, headers: headers))
+                    }
+                }
+                for body in ["{\"key\": \"\(raw)\"}", "{\"key\": \"\(raw) \"}", "{\"key\": \(raw)}", raw] {
+                    collected.add(try await client.send("/v1/keys.verify", method: .post, body: body))
+                }
+            }
+            collected.add(try await client.send("/metrics"))
+            collected.add(try await client.send("/readyz"))
+        }
+        outputs = collected.texts
+        XCTAssertGreaterThan(outputs.count, 200)
+        for (index, text) in outputs.enumerated() {
+            XCTAssertEqual(fixture.leakedKeys(in: text), [], "response \(index) quoted a key")
+        }
+        XCTAssertFalse(logs.all.isEmpty)
+        XCTAssertEqual(fixture.leakedKeys(in: logs.all.joined(separator: "\n")), [], "a log line quoted a key")
+        let files = try FileManager.default.contentsOfDirectory(atPath: fixture.folder.path).filter { $0.hasPrefix("keysync.usage.sqlite") }
+        XCTAssertFalse(files.isEmpty)
+        for file in files {
+            let data = try Data(contentsOf: fixture.folder.appendingPathComponent(file))
+            XCTAssertEqual(fixture.leakedKeys(in: data), [], "\(file) holds a key")
+        }
+        // The database did record these requests (so the search above looked at real rows).
+        let usage = try await SQLiteUsageStore(path: fixture.usagePath, readOnly: true).usage()
+        XCTAssertGreaterThan(usage.reduce(0) { $0 + $1.total }, 50)
+        let rows = try await SQLiteUsageStore(path: fixture.usagePath, readOnly: true).requests(keyID: fixture.id("valid"), since: nil, limit: 1000)
+        XCTAssertTrue(rows.contains { $0.path == "/v1/[key]/things" && $0.method == "INVALID" && $0.client == "invalid" },
+                      "a key inside a path, method or client header is not recorded")
+        // Not even a part of a key: the 16 characters that begin each key appear nowhere.
+        let prefixes = fixture.keys.values.map { String($0.prefix(16)) }
+        for file in files {
+            let data = try Data(contentsOf: fixture.folder.appendingPathComponent(file))
+            XCTAssertFalse(prefixes.contains { data.range(of: Data($0.utf8)) != nil }, "\(file) holds the start of a key")
+        }
+    }
+}
+
+/// Responses gathered by a concurrent closure.
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [String] = []
+    func add(_ answer: Answer) {
+        let headers = answer.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+        lock.withLock { all.append(headers + "\n\n" + answer.body) }
+    }
+    var texts: [String] { lock.withLock { all } }
+}

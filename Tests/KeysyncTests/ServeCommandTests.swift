@@ -1,0 +1,118 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Reconciler
+import XCTest
+
+/// `keysync serve`, `usage` and `requests` as a user runs them: the built binary on a loopback
+/// port, stopped with SIGTERM (graceful: the usage it holds is written), then read back.
+final class ServeCommandTests: XCTestCase {
+    func testServeAnswersStopsOnSIGTERMAndUsageAndRequestsReadWhatItRecorded() async throws {
+        let cli = CLIState.make()
+        var seeded = SeededGenerator(seed: 5)
+        let signing = StateSigningKey.generate(using: &seeded)
+        let dir = try cli.write(signedWith: signing)
+        let port = try freePort()
+        let serve = Process()
+        serve.executableURL = Keysync.binary
+        serve.arguments = ["serve", "--state", dir.appendingPathComponent("keysync.state.json").path,
+                           "--listen", "127.0.0.1:\(port)", "--state-public-key", signing.publicKey.description,
+                           "--poll-interval", "1h"]
+        serve.environment = Keysync.environment(["KEYSYNC_LOG_LEVEL": "info"])
+        let errPipe = Pipe()
+        serve.standardError = errPipe
+        serve.standardOutput = FileHandle.nullDevice
+        try serve.run()
+        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+
+        let checkout = cli.keys["checkout"]!.reveal()
+        var answer: (Int, String)?
+        let deadline = Date() + 20
+        while answer == nil, Date() < deadline {
+            answer = try? await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["Authorization": "Bearer \(checkout)",
+                                                                                         "X-Forwarded-Uri": "/orders"])
+            if answer == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        XCTAssertEqual(answer?.0, 200)
+        let revoked = try await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["X-API-Key": cli.keys["gone-old"]!.reveal()])
+        XCTAssertEqual(revoked.0, 401)
+        XCTAssertTrue(revoked.1.contains("KEY_REVOKED"))
+
+        // SIGHUP reloads at once (the poll is an hour away): a newer state revoking checkout.
+        var revoking = cli.state
+        revoking.serial += 1
+        revoking.keys = revoking.keys.map { record in
+            var record = record
+            if record.hash == cli.keys["checkout"]!.hash { record.status = .revoked }
+            return record
+        }
+        try revoking.signed(with: signing).encoded().write(to: dir.appendingPathComponent("keysync.state.json"))
+        kill(serve.processIdentifier, SIGHUP)
+        var afterReload = (200, "")
+        for _ in 0..<50 where afterReload.0 == 200 {
+            try await Task.sleep(for: .milliseconds(100))
+            afterReload = try await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["X-API-Key": checkout])
+        }
+        XCTAssertEqual(afterReload.0, 401)
+        XCTAssertTrue(afterReload.1.contains("KEY_REVOKED"), afterReload.1)
+
+        kill(serve.processIdentifier, SIGTERM)
+        serve.waitUntilExit()
+        let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(serve.terminationStatus, 0, stderr)
+        XCTAssertTrue(stderr.contains("usage flushed on shutdown"), stderr)
+        XCTAssertTrue(stderr.contains("state reloaded") && stderr.contains("trigger=SIGHUP"), stderr)
+        cli.assertNoRawKey(in: stderr, "serve's log")
+
+        let env = ["KEYSYNC_STATE_PUBLIC_KEY": signing.publicKey.description, "KEYSYNC_NOW": CLIState.now]
+        let usage = try Keysync.run(["usage", "--format", "json"], in: dir, environment: env)
+        XCTAssertEqual(usage.exitCode, 0, usage.stderr)
+        let keys = try XCTUnwrap((try JSONSerialization.jsonObject(with: usage.stdoutBytes) as? [String: Any])?["keys"] as? [[String: Any]])
+        let checkoutID = cli.state.keys.first { $0.hash == cli.keys["checkout"]!.hash }!.id
+        let row = try XCTUnwrap(keys.first { $0["id"] as? String == checkoutID })
+        XCTAssertEqual(row["requests"] as? Int, 2)
+        XCTAssertEqual(row["allowed"] as? Int, 1)
+        XCTAssertEqual(row["status"] as? String, "revoked", "usage shows the status in the state file as it is now")
+        XCTAssertNotNil(row["last_used"] as? String)
+        XCTAssertTrue(keys.contains { $0["name"] as? String == "gone" && $0["status"] as? String == "revoked" },
+                      "a used revoked key is listed")
+        let table = try Keysync.run(["usage", "--team", "payments"], in: dir, environment: env)
+        XCTAssertEqual(table.exitCode, 0, table.stderr)
+        XCTAssertTrue(table.stdout.hasPrefix("TEAM      NAME"), table.stdout)
+        XCTAssertFalse(table.stdout.contains("hobby"))
+
+        let requests = try Keysync.run(["requests", "--key", checkoutID, "--since", "1h", "--usage-db",
+                                        dir.appendingPathComponent("keysync.usage.sqlite").path], environment: ["KEYSYNC_NOW": Timestamp.format(Date())])
+        XCTAssertEqual(requests.exitCode, 0, requests.stderr)
+        XCTAssertTrue(requests.stdout.contains("VALID"), requests.stdout)
+        XCTAssertTrue(requests.stdout.contains("/orders"), requests.stdout)
+        for output in [usage.stdout, table.stdout, requests.stdout] { cli.assertNoRawKey(in: output, "usage output") }
+    }
+
+    func testBadInputsGetClearErrors() throws {
+        let dir = try makeTemporaryDirectory()
+        let listen = try Keysync.run(["serve", "--listen", "localhost"], in: dir)
+        XCTAssertEqual(listen.exitCode, 64)
+        XCTAssertTrue(listen.stderr.contains("--listen must be HOST:PORT"), listen.stderr)
+        let retention = try Keysync.run(["serve", "--retention", "30 days"], in: dir)
+        XCTAssertEqual(retention.exitCode, 64)
+        XCTAssertTrue(retention.stderr.contains("--retention must be a period"), retention.stderr)
+        let missing = try Keysync.run(["serve", "--listen", "127.0.0.1:0"], in: dir)
+        XCTAssertEqual(missing.exitCode, 1)
+        XCTAssertTrue(missing.stderr.contains("keysync.state.json does not exist"), missing.stderr)
+        let key = try Keysync.run(["requests", "--key", "nope"], in: dir)
+        XCTAssertEqual(key.exitCode, 64)
+        XCTAssertTrue(key.stderr.contains("--key must be a key id"), key.stderr)
+        let noDatabase = try Keysync.run(["requests", "--key", "key_abcdefghijklmnopqrst"], in: dir)
+        XCTAssertEqual(noDatabase.exitCode, 1)
+        XCTAssertTrue(noDatabase.stderr.contains("keysync.usage.sqlite does not exist"), noDatabase.stderr)
+    }
+
+    static func get(_ url: String, headers: [String: String]) async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: url)!)
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+    }
+}
