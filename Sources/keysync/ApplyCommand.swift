@@ -38,7 +38,7 @@ struct ApplyCommand: ParsableCommand {
     var actor: String?
 
     @Option(name: .customLong("lock-timeout"), help: "How long to wait for another apply holding the state lock, e.g. 30s, 5m (default 0: fail at once).")
-    var lockTimeout: String = "0"
+    var lockTimeout: LockTimeout = .none
 
     @Flag(name: .customLong("dry-run"), help: "Only plan: print what would change, exactly as `keysync plan` does, and write nothing.")
     var dryRun = false
@@ -46,24 +46,9 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "Output format of the plan: text, markdown or json.")
     var format: PlanFormat = .text
 
-    @Option(name: .customLong("warn-within"), help: "Warn about keys expiring within this period, e.g. 7d, 48h, 2w.")
-    var warnWithin: String = "7d"
+    @OptionGroup var planning: PlanningOptions
 
     @OptionGroup var signing: SigningKeyOptions
-
-    func validate() throws {
-        if Period(parsing: warnWithin) == nil {
-            throw ValidationError("--warn-within must be a period such as 7d, 48h or 2w (a number followed by s, m, h, d or w)")
-        }
-        if Self.duration(lockTimeout) == nil {
-            throw ValidationError("--lock-timeout must be 0 or a period such as 30s, 5m or 1h")
-        }
-    }
-
-    static func duration(_ text: String) -> Duration? {
-        if text == "0" { return .zero }
-        return Period(parsing: text).map { .seconds($0.seconds) }
-    }
 
     func run() throws {
         try CoreDumps.disable()
@@ -82,7 +67,7 @@ struct ApplyCommand: ParsableCommand {
                 }
                 lock = try StateLock.acquire(
                     forState: layout.statePath, holder: .current(startedAt: Date()),
-                    timeout: Self.duration(lockTimeout) ?? .zero)
+                    timeout: lockTimeout.duration)
             } catch let error as StateLockError {
                 run.diagnostics.append(.error(error.code, "\(error)", at: nil))
                 throw ExitCode(1)
@@ -163,15 +148,15 @@ struct ApplyCommand: ParsableCommand {
             }
             // The file is only a claim: the plan is made again from the manifest and the state at
             // the saved plan's time, and applied only when the two act alike.
-            let seconds = TimeInterval(Period(parsing: warnWithin)?.seconds ?? Int64(Planner.defaultWarnWithin))
-            let (derived, _) = Planner.plan(manifest: manifest, state: stateFile, now: saved.plannedAt, warnWithin: seconds)
+            let (derived, _) = Planner.plan(manifest: manifest, state: stateFile, now: saved.plannedAt,
+                                            warnWithin: TimeInterval(planning.warnWithin.seconds))
             if let edited = saved.tampering(against: derived) {
                 run.diagnostics.append(.error(edited.code, "\(edited)", hint: "make the plan again with keysync plan --out, and keep the file where no one else can write it", at: nil))
                 return nil
             }
             return (snapshot, derived, signingKey)
         }
-        guard let fresh = run.plan(manifest: manifest, state: stateFile, now: now, warnWithin: warnWithin) else {
+        guard let fresh = run.plan(manifest: manifest, state: stateFile, now: now, warnWithin: planning.warnWithin) else {
             return nil
         }
         return (snapshot, fresh, signingKey)

@@ -25,21 +25,15 @@ struct ExpiringCommand: ParsableCommand {
     @OptionGroup var trusted: TrustedStateOptions
 
     @Option(help: "The window, e.g. 7d, 48h, 2w.")
-    var within: String = "7d"
+    var within: Period = .week
 
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
-    func validate() throws {
-        if Period(parsing: within) == nil {
-            throw ValidationError("--within must be a period such as 7d, 48h or 2w (a number followed by s, m, h, d or w)")
-        }
-    }
-
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
-        let window = Period(parsing: within)!
+        let window = within
         let state = try trusted.load(environment: environment)
         let notices = ExpiryNotice.notices(in: state, now: now, within: TimeInterval(window.seconds))
         let output = format == .json

@@ -50,14 +50,7 @@ struct PlanCommand: ParsableCommand {
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 0 when there are no changes, 2 when there are (1 on error).")
     var detailedExitCode = false
 
-    @Option(name: .customLong("warn-within"), help: "Warn about keys expiring within this period, e.g. 7d, 48h, 2w.")
-    var warnWithin: String = "7d"
-
-    func validate() throws {
-        if Period(parsing: warnWithin) == nil {
-            throw ValidationError("--warn-within must be a period such as 7d, 48h or 2w (a number followed by s, m, h, d or w)")
-        }
-    }
+    @OptionGroup var planning: PlanningOptions
 
     /// Where the state lives unless `--state` says otherwise: beside the manifest file or folder.
     static func defaultStatePath(forManifest path: String) -> String {
@@ -82,7 +75,7 @@ struct PlanCommand: ParsableCommand {
         guard let manifest = run.loadManifest(at: repository.manifest),
               let snapshot = run.readRepository(repository, trust: trust),
               checkPrevious(snapshot.state, trust: trust, run: &run),
-              let plan = run.plan(manifest: manifest, state: snapshot.state, now: now, warnWithin: warnWithin)
+              let plan = run.plan(manifest: manifest, state: snapshot.state, now: now, warnWithin: planning.warnWithin)
         else { throw ExitCode(1) }
 
         if let out {

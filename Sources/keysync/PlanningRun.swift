@@ -43,9 +43,9 @@ struct PlanningRun {
     }
 
     /// The plan, or `nil` when planning found errors (such as an expiry already past).
-    mutating func plan(manifest: Manifest, state: StateFile, now: Date, warnWithin: String) -> Plan? {
-        let seconds = TimeInterval(Period(parsing: warnWithin)?.seconds ?? Int64(Planner.defaultWarnWithin))
-        let (plan, planDiagnostics) = Planner.plan(manifest: manifest, state: state, now: now, warnWithin: seconds)
+    mutating func plan(manifest: Manifest, state: StateFile, now: Date, warnWithin: Period) -> Plan? {
+        let (plan, planDiagnostics) = Planner.plan(manifest: manifest, state: state, now: now,
+                                                   warnWithin: TimeInterval(warnWithin.seconds))
         diagnostics += planDiagnostics
         return diagnostics.hasErrors ? nil : plan
     }
