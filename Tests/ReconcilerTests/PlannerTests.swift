@@ -328,8 +328,8 @@ final class PlannerTests: XCTestCase {
 
     func testTeamPlanChangeLosingAPIAccessWarnsAboutActiveKeys() {
         let state = F.state(teams: [payments], keys: [F.record("key_a", name: "checkout")])
-        let plans = ["free": PlanDefinition(name: "free", apiAccess: false, maxKeys: nil),
-                     "enterprise": PlanDefinition(name: "enterprise", apiAccess: true, maxKeys: nil)]
+        let plans = ["free": Tier(name: "free", apiAccess: false, maxKeys: nil),
+                     "enterprise": Tier(name: "enterprise", apiAccess: true, maxKeys: nil)]
         let m = F.manifest([F.team("payments", plan: "free", keys: [F.key("checkout")])], plans: plans)
         let p = plan(m, state).plan
         XCTAssertEqual(p.teamChanges.map(\.action), [.update])
@@ -342,7 +342,7 @@ final class PlannerTests: XCTestCase {
     }
 
     func testNoAPIAccessWarningNotGivenWhenAllKeysAreInactive() {
-        let plans = ["free": PlanDefinition(name: "free", apiAccess: false, maxKeys: nil)]
+        let plans = ["free": Tier(name: "free", apiAccess: false, maxKeys: nil)]
         let m = F.manifest([F.team("payments", plan: "free", keys: [F.key("checkout", active: false)])], plans: plans)
         XCTAssertFalse(plan(m, .empty).plan.notes.contains { $0.kind == .noAPIAccess })
     }

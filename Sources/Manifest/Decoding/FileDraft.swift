@@ -9,7 +9,7 @@ struct FileDraft {
     var prefix: Located<String>?
     var prefixSeen = false
     /// In file order.
-    var plans: [PlanDefinition]?
+    var plans: [Tier]?
     var defaults: DefaultsDraft?
     /// Where the first global setting (`version`, `prefix`, `plans`, `defaults`) is written.
     var firstGlobal: SourceLocation?

@@ -120,16 +120,16 @@ struct ManifestFileDecoder {
 
     // MARK: - Plans and defaults
 
-    private mutating func decodePlans(_ start: YAMLEvent) throws(Stop) -> [PlanDefinition]? {
+    private mutating func decodePlans(_ start: YAMLEvent) throws(Stop) -> [Tier]? {
         guard start.kind == .mappingStart else {
             wrongType("plans", expected: "a mapping of plan names to plans", got: start)
             try skip(start)
             return nil
         }
-        var plans: [PlanDefinition] = []
+        var plans: [Tier] = []
         var names: [String: SourceLocation] = [:]
         while let (name, nameLocation, value) = try nextNamedEntry(of: "plan", in: "plans", names: &names) {
-            var plan = PlanDefinition(name: name, apiAccess: true, maxKeys: nil, location: nameLocation)
+            var plan = Tier(name: name, apiAccess: true, maxKeys: nil, location: nameLocation)
             if value.kind == .scalar, value.isPlain, ScalarSyntax.isNull(value.bytes) {
                 plans.append(plan)  // `enterprise:` alone: a plan with every default
                 continue

@@ -11,8 +11,8 @@ public struct Manifest: Sendable, Equatable {
     public var version: Int
     /// Key prefix, e.g. `thig` for keys `thig_...`.
     public var prefix: Located<String>
-    /// The plan table: the manifest's own, or `PlanDefinition.defaults`.
-    public var plans: [String: PlanDefinition]
+    /// The plan table: the manifest's own, or `Tier.defaults`.
+    public var plans: [String: Tier]
     public var defaults: KeyDefaults
     /// Sorted by name.
     public var teams: [Team]
@@ -21,7 +21,7 @@ public struct Manifest: Sendable, Equatable {
     public var digest: String
 
     public init(
-        version: Int, prefix: Located<String>, plans: [String: PlanDefinition],
+        version: Int, prefix: Located<String>, plans: [String: Tier],
         defaults: KeyDefaults, teams: [Team], digest: String
     ) {
         self.version = version

@@ -47,7 +47,7 @@ struct ManifestAssembler {
             }
         }
 
-        var plans: [String: PlanDefinition] = PlanDefinition.defaults
+        var plans: [String: Tier] = Tier.defaults
         if let declared = settings.plans {
             plans = [:]
             for plan in declared { plans[plan.name] = plan }
@@ -93,10 +93,10 @@ struct ManifestAssembler {
     }
 
     private mutating func assembleTeam(
-        _ draft: inout TeamDraft, plans: [String: PlanDefinition], planNames: [String], defaults: KeyDefaults
+        _ draft: inout TeamDraft, plans: [String: Tier], planNames: [String], defaults: KeyDefaults
     ) -> Team? {
         let name = draft.name.value
-        var plan: PlanDefinition?
+        var plan: Tier?
         if let planName = draft.plan {
             plan = plans[planName.value]
             if plan == nil {

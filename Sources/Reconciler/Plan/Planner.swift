@@ -44,7 +44,7 @@ private struct PlannerRun {
         self.warnWithin = warnWithin
     }
 
-    func planDefinition(for team: Team) -> PlanDefinition? {
+    func tier(for team: Team) -> Tier? {
         manifest.plans[team.plan.value]
     }
 
@@ -54,7 +54,7 @@ private struct PlannerRun {
         for team in manifest.teams {
             let desired = TeamRecord(
                 name: team.name.value, plan: team.plan.value,
-                apiAccess: planDefinition(for: team)?.apiAccess ?? true,
+                apiAccess: tier(for: team)?.apiAccess ?? true,
                 owner: team.owner?.value, contacts: team.contacts.map(\.value),
                 recipients: Array(Set(team.recipients.map(\.value))).sorted())
             switch recorded[team.name.value] {
@@ -122,7 +122,7 @@ private struct PlannerRun {
             }
         }
 
-        if activeKeys > 0, let definition = planDefinition(for: team), !definition.apiAccess {
+        if activeKeys > 0, let definition = tier(for: team), !definition.apiAccess {
             let count = activeKeys == 1 ? "1 active key" : "\(activeKeys) active keys"
             notes.append(PlanNote(
                 kind: .noAPIAccess, team: team.name.value,

@@ -50,7 +50,7 @@ enum Fixture {
             keys: keys, location: at(line, 3))
     }
 
-    static func manifest(_ teams: [Team], plans: [String: PlanDefinition] = PlanDefinition.defaults) -> Manifest {
+    static func manifest(_ teams: [Team], plans: [String: Tier] = Tier.defaults) -> Manifest {
         Manifest(version: 1, prefix: Located("thig", at: at(2, 9)), plans: plans, defaults: KeyDefaults(),
                  teams: teams, digest: "sha256:" + String(repeating: "ab", count: 32))
     }
