@@ -40,10 +40,20 @@ final class ManifestSchemaTests: XCTestCase {
             ("defaults", defs["defaults"] as? [String: Any]), ("team", defs["team"] as? [String: Any]),
             ("key", defs["key"] as? [String: Any]),
         ]
+        // The fields keys.yaml documents, written out here: the decoder's hint and the schema are
+        // both generated from one field table, so each is checked against this list, not each other.
+        let documented: [String: Set<String>] = [
+            "root": ["defaults", "plans", "prefix", "teams", "version"],
+            "plan": ["api_access", "max_keys"],
+            "defaults": ["expires", "expires_in", "rate_limit", "rotate_grace"],
+            "team": ["contacts", "keys", "owner", "plan", "recipients"],
+            "key": ["active", "description", "expires", "expires_in", "name", "owner", "rate_limit", "renamed_from",
+                    "rotate", "rotate_grace"],
+        ]
         for (place, object) in places {
             let known = try knownFields(where: place)
-            XCTAssertGreaterThan(known.count, 1, place)
-            XCTAssertEqual(properties(object), known, "schema fields of \(place)")
+            XCTAssertEqual(known, documented[place], "fields the decoder knows at \(place)")
+            XCTAssertEqual(properties(object), documented[place], "schema fields of \(place)")
             XCTAssertEqual(object?["additionalProperties"] as? Bool, false, place)
         }
     }
@@ -59,10 +69,6 @@ final class ManifestSchemaTests: XCTestCase {
         XCTAssertEqual(rate["maximum"] as? Int, KeyDefaults.rateLimitRange.upperBound)
     }
 
-    func testSchemaTextIsStable() {
-        XCTAssertEqual(ManifestSchema.jsonText, ManifestSchema.jsonText)
-        XCTAssertTrue(ManifestSchema.jsonText.hasSuffix("}\n"))
-    }
 
     /// Samples on both sides of each rule's edges. Names, prefixes, emails and periods must match
     /// the decoder exactly (up to the 100-year cap on periods); dates and recipients are shape
