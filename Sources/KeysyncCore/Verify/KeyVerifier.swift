@@ -77,12 +77,13 @@ public struct KeyVerifier: Sendable {
         guard let digest else { return .invalid(diagnose(presented)) }
         guard let index = table[digest] else { return .invalid(.unknownKey) }
         let entry = entries[index]
-        let instant = now.timeIntervalSinceReferenceDate
-        if entry.status == .revoked || entry.revokeAfter <= instant { return .revoked(entry.key) }
-        if entry.status == .inactive { return .deactivated(entry.key) }
-        if entry.expiresAt <= instant { return .expired(entry.key) }
-        if !entry.apiAccess { return .apiAccessNotAvailable(entry.key, plan: entry.plan) }
-        return .valid(entry.key)
+        switch KeyCondition(status: entry.status, expiresAt: entry.expiresAt, revokeAfter: entry.revokeAfter,
+                            now: now.timeIntervalSinceReferenceDate) {
+        case .revoked: return .revoked(entry.key)
+        case .inactive: return .deactivated(entry.key)
+        case .expired: return .expired(entry.key)
+        case .active: return entry.apiAccess ? .valid(entry.key) : .apiAccessNotAvailable(entry.key, plan: entry.plan)
+        }
     }
 
     private func digestIfWellFormed(_ bytes: UnsafeBufferPointer<UInt8>) -> KeyDigest? {
