@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// The CI templates in `examples/ci/` parse as YAML, have the jobs the README describes, and
+/// The CI templates in `examples/ci/` parse as YAML, have the jobs docs/ci.md describes, and
 /// every `keysync` command they run is a real subcommand with real flags (checked against the
 /// built binary's `--help`).
 final class CITemplateTests: XCTestCase {

@@ -44,14 +44,14 @@ final class ManifestFixtureTests: XCTestCase {
     }
 }
 
-/// The README is the codes' documentation: every code must be listed there.
+/// docs/manifest.md is the codes' documentation: every code must be listed there.
 final class ManifestCodeDocumentationTests: XCTestCase {
-    func testReadmeDocumentsEveryCode() throws {
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md")
-        let text = try String(decoding: Data(contentsOf: readme), as: UTF8.self)
+    func testManifestDocumentsEveryCode() throws {
+        let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/manifest.md")
+        let text = try String(decoding: Data(contentsOf: doc), as: UTF8.self)
         for code in ManifestDiagnosticCode.allCases {
-            XCTAssertTrue(text.contains("| `\(code.rawValue)` |"), "README does not document \(code.rawValue)")
+            XCTAssertTrue(text.contains("| `\(code.rawValue)` |"), "docs/manifest.md does not document \(code.rawValue)")
         }
     }
 }

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// Answers "may this request use this key?" from a state file alone, for a server (import
-/// `Reconciler`, build one `KeyVerifier` when the state changes, share it: it is an immutable
+/// `KeysyncCore`, build one `KeyVerifier` when the state changes, share it: it is an immutable
 /// `Sendable` value) and for `keysync verify`.
 ///
 /// What must hold:

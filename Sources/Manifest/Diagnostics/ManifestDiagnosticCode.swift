@@ -1,5 +1,5 @@
 /// Every stable code the manifest loader reports. Tools, docs and tests refer to these
-/// strings, so a code is never renamed or reused for another problem; the README lists each.
+/// strings, so a code is never renamed or reused for another problem; docs/manifest.md lists each.
 public enum ManifestDiagnosticCode: String, CaseIterable, Sendable {
     // Reading
     case pathNotFound = "path-not-found"
