@@ -74,7 +74,7 @@ final class ApplyCrashTests: XCTestCase {
                 guard case .storage(let storageError)? = error as? ApplyError else {
                     return XCTFail("expected a storage error at \(point), got \(error)")
                 }
-                XCTAssertNotNil(storageError.injected)
+                XCTAssertEqual(storageError.operation, "crash")
             }
             XCTAssertTrue(crashing.hasFailed, "point \(index) not reached")
             stops += 1

@@ -41,7 +41,7 @@ final class DurableStorageTests: XCTestCase {
             XCTAssertNotNil(failure)
             XCTAssertEqual(failure?.path, folder + "/state.json")
             XCTAssertNotEqual(failure?.code, 0)
-            XCTAssertNil(failure?.injected)
+            XCTAssertNotEqual(failure?.operation, "crash")
         }
         XCTAssertEqual(folderEntries(folder), ["state.json"])
         XCTAssertEqual(folderEntries(folder + "/state.json"), ["inside"])
@@ -141,8 +141,8 @@ final class DurableStorageTests: XCTestCase {
             }
             let failing = FaultInjectingStorage(storage, failAt: point)
             XCTAssertThrowsError(try failing.writeKeepingBackup(new, to: path), "\(point)") { error in
-                XCTAssertEqual((error as? StorageError)?.injected, point)
-                XCTAssertEqual("\(error)", "simulated crash \(point)")
+                XCTAssertEqual((error as? StorageError)?.path, "\(point)")
+                XCTAssertEqual("\(error)", "cannot crash \(point): simulated crash")
             }
             XCTAssertTrue(failing.hasFailed)
             XCTAssertEqual(failing.points.last, point)

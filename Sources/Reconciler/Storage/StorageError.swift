@@ -7,19 +7,15 @@ public struct StorageError: Error, Equatable, Sendable, CustomStringConvertible 
     /// The `errno` value, 0 when the failure did not come from a system call.
     public var code: Int32
     public var reason: String
-    /// Set only by `FaultInjectingStorage`: the simulated crash this error stands for.
-    public var injected: FailurePoint?
 
-    public init(operation: String, path: String, code: Int32, reason: String, injected: FailurePoint? = nil) {
+    public init(operation: String, path: String, code: Int32, reason: String) {
         self.operation = operation
         self.path = path
         self.code = code
         self.reason = reason
-        self.injected = injected
     }
 
     public var description: String {
-        if let injected { return "simulated crash \(injected)" }
         return "cannot \(operation) \(path): \(reason)"
     }
 }

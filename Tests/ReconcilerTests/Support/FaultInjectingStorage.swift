@@ -1,5 +1,7 @@
+import Reconciler
+
 /// One step of a `DurableStorage`: an operation on a path, as seen from outside.
-public struct StorageStep: Hashable, Sendable, CustomStringConvertible {
+struct StorageStep: Hashable, Sendable, CustomStringConvertible {
     public enum Operation: String, Hashable, Sendable {
         case write, copy, append, createDirectory = "create-directory"
     }
@@ -18,7 +20,7 @@ public struct StorageStep: Hashable, Sendable, CustomStringConvertible {
 
 /// A place where a simulated crash can stop an apply: just before a step (nothing of it on
 /// disk) or just after it (the step complete and durable).
-public enum FailurePoint: Hashable, Sendable, CustomStringConvertible {
+enum FailurePoint: Hashable, Sendable, CustomStringConvertible {
     case before(StorageStep)
     case after(StorageStep)
 
@@ -30,13 +32,13 @@ public enum FailurePoint: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Wraps a storage and throws (a `StorageError` whose `injected` is set) at one chosen `FailurePoint`, recording every
+/// Wraps a storage and throws (a `StorageError` with the operation `crash`) at one chosen `FailurePoint`, recording every
 /// point it passes, so crash tests can stop an apply at each step in turn.
 ///
 /// The usual loop: run once with `failAt: nil` to learn `points`, then once per point on a
 /// fresh copy of the files, checking the invariants after each stop. After the failure every
 /// further call throws too, as if the process had died.
-public final class FaultInjectingStorage<Base: DurableStorage>: DurableStorage {
+final class FaultInjectingStorage<Base: DurableStorage>: DurableStorage {
     public let base: Base
     public let failAt: FailurePoint?
     /// Which arrival at `failAt` fails (1 for the first): an apply appends to its audit log
@@ -88,17 +90,16 @@ public final class FaultInjectingStorage<Base: DurableStorage>: DurableStorage {
         try reach(.after(step))
     }
 
-    /// The simulated crash is a `StorageError` (with `injected` set) so apply handles it exactly
+    /// The simulated crash is a `StorageError` (operation `crash`) so apply handles it exactly
     /// like a real failure, through its one error path.
     private func reach(_ point: FailurePoint) throws(StorageError) {
         guard !hasFailed else {
-            throw StorageError(operation: "continue after", path: "\(point)", code: 0,
-                               reason: "the storage already crashed", injected: failAt)
+            throw StorageError(operation: "crash", path: "\(point)", code: 0, reason: "the storage already crashed")
         }
         points.append(point)
         if point == failAt && points.filter({ $0 == point }).count == occurrence {
             hasFailed = true
-            throw StorageError(operation: "crash", path: "\(point)", code: 0, reason: "simulated crash", injected: point)
+            throw StorageError(operation: "crash", path: "\(point)", code: 0, reason: "simulated crash")
         }
     }
 }
