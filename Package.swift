@@ -81,11 +81,13 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // The plan for people and tools: text, Markdown (pull-request comments), JSON.
+        .target(name: "PlanRendering", dependencies: ["Reconciler", "Manifest"]),
         // The command line: arguments, rendering to the terminal, exit codes.
         .executableTarget(
             name: "keysync",
             dependencies: [
-                "KeysyncCore", "Manifest", "Reconciler", "AgeFormat", "CCoreDumps", "KeysyncServer",
+                "KeysyncCore", "Manifest", "Reconciler", "PlanRendering", "AgeFormat", "CCoreDumps", "KeysyncServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -115,7 +117,7 @@ let package = Package(
         .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "KeysyncCore"], exclude: ["Fixtures"]),
         .testTarget(name: "KeysyncCoreTests", dependencies: ["KeysyncCore", "TestSupport", "CZlib"]),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "KeysyncCore", "Manifest", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "PlanRendering", "KeysyncCore", "Manifest", "TestSupport"], exclude: ["Fixtures"]),
         // End-to-end tests that run the built `keysync` binary.
         .testTarget(
             name: "KeysyncTests",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PlanRendering
 import Manifest
 import Reconciler
 

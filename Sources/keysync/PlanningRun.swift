@@ -1,4 +1,5 @@
 import Foundation
+import PlanRendering
 import Manifest
 import Reconciler
 

@@ -1,5 +1,6 @@
 import AgeFormat
 import Foundation
+import PlanRendering
 import Manifest
 import Reconciler
 import XCTest

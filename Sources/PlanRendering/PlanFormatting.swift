@@ -1,3 +1,4 @@
+import Reconciler
 import Foundation
 
 /// The words and lines the text and Markdown renderings share, so both say the same thing.

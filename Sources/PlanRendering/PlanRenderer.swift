@@ -1,3 +1,4 @@
+import Reconciler
 /// The three renderings of a plan, chosen by `--format`. Pure: a plan in, a string out.
 public enum PlanFormat: String, Sendable, CaseIterable {
     case text

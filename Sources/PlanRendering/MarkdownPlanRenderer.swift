@@ -1,3 +1,4 @@
+import Reconciler
 import Manifest
 
 /// The plan as a pull-request comment: warnings on top, the summary, a table per team, then

@@ -1,3 +1,4 @@
+import Reconciler
 /// The plan for tools: the documented, versioned JSON form (`"format_version": 1`, see the
 /// docs/plan.md). The same bytes `plan --out` saves, so what tools read is what apply executes.
 public enum JSONPlanRenderer {

@@ -1,3 +1,4 @@
+import Reconciler
 /// The plan for a terminal or a CI log, in Terraform's manner: one block per change with a
 /// symbol (`+` create, `~` update/rename/(de)activate, `-/+` rotate, `-` revoke), changed fields
 /// as `old → new`, then the summary line and the warnings. Colour only when the caller says so.
