@@ -43,42 +43,4 @@ final class AuditContextTests: XCTestCase {
         XCTAssertEqual(calls, 1)
         XCTAssertEqual(context, AuditContext(actor: "ci", commit: sha))
     }
-
-    // MARK: the git edge
-
-    private func git(_ arguments: [String], in folder: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com",
-                             "-c", "commit.gpgsign=false"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "git \(arguments)")
-    }
-
-    func testGitRevisionReadsHeadInAWorkTreeAndNothingElsewhere() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/git") else {
-            throw XCTSkip("git is not installed at /usr/bin/git")
-        }
-        let folder = try makeTemporaryFolder(self)
-        let outside = try makeTemporaryFolder(self, "outside")
-        try git(["init", "-q"], in: folder)
-        XCTAssertNil(GitRevision.head(in: folder), "no commit yet")
-        try git(["commit", "-q", "--allow-empty", "-m", "first"], in: folder)
-        let head = try XCTUnwrap(GitRevision.head(in: folder))
-        XCTAssertEqual(head.count, 40)
-        XCTAssertTrue(head.allSatisfy { $0.isHexDigit && !$0.isUppercase })
-        try git(["commit", "-q", "--allow-empty", "-m", "second"], in: folder)
-        XCTAssertNotEqual(GitRevision.head(in: folder), head, "follows HEAD")
-        // /tmp is outside any work tree unless someone made it one; skip rather than guess.
-        if !FileManager.default.fileExists(atPath: "/tmp/.git") {
-            XCTAssertNil(GitRevision.head(in: outside))
-        }
-        XCTAssertEqual(
-            AuditContext.resolve(actor: nil, environment: [:], gitHead: { GitRevision.head(in: folder) }).commit,
-            GitRevision.head(in: folder))
-    }
 }

@@ -2,11 +2,11 @@ import Foundation
 
 /// The edge where keysync asks git which commit it runs on; pass `GitRevision.head(in:)` as
 /// `AuditContext.resolve`'s `gitHead`.
-public enum GitRevision {
+enum GitRevision {
     /// `git rev-parse HEAD` in `directory` (the current folder when `nil`): the commit id, or
     /// `nil` when git is missing, the folder is not in a work tree, or there is no commit yet.
     /// git's own messages are discarded so they never reach keysync's output.
-    public static func head(in directory: String? = nil) -> String? {
+    static func head(in directory: String? = nil) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git", "rev-parse", "--verify", "--quiet", "HEAD"]
