@@ -68,10 +68,13 @@ public enum ApplyWriter {
 
     /// Sealed files in `directory` from applies that never completed: their serial is above the
     /// state's, so the state never recorded their keys. Those keys were never valid and never
-    /// will be; the files are not deliveries (a new apply with the same serial replaces a file
-    /// of the same name). Sorted by name; empty when the folder is missing.
-    public static func neverValidSealedFiles(in directory: String, stateSerial: Int) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    /// will be; the files are not deliveries (the next apply uses a higher serial, so they are
+    /// never replaced either). Sorted by name; empty when the folder is missing or unreadable
+    /// (reading the repository already refused a folder that is a link).
+    public static func neverValidSealedFiles(
+        in directory: String, stateSerial: Int, storage: some DurableStorage = FileSystemStorage()
+    ) -> [String] {
+        let names = ((try? storage.entries(in: directory)) ?? nil) ?? []
         return neverValid(names: names, stateSerial: stateSerial)
     }
 
