@@ -17,9 +17,11 @@ public final class UsageRecorder: Service, Sendable {
     private let metrics: ServerMetrics
     private let logger: Logger
     private let dropped = NIOLockedValueBox<Int>(0)
+    private let writeTimeout: Duration
 
     init(store: any UsageStore, capacity: Int, flushInterval: Duration, retention: TimeInterval,
-         clock: ServerClock, metrics: ServerMetrics, logger: Logger) {
+         clock: ServerClock, metrics: ServerMetrics, logger: Logger, writeTimeout: Duration = .seconds(30)) {
+        self.writeTimeout = writeTimeout
         self.store = store
         self.capacity = max(1, capacity)
         self.flushInterval = flushInterval
@@ -47,8 +49,11 @@ public final class UsageRecorder: Service, Sendable {
     /// Events dropped so far because the buffer was full.
     public var droppedCount: Int { dropped.withLockedValue { $0 } }
 
-    /// Writes everything buffered now; a failed batch is logged and counted, not retried (the
-    /// request path must never back up behind a broken database).
+    /// Writes everything buffered now. A failed batch goes back to the front of the buffer, as
+    /// much of it as fits beside what arrived meanwhile (the rest is dropped and counted), and
+    /// is written with a later flush: a database that is down for a while loses nothing until
+    /// the buffer is full, and the request path never waits for it. A batch whose commit was
+    /// sent but not confirmed (a timeout) is retried too, so it may be counted twice.
     public func flush() async {
         let batch = buffer.withLockedValue { events -> [UsageEvent] in
             let taken = events
@@ -57,22 +62,35 @@ public final class UsageRecorder: Service, Sendable {
         }
         guard !batch.isEmpty else { return }
         do {
-            try await store.record(batch)
+            try await withDeadline(writeTimeout) { [store] in try await store.record(batch) }
             metrics.usageFlushes.increment()
             metrics.usageEventsWritten.increment(by: Int64(batch.count))
         } catch {
             metrics.usageFlushFailures.increment()
-            logger.error("usage batch not written", metadata: ["events": "\(batch.count)", "error": "\(error)"])
+            let kept = buffer.withLockedValue { events -> Int in
+                let keep = batch.suffix(max(0, capacity - events.count))
+                events.insert(contentsOf: keep, at: 0)
+                return keep.count
+            }
+            if kept < batch.count {
+                dropped.withLockedValue { $0 += batch.count - kept }
+                metrics.usageEventsDropped.increment(by: Int64(batch.count - kept))
+            }
+            logger.error("usage batch not written; kept for the next flush", metadata: [
+                "events": "\(batch.count)", "kept": "\(kept)", "error": "\(describeDatabaseError(error))"])
         }
     }
+
+    /// Events waiting for the next flush.
+    public var pendingCount: Int { buffer.withLockedValue { $0.count } }
 
     func prune() async {
         let cutoff = clock.now().addingTimeInterval(-retention)
         do {
-            let removed = try await store.prune(before: cutoff)
+            let removed = try await withDeadline(writeTimeout) { [store] in try await store.prune(before: cutoff) }
             if removed > 0 { logger.info("request log pruned", metadata: ["rows": "\(removed)"]) }
         } catch {
-            logger.error("request log not pruned", metadata: ["error": "\(error)"])
+            logger.error("request log not pruned", metadata: ["error": "\(describeDatabaseError(error))"])
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Reconciler
+import TestSupport
 import XCTest
 
 /// `keysync serve`, `usage` and `requests` as a user runs them: the built binary on a loopback
@@ -88,6 +89,70 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertTrue(requests.stdout.contains("VALID"), requests.stdout)
         XCTAssertTrue(requests.stdout.contains("/orders"), requests.stdout)
         for output in [usage.stdout, table.stdout, requests.stdout] { cli.assertNoRawKey(in: output, "usage output") }
+    }
+
+    /// `serve --backend` against a REAL throwaway PostgreSQL, then `usage` and `requests` read it back.
+    func testServeWithAPostgresBackendAndUsageAndRequestsReadIt() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.remove() }
+        let cli = CLIState.make()
+        var seeded = SeededGenerator(seed: 6)
+        let signing = StateSigningKey.generate(using: &seeded)
+        let dir = try cli.write(signedWith: signing)
+        let port = try freePort()
+        let serve = Process()
+        serve.executableURL = Keysync.binary
+        serve.arguments = ["serve", "--state", dir.appendingPathComponent("keysync.state.json").path,
+                           "--listen", "127.0.0.1:\(port)", "--state-public-key", signing.publicKey.description,
+                           "--backend", cluster.backendURL, "--node-id", "edge-1", "--sync-interval", "1s"]
+        serve.environment = Keysync.environment(["KEYSYNC_LOG_LEVEL": "info", "KEYSYNC_PG_PASSWORD": "unused-with-trust"])
+        let errPipe = Pipe()
+        serve.standardError = errPipe
+        serve.standardOutput = FileHandle.nullDevice
+        try serve.run()
+        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+
+        let checkout = cli.keys["checkout"]!.reveal()
+        var answer: (Int, String)?
+        let deadline = Date() + 20
+        while answer == nil, Date() < deadline {
+            answer = try? await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["X-API-Key": checkout, "X-Forwarded-Uri": "/orders"])
+            if answer == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        XCTAssertEqual(answer?.0, 200)
+        _ = try await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["X-API-Key": checkout, "X-Forwarded-Uri": "/refunds"])
+        kill(serve.processIdentifier, SIGTERM)
+        serve.waitUntilExit()
+        let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(serve.terminationStatus, 0, stderr)
+        XCTAssertTrue(stderr.contains("backend schema ready"), stderr)
+        XCTAssertFalse(stderr.contains("unused-with-trust"), "the password reached the log")
+        XCTAssertEqual(try cluster.psql("SELECT max(version) FROM keysync_schema"), "1")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("keysync.usage.sqlite").path),
+                       "with --backend nothing goes to SQLite")
+
+        let env = ["KEYSYNC_STATE_PUBLIC_KEY": signing.publicKey.description, "KEYSYNC_NOW": CLIState.now]
+        let usage = try Keysync.run(["usage", "--format", "json", "--backend", cluster.backendURL], in: dir, environment: env)
+        XCTAssertEqual(usage.exitCode, 0, usage.stderr)
+        let keys = try XCTUnwrap((try JSONSerialization.jsonObject(with: usage.stdoutBytes) as? [String: Any])?["keys"] as? [[String: Any]])
+        let checkoutID = cli.state.keys.first { $0.hash == cli.keys["checkout"]!.hash }!.id
+        let row = try XCTUnwrap(keys.first { $0["id"] as? String == checkoutID })
+        XCTAssertEqual(row["requests"] as? Int, 2)
+        XCTAssertEqual(row["allowed"] as? Int, 2)
+        let requests = try Keysync.run(["requests", "--key", checkoutID, "--backend", cluster.backendURL, "--format", "json"],
+                                       environment: ["KEYSYNC_NOW": Timestamp.format(Date())])
+        XCTAssertEqual(requests.exitCode, 0, requests.stderr)
+        XCTAssertTrue(requests.stdout.contains("/orders") && requests.stdout.contains("/refunds"), requests.stdout)
+        for output in [stderr, usage.stdout, requests.stdout] { cli.assertNoRawKey(in: output, "output") }
+
+        let withPassword = try Keysync.run(["usage", "--backend", "postgres://keysync:hunter2@127.0.0.1:\(cluster.port)/postgres"],
+                                           in: dir, environment: env)
+        XCTAssertNotEqual(withPassword.exitCode, 0)
+        XCTAssertTrue(withPassword.stderr.contains("KEYSYNC_PG_PASSWORD"), withPassword.stderr)
+        XCTAssertFalse(withPassword.stderr.contains("hunter2"))
+        let down = try Keysync.run(["usage", "--backend", "postgres://keysync@127.0.0.1:\(try freePort())/postgres"], in: dir, environment: env)
+        XCTAssertEqual(down.exitCode, 1)
+        XCTAssertTrue(down.stderr.contains("cannot be read"), down.stderr)
     }
 
     func testBadInputsGetClearErrors() throws {
