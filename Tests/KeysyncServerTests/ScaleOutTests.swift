@@ -52,6 +52,8 @@ final class ScaleOutTests: ServerTestCase {
                     try await Self.eventually("every node to reach the backend") {
                         components.allSatisfy { $0.metrics.value(of: "keysync_backend_up") == 1 }
                     }
+                    XCTAssertEqual(try cluster.psql("SELECT string_agg(version::text, ',') FROM keysync_schema"), "1",
+                                   "three nodes starting at once applied the migration once")
 
                     // 1. Hammer round-robin, paced, until no node has allowed anything for 5 sync intervals.
                     var allowedPerNode = [Int](repeating: 0, count: Self.nodes)

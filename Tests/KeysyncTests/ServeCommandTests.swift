@@ -15,26 +15,12 @@ final class ServeCommandTests: XCTestCase {
         let signing = StateSigningKey.generate(using: &seeded)
         let dir = try cli.write(signedWith: signing)
         let port = try freePort()
-        let serve = Process()
-        serve.executableURL = Keysync.binary
-        serve.arguments = ["serve", "--state", dir.appendingPathComponent("keysync.state.json").path,
-                           "--listen", "127.0.0.1:\(port)", "--state-public-key", signing.publicKey.description,
-                           "--poll-interval", "1h"]
-        serve.environment = Keysync.environment(["KEYSYNC_LOG_LEVEL": "info"])
-        let errPipe = Pipe()
-        serve.standardError = errPipe
-        serve.standardOutput = FileHandle.nullDevice
-        try serve.run()
+        let (serve, errPipe) = try Self.startServe(dir: dir, port: port, signing: signing, ["--poll-interval", "1h"])
         defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
 
         let checkout = cli.keys["checkout"]!.reveal()
-        var answer: (Int, String)?
-        let deadline = Date() + 20
-        while answer == nil, Date() < deadline {
-            answer = try? await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["Authorization": "Bearer \(checkout)",
-                                                                                         "X-Forwarded-Uri": "/orders"])
-            if answer == nil { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let answer = try await Self.firstAnswer("http://127.0.0.1:\(port)/v1/authz",
+                                                headers: ["Authorization": "Bearer \(checkout)", "X-Forwarded-Uri": "/orders"])
         XCTAssertEqual(answer?.0, 200)
         let revoked = try await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["X-API-Key": cli.keys["gone-old"]!.reveal()])
         XCTAssertEqual(revoked.0, 401)
@@ -100,25 +86,15 @@ final class ServeCommandTests: XCTestCase {
         let signing = StateSigningKey.generate(using: &seeded)
         let dir = try cli.write(signedWith: signing)
         let port = try freePort()
-        let serve = Process()
-        serve.executableURL = Keysync.binary
-        serve.arguments = ["serve", "--state", dir.appendingPathComponent("keysync.state.json").path,
-                           "--listen", "127.0.0.1:\(port)", "--state-public-key", signing.publicKey.description,
-                           "--backend", cluster.backendURL, "--node-id", "edge-1", "--sync-interval", "1s"]
-        serve.environment = Keysync.environment(["KEYSYNC_LOG_LEVEL": "info", "KEYSYNC_PG_PASSWORD": "unused-with-trust"])
-        let errPipe = Pipe()
-        serve.standardError = errPipe
-        serve.standardOutput = FileHandle.nullDevice
-        try serve.run()
+        let (serve, errPipe) = try Self.startServe(
+            dir: dir, port: port, signing: signing,
+            ["--backend", cluster.backendURL, "--node-id", "edge-1", "--sync-interval", "1s"],
+            environment: ["KEYSYNC_PG_PASSWORD": "unused-with-trust"])
         defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
 
         let checkout = cli.keys["checkout"]!.reveal()
-        var answer: (Int, String)?
-        let deadline = Date() + 20
-        while answer == nil, Date() < deadline {
-            answer = try? await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["X-API-Key": checkout, "X-Forwarded-Uri": "/orders"])
-            if answer == nil { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let answer = try await Self.firstAnswer("http://127.0.0.1:\(port)/v1/authz",
+                                                headers: ["X-API-Key": checkout, "X-Forwarded-Uri": "/orders"])
         XCTAssertEqual(answer?.0, 200)
         _ = try await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["X-API-Key": checkout, "X-Forwarded-Uri": "/refunds"])
         kill(serve.processIdentifier, SIGTERM)
@@ -172,6 +148,31 @@ final class ServeCommandTests: XCTestCase {
         let noDatabase = try Keysync.run(["requests", "--key", "key_abcdefghijklmnopqrst"], in: dir)
         XCTAssertEqual(noDatabase.exitCode, 1)
         XCTAssertTrue(noDatabase.stderr.contains("keysync.usage.sqlite does not exist"), noDatabase.stderr)
+    }
+
+    /// The built binary serving `dir`'s state on `port`, its standard error in the returned pipe.
+    static func startServe(dir: URL, port: Int, signing: StateSigningKey, _ extra: [String],
+                           environment: [String: String] = [:]) throws -> (Process, Pipe) {
+        let serve = Process()
+        serve.executableURL = Keysync.binary
+        serve.arguments = ["serve", "--state", dir.appendingPathComponent("keysync.state.json").path,
+                           "--listen", "127.0.0.1:\(port)", "--state-public-key", signing.publicKey.description] + extra
+        serve.environment = Keysync.environment(["KEYSYNC_LOG_LEVEL": "info"].merging(environment) { _, new in new })
+        let errPipe = Pipe()
+        serve.standardError = errPipe
+        serve.standardOutput = FileHandle.nullDevice
+        try serve.run()
+        return (serve, errPipe)
+    }
+
+    /// The first answer of a server that is starting: retried for up to 20 s.
+    static func firstAnswer(_ url: String, headers: [String: String]) async throws -> (Int, String)? {
+        let deadline = Date() + 20
+        while Date() < deadline {
+            if let answer = try? await get(url, headers: headers) { return answer }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
     }
 
     static func get(_ url: String, headers: [String: String]) async throws -> (Int, String) {
