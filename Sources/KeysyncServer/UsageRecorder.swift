@@ -49,24 +49,59 @@ public final class UsageRecorder: Service, Sendable {
     /// Events dropped so far because the buffer was full.
     public var droppedCount: Int { dropped.withLockedValue { $0 } }
 
-    /// Writes everything buffered now. A failed batch goes back to the front of the buffer, as
-    /// much of it as fits beside what arrived meanwhile (the rest is dropped and counted), and
-    /// is written with a later flush: a database that is down for a while loses nothing until
-    /// the buffer is full, and the request path never waits for it. A batch whose commit was
-    /// sent but not confirmed (a timeout) is retried too, so it may be counted twice.
+    /// A batch handed to the store whose outcome is not known yet (the store did not answer
+    /// within `writeTimeout`), and the task that will know it.
+    private struct InFlight: Sendable {
+        var batch: [UsageEvent]
+        var write: Task<Result<Void, any Error>, Never>
+    }
+    private let inFlight = NIOLockedValueBox<InFlight?>(nil)
+
+    /// Writes everything buffered now. A batch the store refuses goes back to the front of the
+    /// buffer, as much of it as fits beside what arrived meanwhile (the rest is dropped and
+    /// counted), and is written by a later flush: a database that is down loses nothing until the
+    /// buffer is full, and the request path never waits for it. A batch the store does not answer
+    /// within `writeTimeout` stays in flight: it is neither retried nor given up (it may still
+    /// commit), and the next flush first waits for its outcome, so a slow database never gets a
+    /// batch twice.
     public func flush() async {
+        if let pending = inFlight.withLockedValue({ current -> InFlight? in
+            defer { current = nil }
+            return current
+        }) {
+            guard await settle(pending) else { return }
+        }
         let batch = buffer.withLockedValue { events -> [UsageEvent] in
             let taken = events
             events.removeAll(keepingCapacity: true)
             return taken
         }
         guard !batch.isEmpty else { return }
+        let write = Task { [store] () -> Result<Void, any Error> in
+            do { return .success(try await store.record(batch)) } catch { return .failure(error) }
+        }
+        await settle(InFlight(batch: batch, write: write))
+    }
+
+    /// Waits up to `writeTimeout` for a write; records its outcome. `false`: still in flight.
+    @discardableResult
+    private func settle(_ pending: InFlight) async -> Bool {
+        let outcome: Result<Void, any Error>
         do {
-            try await withDeadline(writeTimeout) { [store] in try await store.record(batch) }
-            metrics.usageFlushes.increment()
-            metrics.usageEventsWritten.increment(by: Int64(batch.count))
+            outcome = try await withDeadline(writeTimeout) { await pending.write.value }
         } catch {
+            inFlight.withLockedValue { $0 = pending }
             metrics.usageFlushFailures.increment()
+            logger.error("usage batch not confirmed yet; waiting for its outcome", metadata: ["events": "\(pending.batch.count)"])
+            return false
+        }
+        switch outcome {
+        case .success:
+            metrics.usageFlushes.increment()
+            metrics.usageEventsWritten.increment(by: Int64(pending.batch.count))
+        case .failure(let error):
+            metrics.usageFlushFailures.increment()
+            let batch = pending.batch
             let kept = buffer.withLockedValue { events -> Int in
                 let keep = batch.suffix(max(0, capacity - events.count))
                 events.insert(contentsOf: keep, at: 0)
@@ -79,10 +114,13 @@ public final class UsageRecorder: Service, Sendable {
             logger.error("usage batch not written; kept for the next flush", metadata: [
                 "events": "\(batch.count)", "kept": "\(kept)", "error": "\(describeDatabaseError(error))"])
         }
+        return true
     }
 
-    /// Events waiting for the next flush.
-    public var pendingCount: Int { buffer.withLockedValue { $0.count } }
+    /// Events not yet written: buffered, or in a batch whose outcome is not known yet.
+    public var pendingCount: Int {
+        buffer.withLockedValue { $0.count } + inFlight.withLockedValue { $0?.batch.count ?? 0 }
+    }
 
     func prune() async {
         let cutoff = clock.now().addingTimeInterval(-retention)

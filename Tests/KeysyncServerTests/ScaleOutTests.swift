@@ -5,9 +5,9 @@ import TestSupport
 import XCTest
 
 extension PostgresCluster {
-    func backend(node: String, syncInterval: Duration) -> PostgresBackend {
+    func backend(node: String, syncInterval: Duration, operationTimeout: Duration = .seconds(2)) -> PostgresBackend {
         PostgresBackend(host: "127.0.0.1", port: port, username: Self.user, database: Self.database, nodeID: node,
-                        syncInterval: syncInterval, operationTimeout: .seconds(2))
+                        syncInterval: syncInterval, operationTimeout: operationTimeout)
     }
 }
 
@@ -152,4 +152,41 @@ final class ScaleOutTests: ServerTestCase {
         XCTAssertEqual(f.leakedKeys(in: dump), [])
         XCTAssertEqual(f.leakedKeys(in: logs.all.joined(separator: "\n")), [])
     }
+
+    /// A database that accepts connections and never answers (every PostgreSQL process
+    /// stopped): requests are still answered at once, the syncs and flushes time out and are
+    /// counted, and once it answers again the node catches up.
+    func testASlowDatabaseHoldsUpNoRequest() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.remove() }
+        let f = fixture!
+        let clock = ManualClock(ServerFixture.now + 1)
+        var configuration = fixture.configuration(clock: clock, logs: logs)
+        configuration.backend = cluster.backend(node: "slow", syncInterval: Self.syncInterval, operationTimeout: .milliseconds(500))
+        let (app, components) = try buildApplication(configuration: configuration)
+        let keyID = f.id("valid")
+        try await app.test(.live) { client in
+            try await Self.eventually("the node to reach the backend") { components.metrics.value(of: "keysync_backend_up") == 1 }
+            try cluster.freeze(true)
+            var answered = 0
+            for _ in 0..<50 {
+                let asked = ContinuousClock.now
+                let answer = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)])
+                XCTAssertEqual(answer.status, 200)
+                XCTAssertLessThan(ContinuousClock.now - asked, .milliseconds(250), "a request waited for the database")
+                answered += 1
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Self.eventually("the timeouts to be counted") {
+                (components.metrics.value(of: "keysync_limit_sync_failures_total") ?? 0) > 0
+                    && (components.metrics.value(of: "keysync_usage_flush_failures_total") ?? 0) > 0
+            }
+            try cluster.freeze(false)
+            try await Self.eventually("the usage to be written after the stall") {
+                try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_key_usage WHERE key_id = '\(keyID)'") == "\(answered)"
+            }
+            try await Self.eventually("the sync to recover") { components.metrics.value(of: "keysync_backend_up") == 1 }
+        }
+    }
 }
+

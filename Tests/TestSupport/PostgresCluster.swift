@@ -52,6 +52,21 @@ public final class PostgresCluster: @unchecked Sendable {
         try run("pg_ctl", ["-D", data.path, "-m", "fast", "-w", "-t", "30", "stop"])
     }
 
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) the server and all its processes: a database that
+    /// accepts connections and never answers, the "slow" failure.
+    public func freeze(_ frozen: Bool) throws {
+        let pidFile = try String(contentsOf: data.appendingPathComponent("postmaster.pid"), encoding: .utf8)
+        guard let postmaster = pidFile.split(separator: "\n").first.flatMap({ pid_t($0) }) else { throw CocoaError(.fileReadCorruptFile) }
+        var processes = [postmaster]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, pid_t(fields[1]) == postmaster { processes.append(pid) }
+        }
+        for pid in processes { kill(pid, frozen ? SIGSTOP : SIGCONT) }
+    }
+
     /// Runs SQL with psql and returns its unaligned, tuples-only output.
     public func psql(_ sql: String) throws -> String {
         try run("psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "-d", Self.database, "-X", "-A", "-t",
@@ -59,6 +74,7 @@ public final class PostgresCluster: @unchecked Sendable {
     }
 
     public func remove() {
+        try? freeze(false)
         _ = try? stop()
         try? FileManager.default.removeItem(at: folder)
     }
