@@ -75,9 +75,10 @@ func makeComponents(configuration: ServerConfiguration, store: (any UsageStore)?
         logger[metadataKey: "component"] = "postgres"
         let client = backend.makeClient(logger: logger)
         services.append(client)
-        usageStore = PostgresUsageStore(client: client, nodeID: backend.nodeID, logger: logger)
-        limitSync = LimitSyncService(client: client, backend: backend, limiter: limiter, clock: configuration.clock,
-                                     metrics: metrics, logger: configuration.logger)
+        let postgresStore = PostgresUsageStore(client: client, nodeID: backend.nodeID, logger: logger)
+        usageStore = postgresStore
+        limitSync = LimitSyncService(client: client, store: postgresStore, backend: backend, limiter: limiter,
+                                     clock: configuration.clock, metrics: metrics, logger: configuration.logger)
     } else {
         do {
             usageStore = try SQLiteUsageStore(path: configuration.usageDatabasePath)

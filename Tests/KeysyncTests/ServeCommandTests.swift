@@ -102,6 +102,7 @@ final class ServeCommandTests: XCTestCase {
         let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(serve.terminationStatus, 0, stderr)
         XCTAssertTrue(stderr.contains("backend schema ready"), stderr)
+        XCTAssertFalse(stderr.contains(" error "), "no write failed while the schema was being created: \(stderr)")
         XCTAssertFalse(stderr.contains("unused-with-trust"), "the password reached the log")
         XCTAssertEqual(try cluster.psql("SELECT max(version) FROM keysync_schema"), "1")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("keysync.usage.sqlite").path),

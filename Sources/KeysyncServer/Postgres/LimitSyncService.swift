@@ -12,14 +12,16 @@ import ServiceLifecycle
 /// catches up (the counts are cumulative, so nothing has to be replayed).
 public final class LimitSyncService: Service, Sendable {
     private let counts: PostgresWindowCounts
+    private let store: PostgresUsageStore
     private let backend: PostgresBackend
     private let limiter: RateLimiter
     private let clock: ServerClock
     private let metrics: ServerMetrics
     private let logger: Logger
 
-    init(client: PostgresClient, backend: PostgresBackend, limiter: RateLimiter, clock: ServerClock,
-         metrics: ServerMetrics, logger: Logger) {
+    init(client: PostgresClient, store: PostgresUsageStore, backend: PostgresBackend, limiter: RateLimiter,
+         clock: ServerClock, metrics: ServerMetrics, logger: Logger) {
+        self.store = store
         var logger = logger
         logger[metadataKey: "component"] = "limit-sync"
         self.counts = PostgresWindowCounts(client: client, nodeID: backend.nodeID, logger: logger)
@@ -55,8 +57,8 @@ public final class LimitSyncService: Service, Sendable {
         while true {
             do {
                 if !migrated {
-                    let applied = try await withDeadline(backend.operationTimeout * 2) { [counts, logger] in
-                        try await PostgresSchema.migrate(counts.client, logger: logger)
+                    let applied = try await withDeadline(backend.operationTimeout * 2) { [store] in
+                        try await store.ensureSchema()
                     }
                     migrated = true
                     logger.info("backend schema ready", metadata: [

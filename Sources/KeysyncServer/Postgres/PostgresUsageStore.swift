@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// The usage store in PostgreSQL, shared by every node: the same two tables as the SQLite
@@ -9,16 +10,33 @@ public final class PostgresUsageStore: UsageStore {
     let client: PostgresClient
     let nodeID: String
     let logger: Logger
+    /// Whether this process has created or migrated the schema (`serve` only; the read-only
+    /// commands never migrate).
+    private let migrates: Bool
+    private let schemaReady = NIOLockedValueBox(false)
 
-    /// `client` must be running (a `Service` of the application, or `withRunningClient`).
-    public init(client: PostgresClient, nodeID: String, logger: Logger) {
+    /// `client` must be running (a `Service` of the application, or `withStore`). `migrates`:
+    /// the first write (or `ensureSchema`) creates or migrates the schema.
+    public init(client: PostgresClient, nodeID: String, logger: Logger, migrates: Bool = true) {
         self.client = client
         self.nodeID = nodeID
         self.logger = logger
+        self.migrates = migrates
+    }
+
+    /// Creates or migrates the schema once per process (see `PostgresSchema.migrate`); returns
+    /// the versions applied (empty when it was current or was already checked).
+    @discardableResult
+    public func ensureSchema() async throws -> [Int] {
+        guard migrates, !schemaReady.withLockedValue({ $0 }) else { return [] }
+        let applied = try await PostgresSchema.migrate(client, logger: logger)
+        schemaReady.withLockedValue { $0 = true }
+        return applied
     }
 
     public func record(_ events: [UsageEvent]) async throws {
         guard !events.isEmpty else { return }
+        try await ensureSchema()
         struct Slot: Hashable, Comparable {
             var keyID: String
             var outcome: String
@@ -61,6 +79,7 @@ public final class PostgresUsageStore: UsageStore {
     }
 
     public func prune(before cutoff: Date) async throws -> Int {
+        try await ensureSchema()
         let rows = try await client.query("""
             WITH removed AS (DELETE FROM keysync_requests WHERE at < \(cutoff.timeIntervalSince1970) RETURNING 1)
             SELECT count(*)::bigint FROM removed
@@ -116,7 +135,7 @@ public final class PostgresUsageStore: UsageStore {
                 return nil
             }
             defer { group.cancelAll() }
-            let store = PostgresUsageStore(client: client, nodeID: backend.nodeID, logger: logger)
+            let store = PostgresUsageStore(client: client, nodeID: backend.nodeID, logger: logger, migrates: false)
             return try await withDeadline(backend.operationTimeout) { try await body(store) }
         }
     }
