@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import KeysyncCore
+import ServiceLifecycle
 
 /// What `buildApplication` wires together; tests reach the parts (the watcher to reload, the
 /// recorder to flush, the metrics to read) through it.
@@ -12,6 +13,10 @@ public struct ServerComponents: Sendable {
     public let limiter: RateLimiter
     public let metrics: ServerMetrics
     public let store: any UsageStore
+    /// The services to run beside the HTTP server, in start order (shut down in reverse).
+    let services: [any Service]
+    /// With a PostgreSQL backend: the service that shares limit counts (tests call `sync()`).
+    public let limitSync: LimitSyncService?
 }
 
 /// Builds the `keysync serve` application: loads and checks the state (throws if it cannot be
@@ -28,8 +33,9 @@ public func buildApplication(
     let app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        // Shut down in reverse: the server stops first, then the recorder flushes, then the watcher.
-        services: [components.watcher, components.recorder],
+        // Shut down in reverse: the server stops first, then the limit sync, then the recorder
+        // flushes, then the watcher, then (with PostgreSQL) the client.
+        services: components.services,
         onServerRunning: onServerRunning,
         logger: logger)
     return (app, components)
@@ -58,9 +64,21 @@ func makeComponents(configuration: ServerConfiguration, store: (any UsageStore)?
     if configuration.trustedKey == nil {
         configuration.logger.warning("no state public key configured; the state's signature is not checked")
     }
+    let limiter = RateLimiter()
     let usageStore: any UsageStore
+    var services: [any Service] = []
+    var limitSync: LimitSyncService?
     if let store {
         usageStore = store
+    } else if let backend = configuration.backend {
+        var logger = configuration.logger
+        logger[metadataKey: "component"] = "postgres"
+        let client = backend.makeClient(logger: logger)
+        services.append(client)
+        let postgresStore = PostgresUsageStore(client: client, nodeID: backend.nodeID, logger: logger)
+        usageStore = postgresStore
+        limitSync = LimitSyncService(client: client, store: postgresStore, backend: backend, limiter: limiter,
+                                     clock: configuration.clock, metrics: metrics, logger: configuration.logger)
     } else {
         do {
             usageStore = try SQLiteUsageStore(path: configuration.usageDatabasePath)
@@ -74,8 +92,12 @@ func makeComponents(configuration: ServerConfiguration, store: (any UsageStore)?
         clock: configuration.clock, metrics: metrics, logger: configuration.logger)
     let recorder = UsageRecorder(
         store: usageStore, capacity: configuration.usageBufferCapacity, flushInterval: configuration.flushInterval,
-        retention: configuration.retention, clock: configuration.clock, metrics: metrics, logger: configuration.logger)
-    return ServerComponents(watcher: watcher, recorder: recorder, limiter: RateLimiter(), metrics: metrics, store: usageStore)
+        retention: configuration.retention, clock: configuration.clock, metrics: metrics, logger: configuration.logger,
+        writeTimeout: configuration.backend?.operationTimeout ?? .seconds(30))
+    services += [watcher, recorder]
+    if let limitSync { services.append(limitSync) }
+    return ServerComponents(watcher: watcher, recorder: recorder, limiter: limiter, metrics: metrics, store: usageStore,
+                            services: services, limitSync: limitSync)
 }
 
 /// The routes. Each decision reads the current snapshot once, so a reload mid-request cannot

@@ -21,8 +21,9 @@ public struct RateLimitDecision: Sendable, Equatable {
 ///
 /// Why this and not GCRA or a sliding log: two integers per key are cheap (a log of up to
 /// 10,000 timestamps for each of 100k keys is not), and counts *add up*: several nodes can sum
-/// their `current` and `previous` per window (a later PostgreSQL store upserts them) and apply
-/// the same formula to the sums, which GCRA's single timestamp cannot do.
+/// their `current` and `previous` per window and apply the same formula to the sums, which
+/// GCRA's single timestamp cannot do. With a shared backend (`LimitSyncService`) each key also
+/// holds the other nodes' counts as last read (`merge`), and decisions use local + remote.
 ///
 /// Error bound: no fixed minute ever admits more than `limit` requests (the estimate is never
 /// below `current`). A rolling 60-second span can admit more only when the previous minute's
@@ -41,8 +42,22 @@ public final class RateLimiter: Sendable {
 
     struct Counter {
         var windowIndex: Int64
+        /// This node's allowed requests in the current and the previous window.
         var current: Int
         var previous: Int
+        /// The other nodes' allowed requests in the same two windows, as last read from the
+        /// shared store (0 on a single node). Decisions use `current + remoteCurrent` etc.
+        var remoteCurrent: Int = 0
+        var remotePrevious: Int = 0
+        /// The key's limit at its last check, so the sync knows which keys are busy.
+        var limit: Int = 0
+
+        /// The counts of every node, as far as this node knows them.
+        var combined: Counter {
+            Counter(windowIndex: windowIndex, current: current + remoteCurrent, previous: previous + remotePrevious)
+        }
+
+        var isEmpty: Bool { current == 0 && previous == 0 && remoteCurrent == 0 && remotePrevious == 0 }
     }
 
     final class Stripe: Sendable {
@@ -61,6 +76,11 @@ public final class RateLimiter: Sendable {
         stripes = (0..<stripeCount).map { _ in Stripe() }
     }
 
+    /// The window (of `window` seconds since the Unix epoch) that `now` falls in.
+    public static func windowIndex(of now: Date) -> Int64 {
+        Int64((now.timeIntervalSince1970 / window).rounded(.down))
+    }
+
     /// Decides one request of `keyID` at `now`; counts it when allowed and `counting`
     /// (`false` reports the key's current standing without using it up).
     public func check(keyID: String, limit: Int, now: Date, counting: Bool = true) -> RateLimitDecision {
@@ -74,14 +94,15 @@ public final class RateLimiter: Sendable {
                 state.lastSweepWindow = windowIndex
             }
             var counter = Self.shifted(state.counters[keyID], to: windowIndex)
-            var tentative = counter
-            var decision = Self.decide(counter: &tentative, limit: limit, elapsed: elapsed)
-            if counting {
-                counter = tentative
+            counter.limit = limit
+            var combined = counter.combined
+            var decision = Self.decide(counter: &combined, limit: limit, elapsed: elapsed)
+            if counting, decision.allowed {
+                counter.current += 1
             } else if decision.allowed {
                 decision.remaining = min(limit, decision.remaining + 1)  // nothing was used up
             }
-            if counter.current > 0 || counter.previous > 0 { state.counters[keyID] = counter }
+            if !counter.isEmpty { state.counters[keyID] = counter }
             return decision
         }
     }
@@ -89,6 +110,67 @@ public final class RateLimiter: Sendable {
     /// How many keys hold counters (for tests of eviction).
     public var trackedKeys: Int {
         stripes.reduce(0) { $0 + $1.state.withLockedValue { $0.counters.count } }
+    }
+
+    /// One key's count in one window, as the shared store keeps it per node.
+    public struct WindowCount: Sendable, Equatable {
+        public var keyID: String
+        public var windowIndex: Int64
+        public var count: Int
+
+        public init(keyID: String, windowIndex: Int64, count: Int) {
+            self.keyID = keyID
+            self.windowIndex = windowIndex
+            self.count = count
+        }
+    }
+
+    /// This node's own counts, in the current and the previous window at `now`, of the keys
+    /// whose combined estimate (this node's and the others' as last read) has reached `share`
+    /// of their limit: what a sync publishes. Quiet keys stay local (they cannot be near
+    /// their limit), so a sync's size follows the busy keys, not all keys.
+    public func localCounts(now: Date, share: Double) -> [WindowCount] {
+        let windowIndex = Self.windowIndex(of: now)
+        var counts: [WindowCount] = []
+        for stripe in stripes {
+            stripe.state.withLockedValue { state in
+                for (keyID, stored) in state.counters {
+                    let counter = Self.shifted(stored, to: windowIndex)
+                    let combined = counter.combined
+                    guard counter.current + counter.previous > 0,
+                          Double(combined.current + combined.previous) >= share * Double(max(1, counter.limit))
+                    else { continue }
+                    if counter.current > 0 {
+                        counts.append(WindowCount(keyID: keyID, windowIndex: windowIndex, count: counter.current))
+                    }
+                    if counter.previous > 0 {
+                        counts.append(WindowCount(keyID: keyID, windowIndex: windowIndex - 1, count: counter.previous))
+                    }
+                }
+            }
+        }
+        return counts
+    }
+
+    /// Merges what the shared store says about one key and window, at `now`: `remote` is the
+    /// sum of the other nodes' counts (replacing the last one read, never lowering it: the
+    /// counts only grow), `own` this node's count as stored (after a restart the store
+    /// remembers what the memory forgot). Windows before the previous one are ignored.
+    public func merge(_ remote: WindowCount, own: Int, now: Date) {
+        let windowIndex = Self.windowIndex(of: now)
+        guard remote.windowIndex >= windowIndex - 1, remote.windowIndex <= windowIndex else { return }
+        let stripe = stripes[stripeIndex(remote.keyID)]
+        stripe.state.withLockedValue { state in
+            var counter = Self.shifted(state.counters[remote.keyID], to: windowIndex)
+            if remote.windowIndex == windowIndex {
+                counter.remoteCurrent = max(counter.remoteCurrent, remote.count)
+                counter.current = max(counter.current, own)
+            } else {
+                counter.remotePrevious = max(counter.remotePrevious, remote.count)
+                counter.previous = max(counter.previous, own)
+            }
+            if !counter.isEmpty { state.counters[remote.keyID] = counter }
+        }
     }
 
     private func stripeIndex(_ keyID: String) -> Int {
@@ -104,8 +186,10 @@ public final class RateLimiter: Sendable {
         guard let counter else { return Counter(windowIndex: windowIndex, current: 0, previous: 0) }
         switch windowIndex - counter.windowIndex {
         case ...0: return counter
-        case 1: return Counter(windowIndex: windowIndex, current: 0, previous: counter.current)
-        default: return Counter(windowIndex: windowIndex, current: 0, previous: 0)
+        case 1:
+            return Counter(windowIndex: windowIndex, current: 0, previous: counter.current,
+                           remoteCurrent: 0, remotePrevious: counter.remoteCurrent, limit: counter.limit)
+        default: return Counter(windowIndex: windowIndex, current: 0, previous: 0, limit: counter.limit)
         }
     }
 

@@ -10,8 +10,11 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     /// 0 lets the system choose (tests read the port back through `onServerRunning`).
     public var port: Int
-    /// The SQLite file for usage counts and the request log.
+    /// The SQLite file for usage counts and the request log (when `backend` is `nil`).
     public var usageDatabasePath: String
+    /// PostgreSQL shared by several nodes: usage, the request log and rate-limit counts.
+    /// `nil`: the embedded SQLite file, limits per node.
+    public var backend: PostgresBackend?
     /// Request-log rows older than this are deleted (default 30 days).
     public var retention: TimeInterval
     /// The signer whose signature the state must carry; `nil`: the signature is not checked
@@ -33,8 +36,9 @@ public struct ServerConfiguration: Sendable {
         retention: TimeInterval = 30 * 86_400, trustedKey: StatePublicKey? = nil,
         pollInterval: Duration = .seconds(2), flushInterval: Duration = .seconds(1),
         usageBufferCapacity: Int = 65_536, reloadOnSIGHUP: Bool = true, clock: ServerClock = .system,
-        logger: Logger = Logger(label: "keysync.serve")
+        logger: Logger = Logger(label: "keysync.serve"), backend: PostgresBackend? = nil
     ) {
+        self.backend = backend
         self.statePath = statePath
         self.host = host
         self.port = port

@@ -16,6 +16,9 @@ public final class ServerMetrics: Sendable {
     let usageFlushFailures: Counter
     let usageEventsWritten: Counter
     let usageEventsDropped: Counter
+    let limitSyncs: Counter
+    let limitSyncFailures: Counter
+    let backendUp: Gauge
 
     /// `keysync_<name>_<unit>` with its help line.
     private static func named(_ name: String, unit: String, _ help: String) -> MetricNameDescriptor {
@@ -33,6 +36,9 @@ public final class ServerMetrics: Sendable {
         usageFlushFailures = registry.makeCounter(descriptor: Self.named("usage_flush_failures", unit: "total", "Batches the usage store refused (their events are lost)"))
         usageEventsWritten = registry.makeCounter(descriptor: Self.named("usage_events_written", unit: "total", "Usage events written to the usage store"))
         usageEventsDropped = registry.makeCounter(descriptor: Self.named("usage_events_dropped", unit: "total", "Usage events dropped because the buffer was full"))
+        limitSyncs = registry.makeCounter(descriptor: Self.named("limit_syncs", unit: "total", "Rate-limit counts exchanged with the shared backend"))
+        limitSyncFailures = registry.makeCounter(descriptor: Self.named("limit_sync_failures", unit: "total", "Rate-limit syncs (or schema migrations) that failed; limits are then decided on local counts"))
+        backendUp = registry.makeGauge(descriptor: Self.named("backend_up", unit: "", "1 when the last exchange with the shared backend succeeded"))
     }
 
     func countDecision(code: DecisionCode, plan: String?) {
@@ -45,6 +51,15 @@ public final class ServerMetrics: Sendable {
             return counter
         }
         counter.increment()
+    }
+
+    /// Counters of the metrics a test reads back (name → value), from the exposition text.
+    public func value(of name: String) -> Double? {
+        let text = String(decoding: render(), as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count + 1))
+        }
+        return nil
     }
 
     func countReloadFailure(reason: String) {

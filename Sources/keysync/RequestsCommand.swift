@@ -35,6 +35,10 @@ struct RequestsCommand: AsyncParsableCommand {
     @Option(name: .customLong("usage-db"), help: ArgumentHelp("The usage database.", valueName: "FILE"))
     var usageDatabase: String = "keysync.usage.sqlite"
 
+    @Option(help: ArgumentHelp("Read from the PostgreSQL backend that keysync serve --backend writes.",
+                               valueName: "postgres://USER@HOST:PORT/DB"))
+    var backend: String?
+
     @Option(help: "Output format: table or json.")
     var format: Format = .table
 
@@ -49,7 +53,10 @@ struct RequestsCommand: AsyncParsableCommand {
     func run() async throws {
         let now = try PlanCommand.clock(ProcessInfo.processInfo.environment)
         let cutoff = try since.map { now.addingTimeInterval(-TimeInterval(try ServeCommand.period($0, option: "--since"))) }
-        let events = try await UsageDatabase.open(usageDatabase) { try await $0.requests(keyID: key, since: cutoff, limit: limit) }
+        let (key, limit) = (key, limit)
+        let events = try await UsageDatabase.open(usageDatabase, backend: backend) {
+            try await $0.requests(keyID: key, since: cutoff, limit: limit)
+        }
         let rows = events.map { Row(time: Timestamp.format($0.time), outcome: $0.outcome.rawValue, method: $0.method,
                                     path: $0.path, client: $0.client) }
         let output = format == .json ? JSONOutput.render(Output(key: key, requests: rows)) : Self.table(rows)

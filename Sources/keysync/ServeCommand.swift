@@ -23,6 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               keysync serve --state keysync.state.json --listen 127.0.0.1:8080
               keysync serve --listen 0.0.0.0:8080 --usage-db /var/lib/keysync/usage.sqlite
+              KEYSYNC_PG_PASSWORD=... keysync serve --backend postgres://keysync@db:5432/keysync --node-id edge-1
+            With --backend, several nodes share usage, the request log and rate limits (docs/scale-out.md).
             """
     )
 
@@ -38,6 +40,19 @@ struct ServeCommand: AsyncParsableCommand {
             help: ArgumentHelp("The usage database (SQLite); default: keysync.usage.sqlite beside the state file.", valueName: "FILE"))
     var usageDatabase: String?
 
+    @Option(help: ArgumentHelp(
+        "Share usage, the request log and rate limits with other nodes through PostgreSQL instead of the SQLite file; the password from KEYSYNC_PG_PASSWORD or PGPASSWORD, never the URL.",
+        valueName: "postgres://USER@HOST:PORT/DB"))
+    var backend: String?
+
+    @Option(name: .customLong("node-id"),
+            help: ArgumentHelp("This node's name among the nodes sharing the backend; default: the host name.", valueName: "ID"))
+    var nodeID: String?
+
+    @Option(name: .customLong("sync-interval"),
+            help: ArgumentHelp("How often rate-limit counts are exchanged with the backend (1s to 5s).", valueName: "PERIOD"))
+    var syncInterval: String = "2s"
+
     @Option(help: ArgumentHelp("How long the request log keeps a request (e.g. 30d, 12h).", valueName: "PERIOD"))
     var retention: String = "30d"
 
@@ -49,6 +64,26 @@ struct ServeCommand: AsyncParsableCommand {
         _ = try Self.address(listen)
         _ = try Self.period(retention, option: "--retention")
         _ = try Self.period(pollInterval, option: "--poll-interval")
+        guard (1...5).contains(try Self.period(syncInterval, option: "--sync-interval")) else {
+            throw ValidationError("--sync-interval must be between 1s and 5s (got \(syncInterval))")
+        }
+        if backend != nil, usageDatabase != nil {
+            throw ValidationError("--usage-db and --backend exclude each other: usage goes to one store")
+        }
+        if let nodeID, nodeID.isEmpty || nodeID.utf8.count > 128 {
+            throw ValidationError("--node-id must be 1 to 128 characters")
+        }
+        if backend == nil, nodeID != nil { throw ValidationError("--node-id needs --backend") }
+        if let backend { _ = try Self.backend(backend, nodeID: nodeID, environment: [:]) }
+    }
+
+    /// The `--backend` URL with the password from the environment, and this node's id.
+    static func backend(_ url: String, nodeID: String?, environment: [String: String]) throws -> PostgresBackend {
+        do {
+            return try PostgresBackend(url: url, nodeID: nodeID ?? ProcessInfo.processInfo.hostName, environment: environment)
+        } catch let error as PostgresBackend.URLError {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() async throws {
@@ -66,16 +101,20 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw Self.fail(error)
         }
+        var postgres = try backend.map { try Self.backend($0, nodeID: nodeID, environment: environment) }
+        postgres?.syncInterval = .seconds(try Self.period(syncInterval, option: "--sync-interval"))
         let configuration = ServerConfiguration(
             statePath: state, host: host, port: port, usageDatabasePath: usageDatabase,
             retention: TimeInterval(try Self.period(retention, option: "--retention")),
             trustedKey: trustedKey, pollInterval: .seconds(try Self.period(pollInterval, option: "--poll-interval")),
-            logger: logger)
+            logger: logger, backend: postgres)
         let startupLogger = logger
+        let usageLocation = postgres?.displayURL ?? configuration.usageDatabasePath
         do {
             try await runServer(configuration: configuration) {
                 startupLogger.info("keysync serve listening", metadata: [
-                    "address": "\(listen)", "state": "\(state)", "usage_db": "\(configuration.usageDatabasePath)"])
+                    "address": "\(listen)", "state": "\(state)",
+                    "usage": "\(usageLocation)"])
             }
         } catch let error as StateLoadError {
             throw Self.fail(Self.diagnostic(error, path: state))

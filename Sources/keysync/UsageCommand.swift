@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeysyncServer
+import Logging
 import Reconciler
 
 /// `keysync usage`: requests and last use per key, from the usage database `keysync serve`
@@ -29,6 +30,10 @@ struct UsageCommand: AsyncParsableCommand {
             help: ArgumentHelp("The usage database; default: keysync.usage.sqlite beside the state file.", valueName: "FILE"))
     var usageDatabase: String?
 
+    @Option(help: ArgumentHelp("Read from the PostgreSQL backend that keysync serve --backend writes.",
+                               valueName: "postgres://USER@HOST:PORT/DB"))
+    var backend: String?
+
     @Option(help: "Only this team's keys.")
     var team: String?
 
@@ -40,7 +45,7 @@ struct UsageCommand: AsyncParsableCommand {
         let now = try PlanCommand.clock(environment)
         let state = try trusted.load(environment: environment).normalized
         let path = usageDatabase ?? ServerConfiguration.defaultUsageDatabasePath(statePath: trusted.state)
-        let usage = try await UsageDatabase.open(path) { try await $0.usage() }
+        let usage = try await UsageDatabase.open(path, backend: backend) { try await $0.usage() }
         let rows = Self.rows(state: state, usage: usage, team: team, now: now)
         let output = format == .json ? JSONOutput.render(["keys": rows]) : Self.table(rows)
         FileHandle.standardOutput.write(Data(output.utf8))
@@ -83,10 +88,29 @@ struct UsageCommand: AsyncParsableCommand {
     }
 }
 
-/// Opens the usage database read-only for one query; a missing or unreadable file is reported
-/// on standard error as a diagnostic and exits with status 1.
+/// Opens the usage database read-only for one query (the SQLite file, or the PostgreSQL
+/// backend when `--backend` is given); a missing or unreadable store is reported on standard
+/// error as a diagnostic and exits with status 1.
 enum UsageDatabase {
-    static func open<T>(_ path: String, _ body: (SQLiteUsageStore) async throws -> T) async throws -> T {
+    static func open<T: Sendable>(_ path: String, backend: String?,
+                                  _ body: @escaping @Sendable (any UsageStore) async throws -> T) async throws -> T {
+        if let backend {
+            let postgres: PostgresBackend
+            do {
+                postgres = try PostgresBackend(url: backend, nodeID: "cli", environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            do {
+                var logger = Logger(label: "keysync.usage")
+                logger.logLevel = .critical
+                return try await PostgresUsageStore.withStore(postgres, logger: logger) { try await body($0) }
+            } catch {
+                throw ServeCommand.fail(.error("usage-db-unusable", "the backend \(postgres.displayURL) cannot be read: \(describeDatabaseError(error))",
+                                               hint: "check that keysync serve --backend has run against it and the password is in KEYSYNC_PG_PASSWORD or PGPASSWORD", at: nil),
+                                        summary: "cannot read usage")
+            }
+        }
         do {
             let store = try SQLiteUsageStore(path: path, readOnly: true)
             return try await body(store)

@@ -91,4 +91,53 @@ final class RateLimiterTests: XCTestCase {
         }
         XCTAssertEqual(allowed, 1400, "each of the two keys admits exactly its limit")
     }
+
+    // MARK: several nodes
+
+    func testRemoteCountsShareTheLimitAndShiftWithTheWindow() {
+        let limiter = RateLimiter()
+        let window = RateLimiter.windowIndex(of: minute)
+        for _ in 0..<10 { XCTAssertTrue(limiter.check(keyID: "k", limit: 100, now: minute + 1).allowed) }
+        // The other nodes used 85 in this window: 5 more fit here, not 90.
+        limiter.merge(.init(keyID: "k", windowIndex: window, count: 85), own: 0, now: minute + 2)
+        var allowed = 0
+        for _ in 0..<20 where limiter.check(keyID: "k", limit: 100, now: minute + 2).allowed { allowed += 1 }
+        XCTAssertEqual(allowed, 5)
+        // A stale, lower read never lowers what is known (the counts only grow).
+        limiter.merge(.init(keyID: "k", windowIndex: window, count: 40), own: 0, now: minute + 3)
+        XCTAssertFalse(limiter.check(keyID: "k", limit: 100, now: minute + 3).allowed)
+        // Half a window later the 100 (15 here + 85 elsewhere) weigh 50: 50 more fit.
+        allowed = 0
+        for _ in 0..<60 where limiter.check(keyID: "k", limit: 100, now: minute + 90).allowed { allowed += 1 }
+        XCTAssertEqual(allowed, 50)
+        // Counts of a window that is over are ignored.
+        limiter.merge(.init(keyID: "other", windowIndex: window - 5, count: 1000), own: 0, now: minute + 90)
+        XCTAssertTrue(limiter.check(keyID: "other", limit: 10, now: minute + 90).allowed)
+    }
+
+    func testOwnCountsFromTheStoreSurviveARestart() {
+        let restarted = RateLimiter()
+        let window = RateLimiter.windowIndex(of: minute)
+        restarted.merge(.init(keyID: "k", windowIndex: window, count: 0), own: 9, now: minute + 5)
+        XCTAssertTrue(restarted.check(keyID: "k", limit: 10, now: minute + 5).allowed)
+        XCTAssertFalse(restarted.check(keyID: "k", limit: 10, now: minute + 5).allowed)
+        XCTAssertEqual(restarted.localCounts(now: minute + 5, share: 0.1),
+                       [.init(keyID: "k", windowIndex: window, count: 10)])
+    }
+
+    func testOnlyBusyKeysArePublished() {
+        let limiter = RateLimiter()
+        let window = RateLimiter.windowIndex(of: minute)
+        for _ in 0..<9 { _ = limiter.check(keyID: "quiet", limit: 100, now: minute) }
+        for _ in 0..<10 { _ = limiter.check(keyID: "busy", limit: 100, now: minute) }
+        for _ in 0..<2 { _ = limiter.check(keyID: "shared", limit: 100, now: minute) }
+        // "shared" is quiet here but busy overall: it is published too.
+        limiter.merge(.init(keyID: "shared", windowIndex: window, count: 30), own: 0, now: minute)
+        let published = limiter.localCounts(now: minute + 61, share: 0.1).sorted { $0.keyID < $1.keyID }
+        XCTAssertEqual(published, [.init(keyID: "busy", windowIndex: window, count: 10),
+                                   .init(keyID: "shared", windowIndex: window, count: 2)],
+                       "a minute later the counts are the previous window's")
+        XCTAssertEqual(limiter.localCounts(now: minute + 121, share: 0.1), [], "two windows later nothing is left")
+    }
 }
+

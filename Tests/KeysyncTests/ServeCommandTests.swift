@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Reconciler
+import TestSupport
 import XCTest
 
 /// `keysync serve`, `usage` and `requests` as a user runs them: the built binary on a loopback
@@ -14,26 +15,12 @@ final class ServeCommandTests: XCTestCase {
         let signing = StateSigningKey.generate(using: &seeded)
         let dir = try cli.write(signedWith: signing)
         let port = try freePort()
-        let serve = Process()
-        serve.executableURL = Keysync.binary
-        serve.arguments = ["serve", "--state", dir.appendingPathComponent("keysync.state.json").path,
-                           "--listen", "127.0.0.1:\(port)", "--state-public-key", signing.publicKey.description,
-                           "--poll-interval", "1h"]
-        serve.environment = Keysync.environment(["KEYSYNC_LOG_LEVEL": "info"])
-        let errPipe = Pipe()
-        serve.standardError = errPipe
-        serve.standardOutput = FileHandle.nullDevice
-        try serve.run()
+        let (serve, errPipe) = try Self.startServe(dir: dir, port: port, signing: signing, ["--poll-interval", "1h"])
         defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
 
         let checkout = cli.keys["checkout"]!.reveal()
-        var answer: (Int, String)?
-        let deadline = Date() + 20
-        while answer == nil, Date() < deadline {
-            answer = try? await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["Authorization": "Bearer \(checkout)",
-                                                                                         "X-Forwarded-Uri": "/orders"])
-            if answer == nil { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let answer = try await Self.firstAnswer("http://127.0.0.1:\(port)/v1/authz",
+                                                headers: ["Authorization": "Bearer \(checkout)", "X-Forwarded-Uri": "/orders"])
         XCTAssertEqual(answer?.0, 200)
         let revoked = try await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["X-API-Key": cli.keys["gone-old"]!.reveal()])
         XCTAssertEqual(revoked.0, 401)
@@ -90,6 +77,61 @@ final class ServeCommandTests: XCTestCase {
         for output in [usage.stdout, table.stdout, requests.stdout] { cli.assertNoRawKey(in: output, "usage output") }
     }
 
+    /// `serve --backend` against a REAL throwaway PostgreSQL, then `usage` and `requests` read it back.
+    func testServeWithAPostgresBackendAndUsageAndRequestsReadIt() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.remove() }
+        let cli = CLIState.make()
+        var seeded = SeededGenerator(seed: 6)
+        let signing = StateSigningKey.generate(using: &seeded)
+        let dir = try cli.write(signedWith: signing)
+        let port = try freePort()
+        let (serve, errPipe) = try Self.startServe(
+            dir: dir, port: port, signing: signing,
+            ["--backend", cluster.backendURL, "--node-id", "edge-1", "--sync-interval", "1s"],
+            environment: ["KEYSYNC_PG_PASSWORD": "unused-with-trust"])
+        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+
+        let checkout = cli.keys["checkout"]!.reveal()
+        let answer = try await Self.firstAnswer("http://127.0.0.1:\(port)/v1/authz",
+                                                headers: ["X-API-Key": checkout, "X-Forwarded-Uri": "/orders"])
+        XCTAssertEqual(answer?.0, 200)
+        _ = try await Self.get("http://127.0.0.1:\(port)/v1/authz", headers: ["X-API-Key": checkout, "X-Forwarded-Uri": "/refunds"])
+        kill(serve.processIdentifier, SIGTERM)
+        serve.waitUntilExit()
+        let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(serve.terminationStatus, 0, stderr)
+        XCTAssertTrue(stderr.contains("backend schema ready"), stderr)
+        XCTAssertFalse(stderr.contains(" error "), "no write failed while the schema was being created: \(stderr)")
+        XCTAssertFalse(stderr.contains("unused-with-trust"), "the password reached the log")
+        XCTAssertEqual(try cluster.psql("SELECT max(version) FROM keysync_schema"), "1")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("keysync.usage.sqlite").path),
+                       "with --backend nothing goes to SQLite")
+
+        let env = ["KEYSYNC_STATE_PUBLIC_KEY": signing.publicKey.description, "KEYSYNC_NOW": CLIState.now]
+        let usage = try Keysync.run(["usage", "--format", "json", "--backend", cluster.backendURL], in: dir, environment: env)
+        XCTAssertEqual(usage.exitCode, 0, usage.stderr)
+        let keys = try XCTUnwrap((try JSONSerialization.jsonObject(with: usage.stdoutBytes) as? [String: Any])?["keys"] as? [[String: Any]])
+        let checkoutID = cli.state.keys.first { $0.hash == cli.keys["checkout"]!.hash }!.id
+        let row = try XCTUnwrap(keys.first { $0["id"] as? String == checkoutID })
+        XCTAssertEqual(row["requests"] as? Int, 2)
+        XCTAssertEqual(row["allowed"] as? Int, 2)
+        let requests = try Keysync.run(["requests", "--key", checkoutID, "--backend", cluster.backendURL, "--format", "json"],
+                                       environment: ["KEYSYNC_NOW": Timestamp.format(Date())])
+        XCTAssertEqual(requests.exitCode, 0, requests.stderr)
+        XCTAssertTrue(requests.stdout.contains("/orders") && requests.stdout.contains("/refunds"), requests.stdout)
+        for output in [stderr, usage.stdout, requests.stdout] { cli.assertNoRawKey(in: output, "output") }
+
+        let withPassword = try Keysync.run(["usage", "--backend", "postgres://keysync:hunter2@127.0.0.1:\(cluster.port)/postgres"],
+                                           in: dir, environment: env)
+        XCTAssertNotEqual(withPassword.exitCode, 0)
+        XCTAssertTrue(withPassword.stderr.contains("KEYSYNC_PG_PASSWORD"), withPassword.stderr)
+        XCTAssertFalse(withPassword.stderr.contains("hunter2"))
+        let down = try Keysync.run(["usage", "--backend", "postgres://keysync@127.0.0.1:\(try freePort())/postgres"], in: dir, environment: env)
+        XCTAssertEqual(down.exitCode, 1)
+        XCTAssertTrue(down.stderr.contains("cannot be read"), down.stderr)
+    }
+
     func testBadInputsGetClearErrors() throws {
         let dir = try makeTemporaryDirectory()
         let listen = try Keysync.run(["serve", "--listen", "localhost"], in: dir)
@@ -107,6 +149,31 @@ final class ServeCommandTests: XCTestCase {
         let noDatabase = try Keysync.run(["requests", "--key", "key_abcdefghijklmnopqrst"], in: dir)
         XCTAssertEqual(noDatabase.exitCode, 1)
         XCTAssertTrue(noDatabase.stderr.contains("keysync.usage.sqlite does not exist"), noDatabase.stderr)
+    }
+
+    /// The built binary serving `dir`'s state on `port`, its standard error in the returned pipe.
+    static func startServe(dir: URL, port: Int, signing: StateSigningKey, _ extra: [String],
+                           environment: [String: String] = [:]) throws -> (Process, Pipe) {
+        let serve = Process()
+        serve.executableURL = Keysync.binary
+        serve.arguments = ["serve", "--state", dir.appendingPathComponent("keysync.state.json").path,
+                           "--listen", "127.0.0.1:\(port)", "--state-public-key", signing.publicKey.description] + extra
+        serve.environment = Keysync.environment(["KEYSYNC_LOG_LEVEL": "info"].merging(environment) { _, new in new })
+        let errPipe = Pipe()
+        serve.standardError = errPipe
+        serve.standardOutput = FileHandle.nullDevice
+        try serve.run()
+        return (serve, errPipe)
+    }
+
+    /// The first answer of a server that is starting: retried for up to 20 s.
+    static func firstAnswer(_ url: String, headers: [String: String]) async throws -> (Int, String)? {
+        let deadline = Date() + 20
+        while Date() < deadline {
+            if let answer = try? await get(url, headers: headers) { return answer }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
     }
 
     static func get(_ url: String, headers: [String: String]) async throws -> (Int, String) {

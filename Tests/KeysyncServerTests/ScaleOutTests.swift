@@ -1,0 +1,192 @@
+import Foundation
+import HummingbirdTesting
+import KeysyncServer
+import TestSupport
+import XCTest
+
+extension PostgresCluster {
+    func backend(node: String, syncInterval: Duration, operationTimeout: Duration = .seconds(2)) -> PostgresBackend {
+        PostgresBackend(host: "127.0.0.1", port: port, username: Self.user, database: Self.database, nodeID: node,
+                        syncInterval: syncInterval, operationTimeout: operationTimeout)
+    }
+}
+
+/// Three `serve` nodes (in-process applications on live ports) sharing one REAL PostgreSQL
+/// cluster (a throwaway `initdb`): a shared limit, usage summed over nodes, and a database
+/// outage that no request notices. Time: one manual clock for all three nodes, held inside one
+/// window while the nodes sync every 100 ms of real time: a full 60-second window of decisions
+/// runs in a few real seconds, and the window cannot roll over mid-measurement.
+final class ScaleOutTests: ServerTestCase {
+    static let nodes = 3
+    static let syncInterval = Duration.milliseconds(100)
+
+    func configuration(_ cluster: PostgresCluster, node: Int, clock: ManualClock) -> ServerConfiguration {
+        var configuration = fixture.configuration(clock: clock, logs: logs)
+        configuration.backend = cluster.backend(node: "node-\(node)", syncInterval: Self.syncInterval)
+        return configuration
+    }
+
+    /// Waits until `condition` holds, polling every 50 ms, for at most `timeout`.
+    static func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { return XCTFail("timed out waiting for \(what)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func testThreeNodesShareOneLimitAndUsageAndSurviveAnOutage() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.remove() }
+        let f = fixture!
+        let clock = ManualClock(ServerFixture.now + 1)  // one second into a window
+        let builds = try (0..<Self.nodes).map { try buildApplication(configuration: configuration(cluster, node: $0, clock: clock)) }
+        let components = builds.map(\.1)
+        let keyID = f.id("valid")  // 600 per minute
+        let key = [("X-API-Key", f.keys["valid"]!)]
+
+        try await builds[0].0.test(.live) { first in
+            try await builds[1].0.test(.live) { second in
+                try await builds[2].0.test(.live) { third in
+                    let clients: [any TestClientProtocol] = [first, second, third]
+                    try await Self.eventually("every node to reach the backend") {
+                        components.allSatisfy { $0.metrics.value(of: "keysync_backend_up") == 1 }
+                    }
+                    XCTAssertEqual(try cluster.psql("SELECT string_agg(version::text, ',') FROM keysync_schema"), "1",
+                                   "three nodes starting at once applied the migration once")
+
+                    // 1. Hammer round-robin, paced, until no node has allowed anything for 5 sync intervals.
+                    var allowedPerNode = [Int](repeating: 0, count: Self.nodes)
+                    var sentPerNode = [Int](repeating: 0, count: Self.nodes)
+                    let started = ContinuousClock.now
+                    var lastAllowed = ContinuousClock.now
+                    while ContinuousClock.now - lastAllowed < Self.syncInterval * 5 {
+                        for _ in 0..<10 {
+                            for node in 0..<Self.nodes {
+                                let answer = try await clients[node].send("/v1/authz", headers: key)
+                                XCTAssertTrue([200, 429].contains(answer.status), "node \(node): \(answer.status)")
+                                sentPerNode[node] += 1
+                                if answer.status == 200 {
+                                    allowedPerNode[node] += 1
+                                    lastAllowed = ContinuousClock.now
+                                }
+                            }
+                        }
+                        try await Task.sleep(for: .milliseconds(20))
+                        XCTAssertLessThan(ContinuousClock.now - started, .seconds(60), "the nodes never converged")
+                        if ContinuousClock.now - started > .seconds(60) { break }
+                    }
+                    let seconds = Double((lastAllowed - started).components.seconds)
+                        + Double((lastAllowed - started).components.attoseconds) / 1e18
+                    let allowed = allowedPerNode.reduce(0, +)
+                    // The bound of docs/scale-out.md: limit + (N − 1) × (r × L + θ × limit), with r
+                    // the requests per second each node received, L = 3 sync intervals (two for
+                    // the publish/read path, one of slack for the round trips), θ = 10%.
+                    let perNodeRate = Double(sentPerNode.max()!) / max(seconds, 0.001)
+                    let lag = 3 * 0.1
+                    let bound = 600 + Int((Double(Self.nodes - 1) * (perNodeRate * lag + 0.1 * 600)).rounded(.up))
+                    FileHandle.standardError.write(Data(("scale-out: allowed \(allowed) of limit 600 over \(Self.nodes) nodes \(allowedPerNode), "
+                          + "\(Int(perNodeRate)) req/s per node for \(String(format: "%.2f", seconds)) s; bound \(bound)\n").utf8))
+                    XCTAssertGreaterThanOrEqual(allowed, 600)
+                    XCTAssertLessThanOrEqual(allowed, bound)
+                    XCTAssertTrue(allowedPerNode.allSatisfy { $0 > 0 }, "\(allowedPerNode)")
+
+                    // 2. Usage summed over the nodes equals what the clients saw allowed, per node too.
+                    try await Self.eventually("the usage of phase 1 in PostgreSQL") {
+                        try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_key_usage WHERE key_id = '\(keyID)' AND outcome = 'VALID'") == "\(allowed)"
+                    }
+                    let perNode = try cluster.psql("""
+                        SELECT string_agg(node || '=' || n, ',' ORDER BY node) FROM
+                        (SELECT node, count(*) AS n FROM keysync_requests WHERE key_id = '\(keyID)' AND outcome = 'VALID' GROUP BY node) AS t
+                        """)
+                    XCTAssertEqual(perNode, (0..<Self.nodes).map { "node-\($0)=\(allowedPerNode[$0])" }.joined(separator: ","))
+                    let window = RateLimiter.windowIndex(of: clock.now)
+                    try await Self.eventually("the G-counters of phase 1") {
+                        try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_window_counts WHERE key_id = '\(keyID)' AND window_index = \(window)") == "\(allowed)"
+                    }
+
+                    // 3. PostgreSQL goes away: every node keeps answering, promptly, and counts the failures.
+                    try cluster.stop()
+                    clock.advance(120)  // a fresh window: the key has its whole limit again
+                    var outage = 0
+                    for round in 0..<100 {
+                        for node in 0..<Self.nodes {
+                            let asked = ContinuousClock.now
+                            let answer = try await clients[node].send("/v1/authz", headers: key)
+                            XCTAssertEqual(answer.status, 200, "node \(node), round \(round), backend down")
+                            XCTAssertLessThan(ContinuousClock.now - asked, .milliseconds(500), "a request waited for the database")
+                            if answer.status == 200 { outage += 1 }
+                        }
+                        if round % 10 == 0 { try await Task.sleep(for: .milliseconds(50)) }
+                    }
+                    try await Self.eventually("the failures to be counted") {
+                        components.allSatisfy {
+                            ($0.metrics.value(of: "keysync_limit_sync_failures_total") ?? 0) > 0
+                                && ($0.metrics.value(of: "keysync_usage_flush_failures_total") ?? 0) > 0
+                                && $0.metrics.value(of: "keysync_backend_up") == 0
+                        }
+                    }
+                    XCTAssertTrue(components.allSatisfy { $0.recorder.pendingCount > 0 }, "the outage's usage waits in memory")
+
+                    // 4. PostgreSQL is back: the nodes reconnect and catch up (usage and G-counters).
+                    try cluster.start()
+                    try await Self.eventually("the usage to catch up after the restart") {
+                        try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_key_usage WHERE key_id = '\(keyID)' AND outcome = 'VALID'") == "\(allowed + outage)"
+                    }
+                    try await Self.eventually("the G-counters to catch up after the restart") {
+                        try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_window_counts WHERE key_id = '\(keyID)' AND window_index = \(window + 2)") == "\(outage)"
+                    }
+                    XCTAssertTrue(components.allSatisfy { $0.recorder.droppedCount == 0 })
+                    let requestRows = try cluster.psql("SELECT count(*) FROM keysync_requests WHERE key_id = '\(keyID)'")
+                    XCTAssertEqual(requestRows, "\(sentPerNode.reduce(0, +) + outage)", "every decision is in the request log once")
+                }
+            }
+        }
+        // No raw key anywhere in the database.
+        let dump = try cluster.psql("""
+            SELECT concat_ws(' ', (SELECT string_agg(concat_ws(' ', key_id, outcome), ' ') FROM keysync_key_usage),
+                (SELECT string_agg(concat_ws(' ', key_id, outcome, method, path, client, node), ' ') FROM keysync_requests),
+                (SELECT string_agg(concat_ws(' ', key_id, node), ' ') FROM keysync_window_counts))
+            """)
+        XCTAssertGreaterThan(dump.count, 1000)
+        XCTAssertEqual(f.leakedKeys(in: dump), [])
+        XCTAssertEqual(f.leakedKeys(in: logs.all.joined(separator: "\n")), [])
+    }
+
+    /// A database that accepts connections and never answers (every PostgreSQL process
+    /// stopped): requests are still answered at once, the syncs and flushes time out and are
+    /// counted, and once it answers again the node catches up.
+    func testASlowDatabaseHoldsUpNoRequest() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.remove() }
+        let f = fixture!
+        let clock = ManualClock(ServerFixture.now + 1)
+        var configuration = fixture.configuration(clock: clock, logs: logs)
+        configuration.backend = cluster.backend(node: "slow", syncInterval: Self.syncInterval, operationTimeout: .milliseconds(500))
+        let (app, components) = try buildApplication(configuration: configuration)
+        let keyID = f.id("valid")
+        try await app.test(.live) { client in
+            try await Self.eventually("the node to reach the backend") { components.metrics.value(of: "keysync_backend_up") == 1 }
+            try cluster.freeze(true)
+            var answered = 0
+            for _ in 0..<50 {
+                let asked = ContinuousClock.now
+                let answer = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)])
+                XCTAssertEqual(answer.status, 200)
+                XCTAssertLessThan(ContinuousClock.now - asked, .milliseconds(250), "a request waited for the database")
+                answered += 1
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Self.eventually("the timeouts to be counted") {
+                (components.metrics.value(of: "keysync_limit_sync_failures_total") ?? 0) > 0
+                    && (components.metrics.value(of: "keysync_usage_flush_failures_total") ?? 0) > 0
+            }
+            try cluster.freeze(false)
+            try await Self.eventually("the usage to be written after the stall") {
+                try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_key_usage WHERE key_id = '\(keyID)'") == "\(answered)"
+            }
+            try await Self.eventually("the sync to recover") { components.metrics.value(of: "keysync_backend_up") == 1 }
+        }
+    }
+}
+
