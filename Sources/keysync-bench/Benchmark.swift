@@ -16,7 +16,14 @@ struct Benchmark {
         try fm.createDirectory(atPath: options.workDirectory, withIntermediateDirectories: true)
         var rows: [BenchRow] = []
         var notes: [String] = []
-        let environment = ["KEYSYNC_NOW": Self.now, "NO_COLOR": "1"]
+        // The path users run, as the CI templates configure it: apply signs, every reader checks.
+        var keyGenerator = SeededGenerator(seed: 0x7369_676e)
+        let signingKey = StateSigningKey.generate(using: &keyGenerator)
+        let environment = [
+            "KEYSYNC_NOW": Self.now, "NO_COLOR": "1",
+            "KEYSYNC_SIGNING_KEY": signingKey.fileText(created: Timestamp.parse(Self.now)!),
+            "KEYSYNC_STATE_PUBLIC_KEY": signingKey.publicKey.description,
+        ]
         for size in options.sizes {
             let generator = ManifestGenerator(keys: size)
             let keys = generator.keyCount
@@ -26,7 +33,7 @@ struct Benchmark {
             try generator.yaml().write(toFile: manifest, atomically: false, encoding: .utf8)
             let converged = try ConvergedState.make(manifestPath: manifest, now: Timestamp.parse(Self.now)!)
             let convergedPath = dir + "/converged.state.json"
-            try converged.state.encoded().write(to: URL(fileURLWithPath: convergedPath))
+            try converged.state.signed(with: signingKey).encoded().write(to: URL(fileURLWithPath: convergedPath))
             let emptyPath = dir + "/missing.state.json"  // a missing file is the empty state
             log("\(keys) keys: \(try fileSize(manifest) / 1_000_000) MB manifest, \(try fileSize(convergedPath) / 1_000_000) MB converged state")
 
@@ -77,7 +84,8 @@ struct Benchmark {
             if options.measureServe && size == options.sizes.max() {
                 log("\(keys) keys: serve under wrk")
                 let (row, note) = try ServeThroughput(
-                    state: converged.state, keys: converged.keys, keysync: options.keysync, directory: dir + "/serve"
+                    state: converged.state.signed(with: signingKey), keys: converged.keys, keysync: options.keysync,
+                    directory: dir + "/serve", publicKey: signingKey.publicKey.description
                 ).measure()
                 rows.append(row)
                 notes.append(note)

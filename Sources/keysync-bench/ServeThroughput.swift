@@ -10,6 +10,8 @@ struct ServeThroughput {
     var keys: [APIKey]
     var keysync: String
     var directory: String
+    /// The key the state is signed with, which serve is told to trust.
+    var publicKey: String
     var seconds = 10
     var connections = 32
 
@@ -45,7 +47,7 @@ struct ServeThroughput {
         serve.executableURL = URL(fileURLWithPath: keysync)
         serve.arguments = ["serve", "--state", statePath, "--listen", "127.0.0.1:\(port)",
                            "--usage-db", directory + "/usage.sqlite"]
-        serve.environment = ["KEYSYNC_LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin"]
+        serve.environment = ["KEYSYNC_LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin", "KEYSYNC_STATE_PUBLIC_KEY": publicKey]
         serve.standardOutput = FileHandle.nullDevice
         serve.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try serve.run()
