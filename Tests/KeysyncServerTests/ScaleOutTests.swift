@@ -130,10 +130,12 @@ final class ScaleOutTests: ServerTestCase {
 
                     // 4. PostgreSQL is back: the nodes reconnect and catch up (usage and G-counters).
                     try cluster.start()
-                    try await Self.eventually("the usage to catch up after the restart") {
+                    // A batch cut off by the stop may wait out the store's deadline and the client's
+                    // reconnect before it settles: allow well past both.
+                    try await Self.eventually("the usage to catch up after the restart", timeout: .seconds(120)) {
                         try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_key_usage WHERE key_id = '\(keyID)' AND outcome = 'VALID'") == "\(allowed + outage)"
                     }
-                    try await Self.eventually("the G-counters to catch up after the restart") {
+                    try await Self.eventually("the G-counters to catch up after the restart", timeout: .seconds(120)) {
                         try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_window_counts WHERE key_id = '\(keyID)' AND window_index = \(window + 2)") == "\(outage)"
                     }
                     XCTAssertTrue(components.allSatisfy { $0.recorder.droppedCount == 0 })

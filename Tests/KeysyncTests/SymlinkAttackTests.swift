@@ -70,6 +70,25 @@ final class SymlinkAttackTests: XCTestCase {
         }
     }
 
+    /// Diagnostics quote the manifest's lines into CI logs: a manifest (or a file of a manifest
+    /// folder, or the folder) linked to a secret must not be read at all.
+    func testASymlinkedManifestIsNotReadSoNothingOfItsTargetIsQuoted() throws {
+        let (repo, secret, outside) = try setUp()
+        try Data("\(secretText): [unclosed\n".utf8).write(to: secret)
+        try plant("keys.yaml", pointingAt: secret, in: repo)
+        let folder = repo.appendingPathComponent("keys")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("teams.yaml"), withDestinationURL: secret)
+        try FileManager.default.createSymbolicLink(at: repo.appendingPathComponent("linked"), withDestinationURL: outside)
+        try FileManager.default.copyItem(at: secret, to: outside.appendingPathComponent("more.yaml"))
+        for arguments in [["validate", "keys.yaml"], ["plan"], ["plan", "-m", "keys"], ["validate", "linked"]] {
+            let result = try run(arguments, in: repo)
+            XCTAssertEqual(result.exitCode, 1, "\(arguments)")
+            XCTAssertTrue((result.stdout + result.stderr).contains("is a symbolic link"), "\(arguments): \(result.stdout)\(result.stderr)")
+            XCTAssertFalse((result.stdout + result.stderr).contains(secretText), "\(arguments): the secret was quoted")
+        }
+    }
+
     func testASymlinkedSealedFolderIsRefusedBeforeAnythingIsWritten() throws {
         let (repo, _, outside) = try setUp()
         try FileManager.default.moveItem(at: repo.appendingPathComponent("sealed"), to: outside.appendingPathComponent("sealed"))

@@ -17,6 +17,12 @@ public enum ManifestLoader {
             return ([], [.error(.pathNotFound, "\(path) does not exist",
                                 hint: "pass the manifest file or folder, e.g. keys.yaml", at: nil)])
         }
+        // A manifest is quoted in diagnostics, which CI logs show: a committed link to a file CI
+        // can read (a secret, /proc/self/environ) must never be followed.
+        var info = stat()
+        if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK {
+            return ([], [symbolicLink(path)])
+        }
         guard isDirectory.boolValue else {
             switch readFile(path) {
             case .success(let source): return ([source], [])
@@ -52,12 +58,12 @@ public enum ManifestLoader {
     private static func readFile(_ path: String) -> Result<ManifestSource, Diagnostic> {
         let unreadable = Diagnostic.error(
             .unreadableFile, "cannot read \(path)", hint: "check that it is a file you may read", at: nil)
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return .failure(unreadable) }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(errno == ELOOP ? symbolicLink(path) : unreadable) }
         defer { close(fd) }
         // Check the size before reading, so an oversized file is never loaded into memory.
         var info = stat()
-        guard fstat(fd, &info) == 0 else { return .failure(unreadable) }
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return .failure(unreadable) }
         let size = Int(info.st_size)
         if size > maxFileSize { return .failure(tooLarge(path: path, size: size)) }
         // Read straight into the array the parser will use: no intermediate `Data` copy.
@@ -72,6 +78,11 @@ public enum ManifestLoader {
         }
         if failed { return .failure(unreadable) }
         return .success(ManifestSource(path: path, bytes: bytes))
+    }
+
+    static func symbolicLink(_ path: String) -> Diagnostic {
+        .error(.unreadableFile, "\(path) is a symbolic link; keysync reads only regular files and folders as the manifest",
+               hint: "commit the manifest itself, not a link to it", at: nil)
     }
 
     static func tooLarge(path: String, size: Int) -> Diagnostic {

@@ -29,7 +29,7 @@ public enum ApplyWriter {
         guard prepared.hasChanges else { return [] }
         do {
             // Refused before the first write: a link or folder where apply writes.
-            for path in [layout.statePath, backupPath(of: layout.statePath, storage), layout.auditLogPath] {
+            for path in [layout.statePath, type(of: storage).backupPath(for: layout.statePath), layout.auditLogPath] {
                 try storage.ensureWritable(path)
             }
             var written: [String] = []
@@ -63,8 +63,6 @@ public enum ApplyWriter {
             throw .storage(StorageError(operation: "write", path: layout.statePath, code: 0, reason: "\(error)"))
         }
     }
-
-    private static func backupPath<S: DurableStorage>(of path: String, _ storage: S) -> String { S.backupPath(for: path) }
 
     /// Sealed files in `directory` from applies that never completed: their serial is above the
     /// state's, so the state never recorded their keys. Those keys were never valid and never
