@@ -229,8 +229,8 @@ final class VerifyHostileInputTests: XCTestCase {
         let fixture = CLIState.make()
         let dir = try fixture.write()
         let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", Self.feeder, Keysync.binary.path, "verify",
+        python.executableURL = try Python.executable(for: "to feed 100 MB and measure the child's peak memory")
+        python.arguments = ["-c", Self.feeder, Keysync.binary.path, "verify",
                             "--state", dir.appendingPathComponent("keysync.state.json").path]
         python.environment = Keysync.environment(["KEYSYNC_NOW": CLIState.now])
         let out = Pipe()

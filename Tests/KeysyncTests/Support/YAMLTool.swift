@@ -10,10 +10,8 @@ enum YAMLTool {
         .appendingPathComponent("Fixtures/yaml/yaml_tool.py")
 
     static func run(_ arguments: [String]) throws -> Data {
-        let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let python else { throw XCTSkip("python3 is not installed; CI installs python3-jsonschema python3-yaml") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
+        process.executableURL = try Python.executable(for: "to read YAML and check JSON schemas independently")
         process.arguments = [script.path] + arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
