@@ -5,6 +5,10 @@ import Foundation
 ///
 /// Hostile input stops early: nesting deeper than `maxDepth` ends the file, and anchors and
 /// aliases are refused (never expanded), so work stays linear in the file's size.
+///
+/// This file holds the stream, the root mapping and the event pump; the extensions beside it
+/// read settings (`+Settings`), teams and keys (`+Teams`), mapping keys by field enum
+/// (`+Mappings`), scalars by type (`+Scalars`) and word the diagnostics (`+Reporting`).
 struct ManifestFileDecoder {
     static let maxDepth = 64
 

@@ -150,7 +150,8 @@ struct ManifestAssembler {
             }
         }
 
-        // Apply defaults in place (the keys array is uniquely held here, so no copy is made).
+        // Warn about keys nobody hears about, and apply defaults in place (the keys array is
+        // uniquely held here, so no copy is made).
         var keys = draft.keys
         draft.keys = []
         for i in keys.indices {
