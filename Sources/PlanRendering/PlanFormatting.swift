@@ -1,4 +1,5 @@
 import Reconciler
+import Manifest
 import Foundation
 
 /// The words and lines the text and Markdown renderings share, so both say the same thing.
@@ -149,7 +150,7 @@ enum PlanFormatting {
         }
     }
 
-    static func expiration(_ expiration: PlannedExpiration?) -> String {
+    static func expiration(_ expiration: Expiration?) -> String {
         switch expiration {
         case nil: "never"
         case .at(let d)?: Timestamp.format(d)

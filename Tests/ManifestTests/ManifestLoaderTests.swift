@@ -8,6 +8,33 @@ final class ManifestLoaderTests: XCTestCase {
         ManifestLoader.load([ManifestSource(path: path, bytes: Array(text.utf8))])
     }
 
+    /// Every kind of mapping reads its fields by name: a field given twice is reported by its
+    /// name where the second one stands, and the expiry fields exclude each other in `defaults`
+    /// as in a key.
+    func testFieldsAreReadByNameInEveryKindOfMapping() {
+        let head = "version: 1\nprefix: thig\n"
+        let team = head + "teams:\n  a:\n    plan: enterprise\n    owner: a@example.com\n    recipients: [\(Self.recipient)]\n"
+        let cases: [(yaml: String, code: String, message: String, line: Int, column: Int)] = [
+            (head + "prefix: thig\n", "duplicate-key", "field prefix appears twice in the manifest", 3, 1),
+            (head + "plans:\n  pro:\n    max_keys: 2\n    max_keys: 3\n",
+             "duplicate-key", "field max_keys appears twice in plan pro", 6, 5),
+            (head + "defaults:\n  rotate_grace: 1h\n  rotate_grace: 2h\n",
+             "duplicate-key", "field rotate_grace appears twice in defaults", 5, 3),
+            (head + "teams:\n  a:\n    plan: free\n    owner: a@example.com\n    owner: b@example.com\n",
+             "duplicate-key", "field owner appears twice in team a", 7, 5),
+            (team + "    keys:\n      - name: k\n        rotate: 1\n        rotate: 2\n",
+             "duplicate-key", "field rotate appears twice in this key", 11, 9),
+            (head + "defaults:\n  expires_in: 30d\n  expires: 2027-01-01\n",
+             "expires-conflict", "expires and expires_in are both set", 5, 3),
+        ]
+        for c in cases {
+            let found = load(c.yaml).diagnostics.filter { $0.severity == .error }
+            XCTAssertEqual(found.map(\.code), [c.code], c.yaml)
+            XCTAssertEqual(found.first?.message, c.message, c.yaml)
+            XCTAssertEqual(found.first?.location, SourceLocation(file: "keys.yaml", line: c.line, column: c.column), c.yaml)
+        }
+    }
+
     func testBriefExampleLoadsWithDefaultsApplied() throws {
         let result = load("""
         version: 1

@@ -74,7 +74,7 @@ final class ScalarParsingTests: XCTestCase {
     }
 
     func testSuggestions() {
-        let fields = FieldTable.key.names
+        let fields = KeyField.table.names
         XCTAssertEqual(Suggestion.nearest(to: "rate_limt", in: fields), "rate_limit")
         XCTAssertEqual(Suggestion.nearest(to: "expire", in: fields), "expires")
         XCTAssertEqual(Suggestion.nearest(to: "renamed-from", in: fields), "renamed_from")

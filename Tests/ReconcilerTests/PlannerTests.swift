@@ -37,7 +37,7 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(p.keyChanges, [
             KeyChange(team: "payments", name: "checkout-api", actions: [.create], newKey: NewKey(
                 generation: 2, description: "Checkout", owner: "bob@example.com", rateLimit: 600,
-                expiration: .after(PlannedPeriod(seconds: 90 * 86_400, text: "90d")), status: .active,
+                expiration: .after(Period(seconds: 90 * 86_400, text: "90d")), status: .active,
                 recipients: [F.recipient]), location: F.at(10, 9)),
             KeyChange(team: "payments", name: "search", actions: [.create], newKey: NewKey(
                 generation: 0, description: nil, owner: nil, rateLimit: 60,
@@ -246,7 +246,7 @@ final class PlannerTests: XCTestCase {
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", rateLimit: 300, rotate: 2, grace: "24h")])])
         let change = plan(m, state).plan.keyChanges.first
         XCTAssertEqual(change?.actions, [.rotate])
-        XCTAssertEqual(change?.revocation, Revocation(reason: .rotated, grace: PlannedPeriod(seconds: 86_400, text: "24h")))
+        XCTAssertEqual(change?.revocation, Revocation(reason: .rotated, grace: Period(seconds: 86_400, text: "24h")))
         XCTAssertEqual(change?.newKey?.rateLimit, 300)
         XCTAssertEqual(change?.changes, [.rateLimit(old: 60, new: 300), .generation(old: 1, new: 2)])
     }

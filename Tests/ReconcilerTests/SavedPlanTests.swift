@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Reconciler
+import Manifest
 
 final class SavedPlanTests: XCTestCase {
     typealias F = Fixture
@@ -26,9 +27,9 @@ final class SavedPlanTests: XCTestCase {
         let rotate = KeyChange(
             team: "t", name: "r", actions: [.rotate], keyID: "key_b",
             newKey: NewKey(generation: 2, description: nil, owner: nil, rateLimit: 60,
-                           expiration: .after(PlannedPeriod(seconds: 3600, text: "1h")), status: .active,
+                           expiration: .after(Period(seconds: 3600, text: "1h")), status: .active,
                            recipients: [F.recipient]),
-            revocation: Revocation(reason: .rotated, grace: PlannedPeriod(seconds: 60, text: "1m")))
+            revocation: Revocation(reason: .rotated, grace: Period(seconds: 60, text: "1m")))
         let plan = Plan(
             lineage: "l", serial: 9, manifestDigest: "sha256:00", prefix: "thig", plannedAt: F.now,
             teamChanges: [TeamChange(team: "t", action: .remove, before: F.teamRecord("t"), after: nil)],

@@ -10,7 +10,7 @@ struct FileDraft {
     var prefixSeen = false
     /// In file order.
     var plans: [Tier]?
-    var defaults: DefaultsDraft?
+    var defaults: KeyDefaults?
     /// Where the first global setting (`version`, `prefix`, `plans`, `defaults`) is written.
     var firstGlobal: SourceLocation?
     var teams: [TeamDraft] = []
@@ -18,13 +18,6 @@ struct FileDraft {
     var incomplete = false
 
     init(path: String) { self.path = path }
-}
-
-struct DefaultsDraft {
-    var rateLimit: Located<Int>?
-    var expires: Located<Date>?
-    var expiresIn: Located<Period>?
-    var rotateGrace: Located<Period>?
 }
 
 struct TeamDraft {

@@ -40,58 +40,8 @@ public struct KeyDeclaration: Sendable, Equatable {
     }
 }
 
-/// When a key stops working.
-public enum Expiration: Sendable, Equatable, Hashable {
-    /// `expires:` — an absolute instant (a bare date means the end of that day, UTC).
-    case at(Date)
-    /// `expires_in:` — counted from the key's creation, so it resolves only at create time.
-    case after(Period)
-
-    /// The instant the key expires for a key created at `createdAt`.
-    public func resolve(createdAt: Date) -> Date {
-        switch self {
-        case .at(let date): return date
-        case .after(let period): return createdAt.addingTimeInterval(TimeInterval(period.seconds))
-        }
-    }
-}
-
-/// A span written like `90d`, `12h`, `52w`, `30m`: what people write in reviews, kept with
-/// its original text so renderings show what the manifest said.
-public struct Period: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public var seconds: Int64
-    public var text: String
-
-    public init(seconds: Int64, text: String) {
-        self.seconds = seconds
-        self.text = text
-    }
-
-    /// Parses `<digits><unit>` with unit `s`, `m`, `h`, `d` or `w`; `nil` otherwise.
-    public init?(parsing text: String) {
-        guard let unit = text.last, text.count >= 2 else { return nil }
-        let digits = text.dropLast()
-        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int64(digits), n > 0
-        else { return nil }
-        let scale: Int64
-        switch unit {
-        case "s": scale = 1
-        case "m": scale = 60
-        case "h": scale = 3600
-        case "d": scale = 86_400
-        case "w": scale = 604_800
-        default: return nil
-        }
-        let (product, overflow) = n.multipliedReportingOverflow(by: scale)
-        // Bound at ~100 years: anything longer is a typo, and it keeps dates representable.
-        guard !overflow, product <= 100 * 366 * 86_400 else { return nil }
-        self.init(seconds: product, text: text)
-    }
-
-    public var description: String { text }
-}
-
-/// Values every key gets unless it says otherwise.
+/// Values every key gets unless it says otherwise: `defaults:`, else the built-in ones. The
+/// assembler applies them once (`apply(to:)`), so nothing after the manifest looks at them.
 public struct KeyDefaults: Sendable, Equatable {
     public static let builtInRateLimit = 60
     public static let rateLimitRange = 1...10_000
@@ -107,5 +57,15 @@ public struct KeyDefaults: Sendable, Equatable {
         self.rateLimit = rateLimit
         self.expiration = expiration
         self.rotateGrace = rotateGrace
+    }
+
+    /// Fills in what `key` left unset. The decoder marks an unset rate limit as 0 (never a
+    /// valid limit); the built-in limit points at the key's entry.
+    func apply(to key: inout KeyDeclaration) {
+        if key.rateLimit.value == 0 {
+            key.rateLimit = rateLimit ?? Located(Self.builtInRateLimit, at: key.location)
+        }
+        if key.expiration == nil { key.expiration = expiration }
+        if key.rotateGrace == nil { key.rotateGrace = rotateGrace }
     }
 }

@@ -1,8 +1,17 @@
-/// One field of a fixed-shape mapping in the manifest, described once: the decoder takes its
-/// field names from these descriptions and `ManifestSchema` turns the same values into JSON
-/// Schema, so an editor and `keysync validate` cannot disagree about which fields exist.
+/// A field of one fixed-shape mapping, named by its YAML spelling (the raw value). Both the
+/// decoder (through `table`) and the schema (through `spec`) read fields by these enums, so
+/// no code depends on the order fields are listed in.
+protocol ManifestField: RawRepresentable<String>, CaseIterable, Hashable, Sendable where AllCases == [Self] {
+    /// The field names matched against raw key bytes.
+    static var table: FieldTable<Self> { get }
+    /// What the field holds and means; an exhaustive switch, so no field goes undescribed.
+    var spec: FieldSpec { get }
+}
+
+/// What one field of a fixed-shape mapping holds, described once: the decoder takes its field
+/// names from the same enums and `ManifestSchema` turns these values into JSON Schema, so an
+/// editor and `keysync validate` cannot disagree about which fields exist.
 struct FieldSpec: Sendable {
-    let name: String
     let value: FieldValue
     /// Required in every mapping of this kind (a key's `name`, a team's `plan`).
     let required: Bool
@@ -11,9 +20,7 @@ struct FieldSpec: Sendable {
     /// The value used when the field is left out, when there is one worth showing.
     let defaultValue: FieldDefault?
 
-    init(_ name: String, _ value: FieldValue, required: Bool = false, default defaultValue: FieldDefault? = nil,
-         _ description: String) {
-        self.name = name
+    init(_ value: FieldValue, required: Bool = false, default defaultValue: FieldDefault? = nil, _ description: String) {
         self.value = value
         self.required = required
         self.description = description
@@ -46,25 +53,29 @@ indirect enum FieldValue: Sendable {
     case named(FieldValue, nullable: Bool)
 }
 
-/// A fixed-shape mapping: its fields and the rules that tie fields together.
+/// A fixed-shape mapping as the schema shows it: its fields (in their enum's declaration order,
+/// which is only the order editors list them in) and the rules that tie fields together.
 struct FieldGroup: Sendable {
     /// The name of the schema definition (`$defs/<id>`).
     let id: String
     let title: String
-    let fields: [FieldSpec]
+    let fields: [(name: String, spec: FieldSpec)]
     let rules: [FieldRule]
 
-    var names: [String] { fields.map(\.name) }
-
-    subscript(_ name: String) -> FieldSpec? { fields.first { $0.name == name } }
+    init<Field: ManifestField>(_ field: Field.Type, id: String, title: String, rules: [FieldRule]) {
+        self.id = id
+        self.title = title
+        self.fields = Field.allCases.map { ($0.rawValue, $0.spec) }
+        self.rules = rules
+    }
 }
 
 /// A rule over several fields of one mapping.
 enum FieldRule: Sendable {
     /// At most one of the two may be set (`expires` and `expires_in`).
-    case exclusive(String, String)
+    case exclusive(any ManifestField, any ManifestField)
     /// When any field of `trigger` is present, every field of `required` must be too.
-    case requiredTogether(_ required: [String], whenAnyOf: [String])
+    case requiredTogether(_ required: [any ManifestField], whenAnyOf: [any ManifestField])
     /// When the list `field` is non-empty, `required` must be present and non-empty.
-    case requiredWhenNonEmpty(_ required: String, field: String)
+    case requiredWhenNonEmpty(_ required: any ManifestField, field: any ManifestField)
 }

@@ -29,9 +29,9 @@ public enum ManifestSchema {
         var members: [(String, SchemaJSON)] = [
             ("title", .string(group.title)),
             ("type", .string("object")),
-            ("properties", .object(group.fields.map { ($0.name, property($0)) })),
+            ("properties", .object(group.fields.map { ($0.name, property($0.spec)) })),
         ]
-        let required = group.fields.filter(\.required).map { SchemaJSON.string($0.name) }
+        let required = group.fields.filter { $0.spec.required }.map { SchemaJSON.string($0.name) }
         if !required.isEmpty { members.append(("required", .array(required))) }
         members.append(("additionalProperties", .boolean(false)))
         var dependent: [(String, SchemaJSON)] = []
@@ -39,12 +39,14 @@ public enum ManifestSchema {
         for rule in group.rules {
             switch rule {
             case .exclusive(let a, let b):
-                conditions.append(.object([("not", .object([("required", .array([.string(a), .string(b)]))]))]))
-            case .requiredTogether(let names, let triggers):
-                for trigger in triggers {
+                conditions.append(.object([("not", .object([("required", .array([.string(a.rawValue), .string(b.rawValue)]))]))]))
+            case .requiredTogether(let fields, let triggers):
+                let names = fields.map { $0.rawValue }
+                for trigger in triggers.map({ $0.rawValue }) {
                     dependent.append((trigger, .array(names.filter { $0 != trigger }.map(SchemaJSON.string))))
                 }
-            case .requiredWhenNonEmpty(let name, let field):
+            case .requiredWhenNonEmpty(let required, let list):
+                let name = required.rawValue, field = list.rawValue
                 conditions.append(.object([
                     ("if", .object([
                         ("properties", .object([(field, .object([("minItems", .integer(1))]))])),

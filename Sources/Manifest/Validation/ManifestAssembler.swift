@@ -53,12 +53,7 @@ struct ManifestAssembler {
             for plan in declared { plans[plan.name] = plan }
         }
         let planNames = plans.keys.sorted()
-        let defaults = settings.defaults ?? DefaultsDraft()
-        let defaultExpiration: Located<Expiration>? =
-            defaults.expires.map { Located(.at($0.value), at: $0.location) }
-            ?? defaults.expiresIn.map { Located(.after($0.value), at: $0.location) }
-        let keyDefaults = KeyDefaults(
-            rateLimit: defaults.rateLimit, expiration: defaultExpiration, rotateGrace: defaults.rotateGrace)
+        let keyDefaults = settings.defaults ?? KeyDefaults()
 
         // Teams: one definition each across files.
         var teamPlaces: [String: SourceLocation] = [:]
@@ -88,8 +83,7 @@ struct ManifestAssembler {
             return nil
         }
         return Manifest(
-            version: version.value, prefix: prefix, plans: plans, defaults: keyDefaults, teams: teams,
-            digest: digest)
+            version: version.value, prefix: prefix, plans: plans, teams: teams, digest: digest)
     }
 
     private mutating func assembleTeam(
@@ -156,22 +150,18 @@ struct ManifestAssembler {
             }
         }
 
-        // Apply defaults in place (the keys array is uniquely held here, so no copy is made).
-        let teamHasContact = draft.owner != nil || !draft.contacts.isEmpty
+        // Warn about keys nobody hears about, and apply defaults in place (the keys array is
+        // uniquely held here, so no copy is made).
         var keys = draft.keys
         draft.keys = []
         for i in keys.indices {
-            if keys[i].owner == nil && !teamHasContact && !keys[i].name.value.isEmpty {
+            if !keys[i].name.value.isEmpty,
+               UnownedKey.applies(keyOwner: keys[i].owner, teamOwner: draft.owner, teamContacts: draft.contacts) {
                 diagnostics.append(.warning(
-                    .noOwner, "key \(keys[i].name.value) has no owner, and team \(name) has neither owner nor contacts",
-                    hint: "add `owner:` to the key or `owner:`/`contacts:` to the team, so someone hears before it expires",
+                    .noOwner, UnownedKey.message(team: name, key: keys[i].name.value), hint: UnownedKey.hint,
                     at: keys[i].location))
             }
-            if keys[i].rateLimit.value == 0 {
-                keys[i].rateLimit = defaults.rateLimit ?? Located(KeyDefaults.builtInRateLimit, at: keys[i].location)
-            }
-            if keys[i].expiration == nil { keys[i].expiration = defaults.expiration }
-            if keys[i].rotateGrace == nil { keys[i].rotateGrace = defaults.rotateGrace }
+            defaults.apply(to: &keys[i])
         }
         guard let planName = draft.plan else { return nil }
         return Team(

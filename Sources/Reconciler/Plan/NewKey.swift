@@ -1,3 +1,5 @@
+import Manifest
+
 /// Everything apply needs to mint a key (for a create or a rotation's replacement) without
 /// looking at the manifest again. The team and name are the `KeyChange`'s.
 public struct NewKey: Sendable, Hashable, Codable {
@@ -8,7 +10,7 @@ public struct NewKey: Sendable, Hashable, Codable {
     /// Requests per minute.
     public var rateLimit: Int
     /// `nil`: never expires.
-    public var expiration: PlannedExpiration?
+    public var expiration: Expiration?
     /// `.active`, or `.inactive` for a key declared with `active: false`.
     public var status: KeyStatus
     /// The team's age recipients: the raw key is sealed to all of them.
@@ -16,7 +18,7 @@ public struct NewKey: Sendable, Hashable, Codable {
 
     public init(
         generation: Int, description: String?, owner: String?, rateLimit: Int,
-        expiration: PlannedExpiration?, status: KeyStatus, recipients: [String]
+        expiration: Expiration?, status: KeyStatus, recipients: [String]
     ) {
         self.generation = generation
         self.description = description
@@ -48,7 +50,7 @@ public struct NewKey: Sendable, Hashable, Codable {
         description = try c.decodeIfPresent(String.self, forKey: .description)
         owner = try c.decodeIfPresent(String.self, forKey: .owner)
         rateLimit = try c.decode(Int.self, forKey: .rateLimit)
-        expiration = try c.decodeIfPresent(PlannedExpiration.self, forKey: .expiration)
+        expiration = try c.decodeIfPresent(Expiration.self, forKey: .expiration)
         status = try c.decode(KeyStatus.self, forKey: .status)
         recipients = try c.decode([String].self, forKey: .recipients)
     }

@@ -101,12 +101,11 @@ private struct PlannerRun {
             } else {
                 activeKeys += create(declaration, in: team) ? 1 : 0
             }
-            if declaration.owner == nil && team.owner == nil && team.contacts.isEmpty {
+            if UnownedKey.applies(keyOwner: declaration.owner, teamOwner: team.owner, teamContacts: team.contacts) {
                 notes.append(PlanNote(
                     kind: .noOwner, team: team.name.value, key: declaration.name.value,
-                    message: "key \(team.name.value)/\(declaration.name.value) has no owner, and its team has neither owner nor contacts",
-                    hint: "set `owner` on the key or the team, so someone is told before it expires",
-                    location: declaration.location))
+                    message: UnownedKey.message(team: team.name.value, key: declaration.name.value),
+                    hint: UnownedKey.hint, location: declaration.location))
             }
         }
 
@@ -132,22 +131,18 @@ private struct PlannerRun {
         }
     }
 
-    func expiration(of declaration: KeyDeclaration) -> Located<Expiration>? {
-        declaration.expiration ?? manifest.defaults.expiration
-    }
-
     func newKey(_ declaration: KeyDeclaration, in team: Team) -> NewKey {
         NewKey(
             generation: declaration.rotate, description: declaration.description?.value,
             owner: declaration.owner?.value, rateLimit: declaration.rateLimit.value,
-            expiration: expiration(of: declaration).map { PlannedExpiration($0.value) },
+            expiration: declaration.expiration?.value,
             status: declaration.active ? .active : .inactive,
             recipients: team.recipients.map(\.value))
     }
 
     /// An absolute expiry in the past cannot be minted; reports it and returns false.
     mutating func checkNotAlreadyExpired(_ declaration: KeyDeclaration, in team: Team) -> Bool {
-        guard let located = expiration(of: declaration), case .at(let date) = located.value, date <= now
+        guard let located = declaration.expiration, case .at(let date) = located.value, date <= now
         else { return true }
         diagnostics.append(.error(
             "expires-in-past",
@@ -188,12 +183,11 @@ private struct PlannerRun {
             case nil: if record.expiresAt != nil { changes.append(.expiresAt(old: record.expiresAt, new: nil)) }
             case .after?: break  // resolved against the replacement's creation; shown from `newKey`
             }
-            let grace = declaration.rotateGrace ?? manifest.defaults.rotateGrace
             keyChanges.append(KeyChange(
                 team: teamName, name: name, actions: [.rotate], keyID: record.id,
                 previousName: record.name == name ? nil : record.name, preview: record.preview,
                 changes: changes, newKey: key,
-                revocation: Revocation(reason: .rotated, grace: grace.map { PlannedPeriod($0.value) }),
+                revocation: Revocation(reason: .rotated, grace: declaration.rotateGrace?.value),
                 location: declaration.location))
             if status == .active, let expiration = key.expiration {
                 warnIfExpiringSoon(team: teamName, name: name, keyID: nil,
@@ -210,7 +204,7 @@ private struct PlannerRun {
                 at: declaration.location))
         }
 
-        let expiresAt = expiration(of: declaration)?.value.resolve(createdAt: record.createdAt)
+        let expiresAt = declaration.expiration?.value.resolve(createdAt: record.createdAt)
         var changes = fieldChanges(record, name: name, description: declaration.description?.value,
                                    owner: declaration.owner?.value, rateLimit: declaration.rateLimit.value,
                                    status: status)
@@ -238,10 +232,10 @@ private struct PlannerRun {
                     kind: .expired, team: teamName, key: name, keyID: record.id,
                     message: "key \(teamName)/\(name) expired at \(Timestamp.format(expiresAt)): it no longer works",
                     hint: "extend it (a later `expires` or a longer `expires_in`) or remove it",
-                    location: expiration(of: declaration)?.location ?? declaration.location))
+                    location: declaration.expiration?.location ?? declaration.location))
             } else {
                 warnIfExpiringSoon(team: teamName, name: name, keyID: record.id, expiresAt: expiresAt,
-                                   location: expiration(of: declaration)?.location ?? declaration.location)
+                                   location: declaration.expiration?.location ?? declaration.location)
             }
         }
         return status == .active

@@ -1,3 +1,5 @@
+import Manifest
+
 /// How an existing key (the change's `keyID`) leaves: why, and — for a rotation with
 /// `rotate_grace` — how long it keeps working after its replacement is created.
 public struct Revocation: Sendable, Hashable, Codable {
@@ -16,9 +18,9 @@ public struct Revocation: Sendable, Hashable, Codable {
     public var reason: Reason
     /// Only on a rotation: when set, apply does not revoke the old key but sets its
     /// `revoke_after` to the replacement's creation time plus this; a later plan revokes it.
-    public var grace: PlannedPeriod?
+    public var grace: Period?
 
-    public init(reason: Reason, grace: PlannedPeriod? = nil) {
+    public init(reason: Reason, grace: Period? = nil) {
         self.reason = reason
         self.grace = grace
     }
@@ -34,6 +36,6 @@ public struct Revocation: Sendable, Hashable, Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         reason = try c.decode(Reason.self, forKey: .reason)
-        grace = try c.decodeIfPresent(PlannedPeriod.self, forKey: .grace)
+        grace = try c.decodeIfPresent(Period.self, forKey: .grace)
     }
 }

@@ -51,7 +51,7 @@ enum Fixture {
     }
 
     static func manifest(_ teams: [Team], plans: [String: Tier] = Tier.defaults) -> Manifest {
-        Manifest(version: 1, prefix: Located("thig", at: at(2, 9)), plans: plans, defaults: KeyDefaults(),
+        Manifest(version: 1, prefix: Located("thig", at: at(2, 9)), plans: plans,
                  teams: teams, digest: "sha256:" + String(repeating: "ab", count: 32))
     }
 

@@ -1,18 +1,13 @@
 import Foundation
-import Manifest
 
-/// The expiry a key will be created with. A period (`expires_in`) counts from the creation,
-/// which only apply knows, so the plan carries the period and apply resolves it.
-public enum PlannedExpiration: Sendable, Hashable, Codable {
+/// When a key stops working, as the manifest says it: the one expiry type from the manifest's
+/// `expires`/`expires_in` through the plan (`NewKey`) to apply, which resolves it.
+public enum Expiration: Sendable, Hashable, Codable {
+    /// `expires:` — an absolute instant (a bare date means the end of that day, UTC).
     case at(Date)
-    case after(PlannedPeriod)
-
-    public init(_ expiration: Expiration) {
-        switch expiration {
-        case .at(let date): self = .at(date)
-        case .after(let period): self = .after(PlannedPeriod(period))
-        }
-    }
+    /// `expires_in:` — counted from the key's creation, so it resolves only when the key is
+    /// created; the plan carries the period and apply resolves it against its own clock.
+    case after(Period)
 
     /// The instant a key created at `createdAt` expires.
     public func resolve(createdAt: Date) -> Date {
@@ -24,7 +19,7 @@ public enum PlannedExpiration: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case at, after }
 
-    /// `{"at": "<timestamp>"}` or `{"after": {"seconds": n, "text": "90d"}}`.
+    /// `{"at": "<timestamp>"}` or `{"after": {"seconds": n, "text": "90d"}}`, as saved plans hold it.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {
@@ -38,7 +33,7 @@ public enum PlannedExpiration: Sendable, Hashable, Codable {
         if let date = try c.decodeIfPresent(Date.self, forKey: .at) {
             self = .at(date)
         } else {
-            self = .after(try c.decode(PlannedPeriod.self, forKey: .after))
+            self = .after(try c.decode(Period.self, forKey: .after))
         }
     }
 }
