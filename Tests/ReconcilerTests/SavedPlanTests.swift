@@ -18,7 +18,7 @@ final class SavedPlanTests: XCTestCase {
     func testRoundTripKeepsEveryFieldKind() throws {
         let change = KeyChange(
             team: "t", name: "n", actions: [.rename, .update, .deactivate], keyID: "key_a", previousName: "o",
-            preview: "thig_abcd...wxyz",
+            preview: KeyPreview(rawValue: "thig_abcd...wxyz"),
             changes: [.expiresAt(old: nil, new: F.date("2027-01-01T00:00:00Z")), .name(old: "o", new: "n"),
                       .description(old: "d", new: nil), .owner(old: nil, new: "x@example.com"),
                       .rateLimit(old: 1, new: 2), .status(old: .active, new: .inactive), .generation(old: 0, new: 1)],

@@ -48,6 +48,16 @@ extension StateFile {
         let versioned: VersionedStateFile
         do {
             versioned = try decoder.decode(VersionedStateFile.self, from: data)
+        } catch var error as StateFileError {
+            // A record's field that breaks its type's rule (`KeyRecord.init(from:)`): point at
+            // the record's line.
+            if case .invalidHash(let id) = error.reason, let line = StateFileText.line(ofID: id, occurrence: 1, in: text) {
+                (error.line, error.column) = (line, 1)
+            } else if case .invalidPreview(let id) = error.reason,
+                      let line = StateFileText.line(ofID: id, occurrence: 1, in: text) {
+                (error.line, error.column) = (line, 1)
+            }
+            throw error
         } catch {
             throw StateFileText.error(for: error, data: data, text: text)
         }

@@ -1,3 +1,4 @@
+import AgeFormat
 import KeysyncCore
 import Foundation
 
@@ -17,8 +18,8 @@ struct ManifestFileDecoder {
     private var aliasDiagnostic: Int?
     /// How many keys the previous team had: the next team's first guess.
     private var lastKeyCount = 0
-    /// Recipient text → problem (`nil` when valid), so shared recipients are checked once.
-    private var recipientChecks: [String: RecipientProblem?] = [:]
+    /// Recipient text → parsed recipient or problem, so shared recipients are parsed once.
+    private var recipientChecks: [String: Result<AgeRecipient, RecipientProblem>] = [:]
 
     /// Decodes `source`, returning its draft and every problem found in it.
     static func decode(_ source: ManifestSource) -> (FileDraft, [Diagnostic]) {
@@ -222,16 +223,20 @@ struct ManifestFileDecoder {
             case 3:
                 team.recipientsMistyped = v.kind != .sequenceStart
                 team.recipients = try readStringList(v, field: "recipients", email: false)
+                team.parsedRecipients = []
                 for r in team.recipients {
                     // Teams often share recipients: check each distinct text once per file.
-                    let problem: RecipientProblem?
+                    let parsed: Result<AgeRecipient, RecipientProblem>
                     if let known = recipientChecks[r.value] {
-                        problem = known
+                        parsed = known
                     } else {
-                        problem = validateRecipient(r.value)
-                        recipientChecks[r.value] = .some(problem)
+                        parsed = validateRecipient(r.value)
+                        recipientChecks[r.value] = parsed
                     }
-                    if let problem {
+                    switch parsed {
+                    case .success(let recipient):
+                        team.parsedRecipients.append(Located(recipient, at: r.location))
+                    case .failure(let problem):
                         report(problem.code, "recipient \"\(r.value)\" is not a valid age X25519 recipient: \(problem.reason)",
                                hint: problem.code == .invalidRecipient
                                    ? "paste the `age1...` public key that age-keygen printed for the team"
