@@ -52,6 +52,24 @@ final class SavedPlanTests: XCTestCase {
         XCTAssertThrowsError(try SavedPlan.decode(Data("{}".utf8)))
     }
 
+    /// A saved plan's recipients are parsed when the plan is read (apply never parses them
+    /// again): an edited one that is not an age recipient makes the plan unreadable, without
+    /// quoting what was put there.
+    func testARecipientThatIsNotOneMakesThePlanUnreadable() throws {
+        let plan = try PlanGoldenTests.plan("mixed")
+        let text = String(decoding: SavedPlan.encode(plan), as: UTF8.self)
+        let recipient = try XCTUnwrap(plan.keyChanges.compactMap(\.newKey).first?.recipients.first).description
+        XCTAssertTrue(text.contains(recipient))
+        let secret = "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"
+        for bad in [secret, String(recipient.dropLast()) + "x"] {
+            let edited = text.replacingOccurrences(of: recipient, with: bad)
+            XCTAssertThrowsError(try SavedPlan.decode(Data(edited.utf8))) { error in
+                XCTAssertEqual((error as? SavedPlanError)?.code, "plan-unreadable")
+                XCTAssertFalse("\(error)".contains(bad), "\(error)")
+            }
+        }
+    }
+
     func testStaleness() {
         let state = F.state(teams: [], keys: [], serial: 4)
         let digest = "sha256:" + String(repeating: "ab", count: 32)

@@ -113,6 +113,27 @@ final class StateFileTests: XCTestCase {
         }
     }
 
+    /// A revocation reason apply never writes, or a team recipient that is not `age1…`, is a
+    /// malformed field named by its path; the recipient's value is not quoted (it could be a
+    /// secret identity pasted into the wrong list).
+    func testTypedTeamAndReasonFieldsNameTheirPath() {
+        let recipient = F.recipientText.rawValue
+        var state = F.state(teams: [F.teamRecord("payments")], keys: [F.record("key_a", name: "one", status: .revoked,
+                                                                               revokedAt: "2026-11-01T00:00:00Z", revokedReason: .rotated)])
+        state.prefix = "thig"
+        let text = String(decoding: state.encoded(), as: UTF8.self)
+        XCTAssertNil(error(text))
+        let reason = error(text.replacingOccurrences(of: "\"rotated\"", with: "\"lost\""))
+        XCTAssertEqual(reason?.code, "state-malformed")
+        XCTAssertTrue(reason?.message.contains("keys[0].revoked_reason") == true, reason?.message ?? "")
+        XCTAssertTrue(reason?.message.contains("rotation-grace-ended") == true, reason?.message ?? "")
+        let secret = "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"
+        let pasted = error(text.replacingOccurrences(of: recipient, with: secret))
+        XCTAssertEqual(pasted?.code, "state-malformed")
+        XCTAssertTrue(pasted?.message.contains("teams[0].recipients[0]") == true, pasted?.message ?? "")
+        XCTAssertFalse(pasted?.message.contains(secret) == true, pasted?.message ?? "")
+    }
+
     func testSyntaxErrorHasLineAndColumn() {
         let broken = canonical.replacingOccurrences(of: "\"serial\": 3,", with: "\"serial\": 3,,")
         let e = error(broken)

@@ -49,13 +49,14 @@ extension StateFile {
         do {
             versioned = try decoder.decode(VersionedStateFile.self, from: data)
         } catch var error as StateFileError {
-            // A record's field that breaks its type's rule (`KeyRecord.init(from:)`): point at
-            // the record's line.
-            if case .invalidHash(let id) = error.reason, let line = StateFileText.line(ofID: id, occurrence: 1, in: text) {
-                (error.line, error.column) = (line, 1)
-            } else if case .invalidPreview(let id) = error.reason,
-                      let line = StateFileText.line(ofID: id, occurrence: 1, in: text) {
-                (error.line, error.column) = (line, 1)
+            // `KeyRecord.init(from:)` names the record whose hash or preview breaks its type's
+            // rule (by id, never by value): point at that record's line.
+            switch error.reason {
+            case .invalidHash(let id), .invalidPreview(let id):
+                let line = StateFileText.line(ofID: id, occurrence: 1, in: text)
+                (error.line, error.column) = (line, line == nil ? nil : 1)
+            default:
+                break
             }
             throw error
         } catch {

@@ -58,8 +58,9 @@ public struct NewKey: Sendable, Hashable, Codable {
             do {
                 recipients.append(try AgeRecipient(parsing: text))
             } catch {
+                // Not quoted: an edited plan file could hold a secret identity here.
                 throw DecodingError.dataCorruptedError(
-                    forKey: .recipients, in: c, debugDescription: "not an age X25519 recipient: \(error)")
+                    forKey: .recipients, in: c, debugDescription: "not an age X25519 recipient (age1...)")
             }
         }
         self.recipients = recipients
