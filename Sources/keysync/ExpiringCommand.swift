@@ -51,7 +51,7 @@ struct ExpiringCommand: ParsableCommand {
         let header = ["EXPIRES", "STATE", "TEAM", "NAME", "PREVIEW", "OWNER", "CONTACTS"]
         out += TextTable.render(header: header, rows: notices.map { notice in
             [Timestamp.format(notice.expiresAt), notice.isExpired ? "expired" : "expiring", notice.key.team,
-             notice.key.name, notice.key.preview, notice.owner ?? "-",
+             notice.key.name, notice.key.preview.rawValue, notice.owner ?? "-",
              notice.contacts.isEmpty ? "-" : notice.contacts.joined(separator: ", ")]
         })
         return out
@@ -74,7 +74,7 @@ struct ExpiringCommand: ParsableCommand {
 
     static func json(_ notices: [ExpiryNotice], now: Date, within: String) -> String {
         JSONOutput.render(JSONReport(now: Timestamp.format(now), within: within, keys: notices.map { notice in
-            JSONNotice(team: notice.key.team, name: notice.key.name, id: notice.key.id, preview: notice.key.preview,
+            JSONNotice(team: notice.key.team, name: notice.key.name, id: notice.key.id, preview: notice.key.preview.rawValue,
                        expiresAt: Timestamp.format(notice.expiresAt), expired: notice.isExpired,
                        owner: Nullable(notice.owner), contacts: notice.contacts)
         }))

@@ -71,7 +71,7 @@ struct UsageCommand: AsyncParsableCommand {
             if condition == .revoked, used == nil { return nil }
             var byOutcome: [String: Int] = [:]
             for (code, count) in used?.requests ?? [:] { byOutcome[code.rawValue] = count }
-            return Row(team: record.team, name: record.name, id: record.id, preview: record.preview,
+            return Row(team: record.team, name: record.name, id: record.id, preview: record.preview.rawValue,
                        status: condition.rawValue, requests: used?.total ?? 0, allowed: used?.requests[.valid] ?? 0,
                        byOutcome: byOutcome, lastUsed: Nullable(used?.lastUsed.map(Timestamp.format)))
         }

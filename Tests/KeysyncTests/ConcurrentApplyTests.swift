@@ -68,7 +68,7 @@ final class ConcurrentApplyTests: XCTestCase {
             }
         }
         for key in state.keys {
-            XCTAssertEqual(deliveries[key.hash], 1, "key \(key.id) is not in exactly one sealed file")
+            XCTAssertEqual(deliveries[key.hash.rawValue], 1, "key \(key.id) is not in exactly one sealed file")
         }
         XCTAssertEqual(deliveries.count, count)
 

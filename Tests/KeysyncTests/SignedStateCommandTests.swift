@@ -114,7 +114,7 @@ final class SignedStateCommandTests: XCTestCase {
         var record = try XCTUnwrap(forged.keys.first)
         record.id = "key_aaaaaaaaaaaaaaaaaaaa"
         record.name = "backdoor"
-        record.hash = "sha256:" + String(repeating: "ab", count: 32)
+        record.hash = KeyHash(rawValue: "sha256:" + String(repeating: "ab", count: 32))!
         forged.keys.append(record)
         try forged.encoded().write(to: statePath)
         let refused = try Keysync.run(["plan"], in: dir, environment: env)

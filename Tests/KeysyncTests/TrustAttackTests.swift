@@ -116,7 +116,7 @@ final class TrustAttackTests: XCTestCase {
         let record = KeyRecord(
             id: "key_aaaaaaaaaaaaaaaaaaaa", team: "search", name: "crawler", generation: 0, hash: key.hash,
             preview: key.preview, createdAt: Date(timeIntervalSince1970: 0), createdBy: "ci", expiresAt: nil,
-            rateLimit: 60, status: .revoked, revokedAt: Date(timeIntervalSince1970: 10), revokedReason: "removed",
+            rateLimit: 60, status: .revoked, revokedAt: Date(timeIntervalSince1970: 10), revokedReason: .removedFromManifest,
             sealedFile: "000001-search.age")
         let previous = StateFile(lineage: "l", serial: 2, prefix: "acme", keys: [record])
         var edited = previous
@@ -271,7 +271,7 @@ final class TrustAttackTests: XCTestCase {
         let upgraded = try StateFileReader.read(at: dir.appendingPathComponent("keysync.state.json").path)
         XCTAssertEqual(upgraded.version, 2)
         XCTAssertEqual(upgraded.log?.events, 3 + 2)
-        XCTAssertEqual(upgraded.teams.first?.recipients, ["age1c9vz9za7flk50tyz47edc7nvlh274sjsw2d0y3mk59dkk88ysp6qwq7zh0"])
+        XCTAssertEqual(upgraded.teams.first?.recipients?.map(\.rawValue), ["age1c9vz9za7flk50tyz47edc7nvlh274sjsw2d0y3mk59dkk88ysp6qwq7zh0"])
         let after = try run(["audit", "verify"], in: dir, environment: keys)
         XCTAssertEqual(after.exitCode, 0, after.stderr)
         XCTAssertTrue(after.stdout.hasPrefix("ok: 6 events, chain intact, head as recorded by the state at serial 3"), after.stdout)

@@ -28,7 +28,7 @@ struct CLIState {
                 hash: key.hash, preview: key.preview, createdAt: date("2026-10-01T09:00:00Z"), createdBy: "ci",
                 expiresAt: expires.map(date), rateLimit: rate, owner: owner, status: status,
                 revokedAt: status == .revoked ? date("2026-11-01T00:00:00Z") : nil,
-                revokedReason: status == .revoked ? "removed from the manifest" : nil,
+                revokedReason: status == .revoked ? .removedFromManifest : nil,
                 revokeAfter: revokeAfter.map(date), sealedFile: "000004-\(team).age"))
             result.keys[label] = key
         }
@@ -111,7 +111,7 @@ final class VerifyCommandTests: XCTestCase {
         XCTAssertEqual(key["name"] as? String, "checkout-api")
         XCTAssertEqual(key["rate_limit"] as? Int, 600)
         XCTAssertEqual(key["expires_at"] as? String, "2027-03-01T23:59:59Z")
-        XCTAssertEqual(key["preview"] as? String, fixture.keys["checkout"]!.preview)
+        XCTAssertEqual(key["preview"] as? String, fixture.keys["checkout"]!.preview.rawValue)
 
         let refused = try verify(fixture.keys["toy"]!.reveal(), fixture, in: dir, format: "json")
         XCTAssertEqual(refused.exitCode, 1)

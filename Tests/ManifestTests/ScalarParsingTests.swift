@@ -39,8 +39,8 @@ final class ScalarParsingTests: XCTestCase {
     }
 
     func testRecipients() {
-        XCTAssertNil(validateRecipient("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"))
-        XCTAssertNil(validateRecipient("age1apcellch8vu98ly54uz5e8fvyyqnyz9v6pgvvqxdy3j2cyjkjvmqlkhvtd"))
+        XCTAssertNoThrow(try validateRecipient("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p").get())
+        XCTAssertNoThrow(try validateRecipient("age1apcellch8vu98ly54uz5e8fvyyqnyz9v6pgvvqxdy3j2cyjkjvmqlkhvtd").get())
         let table: [(String, String)] = [
             ("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8q", "checksum"),
             ("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8", "checksum"),
@@ -51,13 +51,21 @@ final class ScalarParsingTests: XCTestCase {
             ("bob@example.com", "age1"),
         ]
         for (text, reason) in table {
-            let problem = validateRecipient(text)
+            let problem: RecipientProblem?
+            if case .failure(let refused) = validateRecipient(text) { problem = refused } else { problem = nil }
             XCTAssertEqual(problem?.code, .invalidRecipient, text)
             XCTAssertTrue(problem?.reason.contains(reason) ?? false, "\(text): \(problem?.reason ?? "accepted")")
         }
         // Well-formed Bech32 holding a point no key generator makes: codes of their own.
-        XCTAssertEqual(validateRecipient("age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z")?.code, .recipientLowOrder)
-        XCTAssertEqual(validateRecipient("age1m0llllllllllllllllllllllllllllllllllllllllllllllllls5pc389")?.code, .recipientNotCanonical)
+        func code(_ text: String) -> ManifestDiagnosticCode? {
+            if case .failure(let problem) = validateRecipient(text) { return problem.code }
+            return nil
+        }
+        XCTAssertEqual(code("age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq5cu47z"), .recipientLowOrder)
+        XCTAssertEqual(code("age1m0llllllllllllllllllllllllllllllllllllllllllllllllls5pc389"), .recipientNotCanonical)
+        // A valid recipient comes back parsed, in its canonical spelling.
+        XCTAssertEqual(try validateRecipient("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p").get().description,
+                       "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")
     }
 
     func testNames() {

@@ -185,7 +185,7 @@ final class ApplyCrashTests: XCTestCase {
         let bytes = try XCTUnwrap(fileBytes(layout.statePath), "no state on disk", file: file, line: line)
         let state = try StateFile.decode(Data(bytes))
         XCTAssertTrue(states.contains(state), "the state on disk is neither version", file: file, line: line)
-        var deliveries: [String: Int] = [:]
+        var deliveries: [KeyHash?: Int] = [:]
         for name in folderEntries(layout.sealedDirectory) {
             XCTAssertNotNil(SealedFile.parseName(name), "stray file \(name) in the sealed folder", file: file, line: line)
             let document = try harness.open(fileBytes(layout.sealedPath(name)) ?? [], file: file, line: line)

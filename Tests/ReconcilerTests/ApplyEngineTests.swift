@@ -30,7 +30,7 @@ final class ApplyEngineTests: XCTestCase {
         XCTAssertNotNil(UUID(uuidString: lineage), lineage)
         XCTAssertEqual(lineage, lineage.lowercased())
         XCTAssertEqual(state.teams, [TeamRecord(name: "payments", plan: "enterprise", apiAccess: true, owner: "lead@example.com",
-                                                recipients: [harness.identity.recipient.description])])
+                                                recipients: [RecipientText(rawValue: harness.identity.recipient.description)!])])
         XCTAssertEqual(state.keys.map(\.name), ["checkout-api", "ledger-export"])
         // Each creation event says who can open the key's sealed file.
         for event in prepared.events {
@@ -42,7 +42,7 @@ final class ApplyEngineTests: XCTestCase {
             XCTAssertEqual(key.status, .active)
             XCTAssertEqual(key.sealedFile, "000001-payments.age")
             XCTAssertNotNil(KeyID(rawValue: key.id), key.id)
-            XCTAssertTrue(key.preview.hasPrefix("thig_"))
+            XCTAssertEqual(key.preview.prefix, "thig")
         }
         XCTAssertEqual(state.keys[0].expiresAt, Fixture.date("2027-03-01T23:59:59Z"))
         XCTAssertEqual(state.keys[0].rateLimit, 600)
@@ -76,7 +76,7 @@ final class ApplyEngineTests: XCTestCase {
         XCTAssertEqual(prepared.events[0].commit, harness.context.commit)
         XCTAssertEqual(prepared.events[0].changes["rate_limit"], AuditChange(from: .null, to: 600))
         XCTAssertEqual(prepared.events[0].changes["expires_at"], AuditChange(from: .null, to: "2027-03-01T23:59:59Z"))
-        XCTAssertEqual(prepared.events[0].changes["preview"], AuditChange(from: .null, to: .string(state.keys[0].preview)))
+        XCTAssertEqual(prepared.events[0].changes["preview"], AuditChange(from: .null, to: .string(state.keys[0].preview.rawValue)))
         XCTAssertEqual(prepared.actionCounts, [.create: 2])
         XCTAssertEqual(plan.prefix, "thig")
     }
@@ -166,7 +166,7 @@ final class ApplyEngineTests: XCTestCase {
         let old = try XCTUnwrap(second.state.key(id: first.state.keys[1].id))
         XCTAssertEqual(old.status, .revoked)
         XCTAssertEqual(old.revokedAt, later)
-        XCTAssertEqual(old.revokedReason, "rotated")
+        XCTAssertEqual(old.revokedReason, .rotated)
         XCTAssertNil(old.revokeAfter)
         let new = try XCTUnwrap(second.state.currentKey(team: "payments", name: "ledger-export"))
         XCTAssertNotEqual(new.id, old.id)
@@ -209,7 +209,7 @@ final class ApplyEngineTests: XCTestCase {
         let revoked = try XCTUnwrap(third.state.key(id: oldID))
         XCTAssertEqual(revoked.status, .revoked)
         XCTAssertEqual(revoked.revokedAt, end)
-        XCTAssertEqual(revoked.revokedReason, "rotation-grace-ended")
+        XCTAssertEqual(revoked.revokedReason, .rotationGraceEnded)
         XCTAssertEqual(third.sealedFiles, [])
         XCTAssertEqual(third.events.map(\.event), [.keyRevoked])
         XCTAssertEqual(third.events[0].changes["revoked_reason"], AuditChange(from: nil, to: "rotation-grace-ended"))
@@ -229,7 +229,7 @@ final class ApplyEngineTests: XCTestCase {
         var expected = first.state.keys[0]
         expected.status = .revoked
         expected.revokedAt = later
-        expected.revokedReason = "removed-from-manifest"
+        expected.revokedReason = .removedFromManifest
         XCTAssertEqual(tombstone, expected)
         XCTAssertEqual(second.events.map(\.event), [.keyRevoked])
         XCTAssertEqual(second.events[0].changes["status"], AuditChange(from: "active", to: "revoked"))
@@ -272,7 +272,7 @@ final class ApplyEngineTests: XCTestCase {
         XCTAssertEqual(second.state.teams.map(\.name), ["payments"])
         let indexer = try XCTUnwrap(second.state.keys.first { $0.name == "indexer" })
         XCTAssertEqual(indexer.status, .revoked)
-        XCTAssertEqual(indexer.revokedReason, "team-removed")
+        XCTAssertEqual(indexer.revokedReason, .teamRemoved)
         XCTAssertEqual(second.events.map(\.event), [.keyRevoked])
     }
 

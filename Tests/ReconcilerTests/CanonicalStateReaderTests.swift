@@ -18,12 +18,12 @@ final class CanonicalStateReaderTests: XCTestCase {
     private func record(_ id: String, description: String?, owner: String?, revoked: Bool = false) -> KeyRecord {
         KeyRecord(
             id: id, team: "pay-ments", name: "checkout.api", generation: 2,
-            hash: "sha256:" + String(repeating: "ab", count: 32), preview: "thig_G1x2...7kPm",
+            hash: KeyHash(rawValue: "sha256:" + String(repeating: "ab", count: 32))!, preview: KeyPreview(rawValue: "thig_G1x2...7kPm")!,
             createdAt: Date(timeIntervalSince1970: 1_790_000_000), createdBy: "ci bot",
             expiresAt: revoked ? nil : Date(timeIntervalSince1970: 1_800_000_000), rateLimit: 10_000,
             description: description, owner: owner, status: revoked ? .revoked : .active,
             revokedAt: revoked ? Date(timeIntervalSince1970: 1_795_000_000) : nil,
-            revokedReason: revoked ? "removed from the manifest" : nil,
+            revokedReason: revoked ? .removedFromManifest : nil,
             revokeAfter: nil, sealedFile: "000003-pay-ments.age")
     }
 
@@ -53,6 +53,48 @@ final class CanonicalStateReaderTests: XCTestCase {
         // Compact layout, any field order, \u escapes with a surrogate pair, absent optionals.
         try assertAgrees(#"{"serial":0,"version":1,"keys":[],"teams":[{"plan":"p","name":"t\u00e9\ud83d\udd11\/","api_access":true}]}"#)
         try assertAgrees(#" {"version" : 1 , "serial" : -3 , "lineage" : null , "prefix" : null , "teams" : null} "#)
+    }
+
+    /// The typed fields (hash, preview, revocation reason, recipients) follow one rule in both
+    /// readers: every value the types allow reads alike, and a value one refuses the other
+    /// refuses too (the fast reader by declining, the reference decoder with an error).
+    func testTypedFieldsAreAcceptedAndRefusedAlikeByBothReaders() throws {
+        let recipient = RecipientText(rawValue: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")!
+        var keys: [KeyRecord] = []
+        for (n, reason) in RevocationReason.allCases.enumerated() {
+            var key = record("key_r\(n)", description: nil, owner: nil, revoked: true)
+            key.revokedReason = reason
+            key.hash = KeyHash.of(Array("key \(n)".utf8))
+            keys.append(key)
+        }
+        let state = StateFile(
+            lineage: "l", serial: 1, prefix: "thig",
+            teams: [TeamRecord(name: "pay-ments", plan: "p", apiAccess: true, recipients: [recipient])], keys: keys)
+        let text = String(decoding: state.encoded(), as: UTF8.self)
+        try assertAgrees(text)
+        XCTAssertEqual(try reference(text).keys.compactMap(\.revokedReason).sorted { $0.rawValue < $1.rawValue },
+                       RevocationReason.allCases.sorted { $0.rawValue < $1.rawValue })
+
+        let goodHash = keys[0].hash.rawValue
+        let refused: [(String, String)] = [
+            (goodHash, "sha256:" + String(repeating: "A", count: 64)),
+            (goodHash, "sha256:abc"),
+            (goodHash, "thig_ABCDEFGHIJKLMNOPQRSTUVWXYZa1b2c3"),
+            ("\"thig_G1x2...7kPm\"", "\"thig_G1x2..7kPm\""),
+            ("\"thig_G1x2...7kPm\"", "\"thig_ABCDEFGHIJKLMNOPQRSTUVWXYZa1b2c3\""),
+            ("\"rotated\"", "\"rotated by hand\""),
+            ("\"removed-from-manifest\"", "\"\""),
+            (recipient.rawValue, "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"),
+            (recipient.rawValue, String(recipient.rawValue.dropLast())),
+            (recipient.rawValue, recipient.rawValue.uppercased()),
+        ]
+        for (good, bad) in refused {
+            XCTAssertTrue(text.contains(good), good)
+            let edited = text.replacingOccurrences(of: good, with: bad)
+            XCTAssertNil(CanonicalStateReader.read(Data(edited.utf8)), bad)
+            XCTAssertThrowsError(try reference(edited), bad)
+            XCTAssertThrowsError(try StateFile.decode(Data(edited.utf8)), bad)
+        }
     }
 
     func testItDeclinesWhatItDoesNotVouchFor() {

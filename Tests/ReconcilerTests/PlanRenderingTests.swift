@@ -97,7 +97,7 @@ final class PlanRenderingTests: XCTestCase {
         for format in PlanFormat.allCases {
             let out = plan.rendered(as: format)
             for key in state.keys {
-                XCTAssertFalse(out.contains(String(key.hash.dropFirst(7).prefix(16))), "\(format) shows a hash")
+                XCTAssertFalse(out.contains(String(key.hash.rawValue.dropFirst(7).prefix(16))), "\(format) shows a hash")
             }
             XCTAssertFalse(out.contains("sha256:") && format != .json, "\(format)")
         }

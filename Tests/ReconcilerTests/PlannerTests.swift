@@ -32,7 +32,7 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(p.teamChanges, [TeamChange(
             team: "payments", action: .add, before: nil,
             after: TeamRecord(name: "payments", plan: "enterprise", apiAccess: true, owner: "lead@example.com",
-                              contacts: ["oncall@example.com"], recipients: [F.recipient]),
+                              contacts: ["oncall@example.com"], recipients: [F.recipientText]),
             location: F.at(5, 3))])
         XCTAssertEqual(p.keyChanges, [
             KeyChange(team: "payments", name: "checkout-api", actions: [.create], newKey: NewKey(
@@ -64,7 +64,7 @@ final class PlannerTests: XCTestCase {
     func testReAddingARevokedNameCreatesANewKeyAndLeavesTheTombstone() {
         let state = F.state(teams: [payments], keys: [
             F.record("key_revoked", name: "checkout", status: .revoked, revokedAt: "2026-11-01T00:00:00Z",
-                     revokedReason: "removed-from-manifest"),
+                     revokedReason: .removedFromManifest),
         ])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout")])])
         let (p, _) = plan(m, state)
@@ -360,16 +360,18 @@ final class PlannerTests: XCTestCase {
 
     /// A holder swapped for someone else's key reads as such in the plan, in every format.
     func testARecipientSwapIsShownRecipientByRecipient() {
-        let state = F.state(teams: [F.teamRecord("payments", recipients: [F.recipient, "age1old"])], keys: [])
+        // A well-formed recipient the manifest no longer lists (the state holds only that shape).
+        let old = "age1c9vz9za7flk50tyz47edc7nvlh274sjsw2d0y3mk59dkk88ysp6qwq7zh0"
+        let state = F.state(teams: [F.teamRecord("payments", recipients: [F.recipientText, RecipientText(rawValue: old)!])], keys: [])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout")])])
         let p = plan(m, state).plan
         let change = p.teamChanges.first
         XCTAssertEqual(change?.changedFields, ["recipients"])
         XCTAssertEqual(change?.recipientChanges.added, [])
-        XCTAssertEqual(change?.recipientChanges.removed, ["age1old"])
-        XCTAssertTrue(p.rendered(as: .text).contains("recipients: - age1old"), p.rendered(as: .text))
-        XCTAssertTrue(p.rendered(as: .markdown).contains("recipients: - age1old"), p.rendered(as: .markdown))
-        XCTAssertTrue(p.rendered(as: .json).contains("\"age1old\""))
+        XCTAssertEqual(change?.recipientChanges.removed.map(\.rawValue), [old])
+        XCTAssertTrue(p.rendered(as: .text).contains("recipients: - \(old)"), p.rendered(as: .text))
+        XCTAssertTrue(p.rendered(as: .markdown).contains("recipients: - \(old)"), p.rendered(as: .markdown))
+        XCTAssertTrue(p.rendered(as: .json).contains("\"\(old)\""))
     }
 
     func testTeamOwnerAndContactChangesAreRecorded() {

@@ -19,7 +19,7 @@ final class SavedPlanTests: XCTestCase {
     func testRoundTripKeepsEveryFieldKind() throws {
         let change = KeyChange(
             team: "t", name: "n", actions: [.rename, .update, .deactivate], keyID: "key_a", previousName: "o",
-            preview: "thig_abcd...wxyz",
+            preview: KeyPreview(rawValue: "thig_abcd...wxyz"),
             changes: [.expiresAt(old: nil, new: F.date("2027-01-01T00:00:00Z")), .name(old: "o", new: "n"),
                       .description(old: "d", new: nil), .owner(old: nil, new: "x@example.com"),
                       .rateLimit(old: 1, new: 2), .status(old: .active, new: .inactive), .generation(old: 0, new: 1)],
@@ -51,6 +51,24 @@ final class SavedPlanTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("format_version 2"), "\(error)")
         }
         XCTAssertThrowsError(try SavedPlan.decode(Data("{}".utf8)))
+    }
+
+    /// A saved plan's recipients are parsed when the plan is read (apply never parses them
+    /// again): an edited one that is not an age recipient makes the plan unreadable, without
+    /// quoting what was put there.
+    func testARecipientThatIsNotOneMakesThePlanUnreadable() throws {
+        let plan = try PlanGoldenTests.plan("mixed")
+        let text = String(decoding: SavedPlan.encode(plan), as: UTF8.self)
+        let recipient = try XCTUnwrap(plan.keyChanges.compactMap(\.newKey).first?.recipients.first).description
+        XCTAssertTrue(text.contains(recipient))
+        let secret = "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"
+        for bad in [secret, String(recipient.dropLast()) + "x"] {
+            let edited = text.replacingOccurrences(of: recipient, with: bad)
+            XCTAssertThrowsError(try SavedPlan.decode(Data(edited.utf8))) { error in
+                XCTAssertEqual((error as? SavedPlanError)?.code, "plan-unreadable")
+                XCTAssertFalse("\(error)".contains(bad), "\(error)")
+            }
+        }
     }
 
     func testStaleness() {

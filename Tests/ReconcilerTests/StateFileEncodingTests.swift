@@ -17,7 +17,7 @@ final class StateFileEncodingTests: XCTestCase {
             F.record("key_b", team: "search", name: "indexer", expiresAt: "2027-03-01T23:59:59Z",
                      description: "Quotes \" and \\ and\nlines", owner: "o@example.com"),
             F.record("key_a", name: "checkout", status: .revoked, revokedAt: "2026-11-01T00:00:00Z",
-                     revokedReason: "rotated"),
+                     revokedReason: .rotated),
             F.record("key_c", name: "checkout", revokeAfter: "2026-12-01T00:00:00Z"),
         ]
         let teams = [F.teamRecord("search", contacts: ["a@example.com", "b@example.com"]), F.teamRecord("payments", owner: nil)]

@@ -113,6 +113,27 @@ final class StateFileTests: XCTestCase {
         }
     }
 
+    /// A revocation reason apply never writes, or a team recipient that is not `age1…`, is a
+    /// malformed field named by its path; the recipient's value is not quoted (it could be a
+    /// secret identity pasted into the wrong list).
+    func testTypedTeamAndReasonFieldsNameTheirPath() {
+        let recipient = F.recipientText.rawValue
+        var state = F.state(teams: [F.teamRecord("payments")], keys: [F.record("key_a", name: "one", status: .revoked,
+                                                                               revokedAt: "2026-11-01T00:00:00Z", revokedReason: .rotated)])
+        state.prefix = "thig"
+        let text = String(decoding: state.encoded(), as: UTF8.self)
+        XCTAssertNil(error(text))
+        let reason = error(text.replacingOccurrences(of: "\"rotated\"", with: "\"lost\""))
+        XCTAssertEqual(reason?.code, "state-malformed")
+        XCTAssertTrue(reason?.message.contains("keys[0].revoked_reason") == true, reason?.message ?? "")
+        XCTAssertTrue(reason?.message.contains("rotation-grace-ended") == true, reason?.message ?? "")
+        let secret = "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"
+        let pasted = error(text.replacingOccurrences(of: recipient, with: secret))
+        XCTAssertEqual(pasted?.code, "state-malformed")
+        XCTAssertTrue(pasted?.message.contains("teams[0].recipients[0]") == true, pasted?.message ?? "")
+        XCTAssertFalse(pasted?.message.contains(secret) == true, pasted?.message ?? "")
+    }
+
     func testSyntaxErrorHasLineAndColumn() {
         let broken = canonical.replacingOccurrences(of: "\"serial\": 3,", with: "\"serial\": 3,,")
         let e = error(broken)
@@ -172,9 +193,10 @@ final class StateFileTests: XCTestCase {
     func testMalformedHashIsRefusedWithoutQuotingIt() {
         let rawLookingKey = "thig_ABCDEFGHIJKLMNOPQRSTUVWXYZa1b2c3"
         for bad in [rawLookingKey, "sha256:" + String(repeating: "A", count: 64), "sha256:abc", "md5:" + String(repeating: "0", count: 64)] {
-            var state = F.state(teams: [], keys: [F.record("key_a", name: "one")])
-            state.keys[0].hash = bad
-            let e = error(String(decoding: state.encoded(), as: UTF8.self))
+            let state = F.state(teams: [], keys: [F.record("key_a", name: "one")])
+            let text = String(decoding: state.encoded(), as: UTF8.self)
+                .replacingOccurrences(of: F.hash(for: "key_a").rawValue, with: bad)
+            let e = error(text)
             XCTAssertEqual(e?.reason, .invalidHash(id: "key_a"), bad)
             XCTAssertFalse(e?.message.contains(bad) == true)
             XCTAssertFalse(e?.diagnostic(file: "s.json").description.contains(bad) == true)
@@ -183,13 +205,14 @@ final class StateFileTests: XCTestCase {
 
     func testPreviewThatCouldHoldAKeyIsRefusedWithoutQuotingIt() {
         for bad in ["thig_ABCDEFGHIJKLMNOPQRSTUVWXYZa1b2c3", "thig_G1x2..7kPm", "_G1x2...7kPm", "thig_G1x2...7kP!", ""] {
-            var state = F.state(teams: [], keys: [F.record("key_a", name: "one")])
-            state.keys[0].preview = bad
-            let e = error(String(decoding: state.encoded(), as: UTF8.self))
+            let state = F.state(teams: [], keys: [F.record("key_a", name: "one")])
+            let text = String(decoding: state.encoded(), as: UTF8.self)
+                .replacingOccurrences(of: "\"\(F.preview(for: "key_a"))\"", with: "\"\(bad)\"")
+            let e = error(text)
             XCTAssertEqual(e?.reason, .invalidPreview(id: "key_a"), bad)
             XCTAssertFalse(!bad.isEmpty && e?.message.contains(bad) == true)
         }
-        XCTAssertTrue(StateFile.isWellFormedPreview("thig_G1x2...7kPm"))
+        XCTAssertNotNil(KeyPreview(rawValue: "thig_G1x2...7kPm"))
     }
 
     func testNotJSONAtAll() {

@@ -86,21 +86,21 @@ public struct APIKey: Equatable, Sendable, CustomStringConvertible, CustomDebugS
     ///
     /// A plain (fast) hash is enough because keys carry ≥ 160 random bits (NIST SP 800-63B
     /// allows an approved hash for look-up secrets of ≥ 112 bits); nothing slower is needed.
-    public var hash: String { SHA256Text.of(text.utf8) }
+    public var hash: KeyHash { KeyHash.of(text.utf8) }
 
     /// `<prefix>_<first 4 of body>...<last 4 of key>`: enough to recognise a key, 8 of its 33
     /// random-looking characters, of which the last 4 are checksum.
-    public var preview: String {
+    public var preview: KeyPreview {
         let bytes = Array(text.utf8)
         let bodyStart = prefix.utf8.count + 1
         let first = String(decoding: bytes[bodyStart..<(bodyStart + 4)], as: UTF8.self)
         let last = String(decoding: bytes[(bytes.count - 4)...], as: UTF8.self)
-        return "\(prefix)_\(first)...\(last)"
+        return KeyPreview(minted: "\(prefix)_\(first)...\(last)")
     }
 
-    public var description: String { preview }
+    public var description: String { preview.rawValue }
     public var debugDescription: String { "APIKey(\(preview))" }
-    public var customMirror: Mirror { Mirror(self, children: ["preview": preview], displayStyle: .struct) }
+    public var customMirror: Mirror { Mirror(self, children: ["preview": preview.rawValue], displayStyle: .struct) }
 
     /// A regular expression matching exactly the keys with `prefix`, for secret scanners
     /// (gitleaks, GitHub custom patterns, trufflehog): `\b<prefix>_[0-9A-Za-z]{33}\b`.

@@ -16,5 +16,12 @@ public enum SHA256Text {
         return text
     }
 
+    /// Whether `text` is `sha256:` followed by exactly 64 lower-case hexadecimal digits.
+    public static func isWellFormed(_ text: String) -> Bool {
+        guard text.hasPrefix("sha256:") else { return false }
+        let hex = text.utf8.dropFirst(7)
+        return hex.count == 64 && hex.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
     private static let hexDigits: [Character] = Array("0123456789abcdef")
 }

@@ -84,7 +84,7 @@ struct CanonicalStateReader {
     }
 
     private mutating func team() throws(Unrecognised) -> TeamRecord {
-        var name: String?, plan: String?, apiAccess: Bool?, owner: String??, contacts: [String]??, recipients: [String]??
+        var name: String?, plan: String?, apiAccess: Bool?, owner: String??, contacts: [String]??, recipients: [RecipientText]??
         try object { (reader: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
             case "name": try Self.once(&name, reader.string())
@@ -92,7 +92,7 @@ struct CanonicalStateReader {
             case "api_access": try Self.once(&apiAccess, reader.bool())
             case "owner": try Self.once(&owner, reader.optionalString())
             case "contacts": try Self.once(&contacts, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.string() })
-            case "recipients": try Self.once(&recipients, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.string() })
+            case "recipients": try Self.once(&recipients, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.parsed(RecipientText.init(rawValue:)) })
             default: throw Unrecognised()
             }
         }
@@ -102,9 +102,9 @@ struct CanonicalStateReader {
     }
 
     private mutating func key() throws(Unrecognised) -> KeyRecord {
-        var id: String?, team: String?, name: String?, generation: Int?, hash: String?, preview: String?
+        var id: String?, team: String?, name: String?, generation: Int?, hash: KeyHash?, preview: KeyPreview?
         var createdAt: Date?, createdBy: String?, expiresAt: Date??, rateLimit: Int?, description: String??
-        var owner: String??, status: KeyStatus?, revokedAt: Date??, revokedReason: String??
+        var owner: String??, status: KeyStatus?, revokedAt: Date??, revokedReason: RevocationReason??
         var revokeAfter: Date??, sealedFile: String?
         try object { (r: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
@@ -112,19 +112,17 @@ struct CanonicalStateReader {
             case "team": try Self.once(&team, r.string())
             case "name": try Self.once(&name, r.string())
             case "generation": try Self.once(&generation, r.integer())
-            case "hash": try Self.once(&hash, r.string())
-            case "preview": try Self.once(&preview, r.string())
+            case "hash": try Self.once(&hash, r.parsed(KeyHash.init(rawValue:)))
+            case "preview": try Self.once(&preview, r.parsed(KeyPreview.init(rawValue:)))
             case "created_at": try Self.once(&createdAt, r.date())
             case "created_by": try Self.once(&createdBy, r.string())
             case "expires_at": try Self.once(&expiresAt, r.optionalDate())
             case "rate_limit": try Self.once(&rateLimit, r.integer())
             case "description": try Self.once(&description, r.optionalString())
             case "owner": try Self.once(&owner, r.optionalString())
-            case "status":
-                guard let s = KeyStatus(rawValue: try r.string()) else { throw Unrecognised() }
-                try Self.once(&status, s)
+            case "status": try Self.once(&status, r.parsed(KeyStatus.init(rawValue:)))
             case "revoked_at": try Self.once(&revokedAt, r.optionalDate())
-            case "revoked_reason": try Self.once(&revokedReason, r.optionalString())
+            case "revoked_reason": try Self.once(&revokedReason, r.null() ? nil : r.parsed(RevocationReason.init(rawValue:)))
             case "revoke_after": try Self.once(&revokeAfter, r.optionalDate())
             case "sealed_file": try Self.once(&sealedFile, r.string())
             default: throw Unrecognised()
@@ -242,6 +240,14 @@ struct CanonicalStateReader {
         }
         if i < bytes.count, bytes[i] == 0x2E || bytes[i] == 0x65 || bytes[i] == 0x45 { throw Unrecognised() }
         return negative ? -value : value
+    }
+
+    /// A string that `parse` accepts as a typed value: the same rule the `Codable` decoder
+    /// applies (the type's own initialiser), so both readers accept and refuse the same values.
+    /// A refused value is left to the reference decoder, which says what is wrong.
+    private mutating func parsed<T>(_ parse: (String) -> T?) throws(Unrecognised) -> T {
+        guard let value = parse(try string()) else { throw Unrecognised() }
+        return value
     }
 
     private mutating func optionalString() throws(Unrecognised) -> String? {

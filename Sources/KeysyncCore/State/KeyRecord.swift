@@ -11,9 +11,9 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     /// The manifest's `rotate` value this key was minted for.
     public var generation: Int
     /// `sha256:<64 lowercase hex>` of the whole raw key.
-    public var hash: String
+    public var hash: KeyHash
     /// `<prefix>_<first 4 of body>...<last 4 of key>`: enough to recognise, useless to attack.
-    public var preview: String
+    public var preview: KeyPreview
     public var createdAt: Date
     public var createdBy: String
     /// `nil`: never expires.
@@ -24,7 +24,7 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     public var owner: String?
     public var status: KeyStatus
     public var revokedAt: Date?
-    public var revokedReason: String?
+    public var revokedReason: RevocationReason?
     /// Set on a key replaced by a rotation with `rotate_grace`: it keeps working until then,
     /// and the first plan at or after that instant revokes it.
     public var revokeAfter: Date?
@@ -32,10 +32,10 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     public var sealedFile: String
 
     public init(
-        id: String, team: String, name: String, generation: Int = 0, hash: String, preview: String,
+        id: String, team: String, name: String, generation: Int = 0, hash: KeyHash, preview: KeyPreview,
         createdAt: Date, createdBy: String, expiresAt: Date? = nil, rateLimit: Int = 60,
         description: String? = nil, owner: String? = nil, status: KeyStatus = .active,
-        revokedAt: Date? = nil, revokedReason: String? = nil, revokeAfter: Date? = nil,
+        revokedAt: Date? = nil, revokedReason: RevocationReason? = nil, revokeAfter: Date? = nil,
         sealedFile: String
     ) {
         self.id = id
@@ -105,8 +105,16 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         team = try c.decode(String.self, forKey: .team)
         name = try c.decode(String.self, forKey: .name)
         generation = try c.decode(Int.self, forKey: .generation)
-        hash = try c.decode(String.self, forKey: .hash)
-        preview = try c.decode(String.self, forKey: .preview)
+        // A malformed hash or preview is reported by the key's id (which the message and the
+        // line number come from), never by its value: it may be a raw key pasted by mistake.
+        guard let hash = KeyHash(rawValue: try c.decode(String.self, forKey: .hash)) else {
+            throw StateFileError(.invalidHash(id: id))
+        }
+        self.hash = hash
+        guard let preview = KeyPreview(rawValue: try c.decode(String.self, forKey: .preview)) else {
+            throw StateFileError(.invalidPreview(id: id))
+        }
+        self.preview = preview
         createdAt = try c.decode(Date.self, forKey: .createdAt)
         createdBy = try c.decode(String.self, forKey: .createdBy)
         expiresAt = try c.decodeIfPresent(Date.self, forKey: .expiresAt)
@@ -115,7 +123,7 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         owner = try c.decodeIfPresent(String.self, forKey: .owner)
         status = try c.decode(KeyStatus.self, forKey: .status)
         revokedAt = try c.decodeIfPresent(Date.self, forKey: .revokedAt)
-        revokedReason = try c.decodeIfPresent(String.self, forKey: .revokedReason)
+        revokedReason = try c.decodeIfPresent(RevocationReason.self, forKey: .revokedReason)
         revokeAfter = try c.decodeIfPresent(Date.self, forKey: .revokeAfter)
         sealedFile = try c.decode(String.self, forKey: .sealedFile)
     }

@@ -48,6 +48,17 @@ extension StateFile {
         let versioned: VersionedStateFile
         do {
             versioned = try decoder.decode(VersionedStateFile.self, from: data)
+        } catch var error as StateFileError {
+            // `KeyRecord.init(from:)` names the record whose hash or preview breaks its type's
+            // rule (by id, never by value): point at that record's line.
+            switch error.reason {
+            case .invalidHash(let id), .invalidPreview(let id):
+                let line = StateFileText.line(ofID: id, occurrence: 1, in: text)
+                (error.line, error.column) = (line, line == nil ? nil : 1)
+            default:
+                break
+            }
+            throw error
         } catch {
             throw StateFileText.error(for: error, data: data, text: text)
         }

@@ -6,10 +6,11 @@ import Foundation
 /// the audit log's head as of the apply that wrote it; version 1 (without it) is still read, and
 /// the next apply writes version 2.
 ///
-/// What must hold (checked by `validate()`, and so by every decode):
+/// What must hold across records (checked by `validate()`, and so by every decode):
 /// - at most one *current* key (live, not retiring after a rotation) per team and name;
-/// - key ids are unique, hashes are unique and of the form `sha256:<64 lowercase hex>`;
-/// - previews are of the form `<prefix>_<4>...<4>` (so a raw key cannot sit there).
+/// - key ids are unique, hashes are unique.
+/// What must hold of each field is carried by its type (`KeyHash`, `KeyPreview` — so a raw key
+/// cannot sit there —, `RevocationReason`, `RecipientText`) and checked once, when it is read.
 /// It never holds a raw key.
 public struct StateFile: Sendable, Equatable, Codable {
     /// The version apply writes.
@@ -116,23 +117,17 @@ extension StateFile {
             let line = text.flatMap { StateFileText.line(ofID: id, occurrence: occurrence, in: $0) }
             return StateFileError(reason, line: line, column: line == nil ? nil : 1)
         }
-        if let log, log.events < 0 || !StateFile.isWellFormedHash(log.head) || (log.events == 0) != (log.head == AuditAnchor.empty.head) {
+        if let log, log.events < 0 || !SHA256Text.isWellFormed(log.head) || (log.events == 0) != (log.head == AuditAnchor.empty.head) {
             let line = text.flatMap { StateFileText.line(containing: "\"log\"", in: $0) }
             throw StateFileError(.malformed("log: events must be a count and head the sha256: of the last line"),
                                  line: line, column: line == nil ? nil : 1)
         }
         var seenIDs: Set<String> = []
-        var hashes: [String: String] = [:]
+        var hashes: [KeyHash: String] = [:]
         var current: [String: String] = [:]
         for key in keys {
             if !seenIDs.insert(key.id).inserted {
                 throw located(.duplicateID(key.id), id: key.id, occurrence: 2)
-            }
-            guard StateFile.isWellFormedHash(key.hash) else {
-                throw located(.invalidHash(id: key.id), id: key.id)
-            }
-            guard StateFile.isWellFormedPreview(key.preview) else {
-                throw located(.invalidPreview(id: key.id), id: key.id)
             }
             if let other = hashes[key.hash] {
                 throw located(.duplicateHash(ids: [other, key.id]), id: key.id)
@@ -146,28 +141,5 @@ extension StateFile {
                 current[slot] = key.id
             }
         }
-    }
-
-    /// `<prefix>_<4 letters or digits>...<4 letters or digits>`, prefix 1-16 letters or digits:
-    /// short enough that a raw key can never pass for a preview (renderings show previews).
-    public static func isWellFormedPreview(_ preview: String) -> Bool {
-        let bytes = Array(preview.utf8)
-        func alnum(_ b: UInt8) -> Bool {
-            (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
-        }
-        guard let underscore = bytes.firstIndex(of: UInt8(ascii: "_")), (1...16).contains(underscore),
-              bytes[..<underscore].allSatisfy(alnum) else { return false }
-        let rest = bytes[(underscore + 1)...]
-        guard rest.count == 11 else { return false }
-        let parts = Array(rest)
-        return parts[0..<4].allSatisfy(alnum) && parts[4..<7].allSatisfy { $0 == UInt8(ascii: ".") }
-            && parts[7..<11].allSatisfy(alnum)
-    }
-
-    /// `sha256:` followed by exactly 64 lowercase hexadecimal digits.
-    public static func isWellFormedHash(_ hash: String) -> Bool {
-        guard hash.hasPrefix("sha256:") else { return false }
-        let hex = hash.utf8.dropFirst(7)
-        return hex.count == 64 && hex.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }

@@ -11,10 +11,10 @@ public struct TeamRecord: Sendable, Hashable, Codable {
     /// The age recipients the team's new keys are sealed to, sorted: recorded so a swapped
     /// holder shows in the plan and in the state's history. `nil` in a version 1 state, which
     /// did not record them (the next apply does).
-    public var recipients: [String]?
+    public var recipients: [RecipientText]?
 
     public init(name: String, plan: String, apiAccess: Bool, owner: String? = nil, contacts: [String] = [],
-                recipients: [String]? = nil) {
+                recipients: [RecipientText]? = nil) {
         self.name = name
         self.plan = plan
         self.apiAccess = apiAccess
@@ -44,6 +44,6 @@ public struct TeamRecord: Sendable, Hashable, Codable {
         apiAccess = try c.decode(Bool.self, forKey: .apiAccess)
         owner = try c.decodeIfPresent(String.self, forKey: .owner)
         contacts = try c.decodeIfPresent([String].self, forKey: .contacts) ?? []
-        recipients = try c.decodeIfPresent([String].self, forKey: .recipients)
+        recipients = try c.decodeIfPresent([RecipientText].self, forKey: .recipients)
     }
 }

@@ -18,13 +18,12 @@ struct KeyDigest: Hashable, Sendable {
         }
     }
 
-    /// From the state's `sha256:<64 lowercase hex>`; `nil` for anything else.
-    init?(stateHash: String) {
-        guard StateFile.isWellFormedHash(stateHash) else { return nil }
+    /// From the state's `sha256:<64 lowercase hex>`, which `KeyHash` guarantees.
+    init(_ hash: KeyHash) {
         var bytes = [UInt8](repeating: 0, count: 32)
         var index = 0
         var high = true
-        for char in stateHash.utf8.dropFirst(7) {
+        for char in hash.rawValue.utf8.dropFirst(7) {
             let nibble = char <= UInt8(ascii: "9") ? char - UInt8(ascii: "0") : char - UInt8(ascii: "a") + 10
             if high { bytes[index] = nibble << 4 } else { bytes[index] |= nibble; index += 1 }
             high.toggle()

@@ -35,8 +35,8 @@ public struct KeyVerifier: Sendable {
     }
 
     /// Loads `state` once: every record, tombstones included (so a revoked key is reported as
-    /// revoked, not unknown). Records whose hash is not well-formed cannot occur in a decoded
-    /// state (`StateFile.validate`) and are skipped.
+    /// revoked, not unknown). Hashes are unique in a decoded state; should a state built in
+    /// code repeat one, the first record wins.
     public init(state: StateFile) {
         let prefix = state.prefix ?? Self.prefixFromPreviews(state.keys)
         self.prefix = prefix
@@ -49,7 +49,8 @@ public struct KeyVerifier: Sendable {
         var entries: [Entry] = []
         entries.reserveCapacity(state.keys.count)
         for record in state.keys {
-            guard let digest = KeyDigest(stateHash: record.hash), table[digest] == nil else { continue }
+            let digest = KeyDigest(record.hash)
+            guard table[digest] == nil else { continue }
             let team = teams[record.team]
             table[digest] = entries.count
             entries.append(Entry(
@@ -123,11 +124,10 @@ public struct KeyVerifier: Sendable {
         return .malformed(error)
     }
 
-    /// The part before `_` of the first preview that has a valid one.
+    /// The prefix of the first preview (every preview has a valid one).
     private static func prefixFromPreviews(_ keys: [KeyRecord]) -> String? {
         for record in keys {
-            guard let underscore = record.preview.firstIndex(of: "_") else { continue }
-            let candidate = String(record.preview[..<underscore])
+            let candidate = record.preview.prefix
             if APIKey.isValidPrefix(candidate) { return candidate }
         }
         return nil

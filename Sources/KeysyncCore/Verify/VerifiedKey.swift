@@ -13,9 +13,9 @@ public struct VerifiedKey: Sendable, Hashable {
     /// `nil`: never expires.
     public var expiresAt: Date?
     /// `thig_G1x2...7kPm`, as in the state.
-    public var preview: String
+    public var preview: KeyPreview
 
-    public init(id: String, team: String, name: String, owner: String?, rateLimit: Int, expiresAt: Date?, preview: String) {
+    public init(id: String, team: String, name: String, owner: String?, rateLimit: Int, expiresAt: Date?, preview: KeyPreview) {
         self.id = id
         self.team = team
         self.name = name

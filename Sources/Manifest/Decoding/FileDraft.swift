@@ -1,3 +1,4 @@
+import AgeFormat
 import Foundation
 
 /// One file's content as decoded, before files are merged and cross-file rules run. Fields
@@ -27,6 +28,8 @@ struct TeamDraft {
     var owner: Located<String>?
     var contacts: [Located<String>] = []
     var recipients: [Located<String>] = []
+    /// The valid ones among `recipients`, parsed (the manifest is refused unless all are).
+    var parsedRecipients: [Located<AgeRecipient>] = []
     /// `recipients:` was there but not a list (already reported).
     var recipientsMistyped = false
     /// Straight from the file: unset `rateLimit` is 0, unset `expiration`/`rotateGrace` nil,

@@ -1,3 +1,4 @@
+import AgeFormat
 /// Teams and their keys, read straight into drafts and `KeyDeclaration`s.
 extension ManifestFileDecoder {
     mutating func decodeTeams(_ start: YAMLEvent, into draft: inout FileDraft) throws(Stop) {
@@ -33,16 +34,20 @@ extension ManifestFileDecoder {
             case .recipients:
                 team.recipientsMistyped = v.kind != .sequenceStart
                 team.recipients = try readStringList(v, field: "recipients", email: false)
+                team.parsedRecipients = []
                 for r in team.recipients {
-                    // Teams often share recipients: check each distinct text once per file.
-                    let problem: RecipientProblem?
+                    // Teams often share recipients: parse each distinct text once per file.
+                    let parsed: Result<AgeRecipient, RecipientProblem>
                     if let known = recipientChecks[r.value] {
-                        problem = known
+                        parsed = known
                     } else {
-                        problem = validateRecipient(r.value)
-                        recipientChecks[r.value] = .some(problem)
+                        parsed = validateRecipient(r.value)
+                        recipientChecks[r.value] = parsed
                     }
-                    if let problem {
+                    switch parsed {
+                    case .success(let recipient):
+                        team.parsedRecipients.append(Located(recipient, at: r.location))
+                    case .failure(let problem):
                         report(problem.code, "recipient \"\(r.value)\" is not a valid age X25519 recipient: \(problem.reason)",
                                hint: problem.code == .invalidRecipient
                                    ? "paste the `age1...` public key that age-keygen printed for the team"

@@ -1,3 +1,4 @@
+import AgeFormat
 import Foundation
 
 /// Reads one file's YAML events straight into a `FileDraft`: no generic node tree, each scalar
@@ -20,8 +21,8 @@ struct ManifestFileDecoder {
     private var aliasDiagnostic: Int?
     /// How many keys the previous team had: the next team's first guess.
     var lastKeyCount = 0
-    /// Recipient text → problem (`nil` when valid), so shared recipients are checked once.
-    var recipientChecks: [String: RecipientProblem?] = [:]
+    /// Recipient text → parsed recipient or problem, so shared recipients are parsed once.
+    var recipientChecks: [String: Result<AgeRecipient, RecipientProblem>] = [:]
 
     /// Decodes `source`, returning its draft and every problem found in it.
     static func decode(_ source: ManifestSource) -> (FileDraft, [Diagnostic]) {

@@ -1,3 +1,5 @@
+import AgeFormat
+
 /// A team: who owns keys, which plan caps them, and who can open their sealed files.
 public struct Team: Sendable, Equatable {
     public var name: Located<String>
@@ -5,8 +7,9 @@ public struct Team: Sendable, Equatable {
     public var owner: Located<String>?
     /// Emails for expiry notices.
     public var contacts: [Located<String>]
-    /// age X25519 recipients (`age1...`), already checked to be valid; new keys are sealed to all.
-    public var recipients: [Located<String>]
+    /// age X25519 recipients (`age1...`), parsed once when the manifest is read; new keys are
+    /// sealed to all.
+    public var recipients: [Located<AgeRecipient>]
     /// In manifest order.
     public var keys: [KeyDeclaration]
     /// Where the team's entry starts.
@@ -14,7 +17,7 @@ public struct Team: Sendable, Equatable {
 
     public init(
         name: Located<String>, plan: Located<String>, owner: Located<String>? = nil,
-        contacts: [Located<String>] = [], recipients: [Located<String>] = [],
+        contacts: [Located<String>] = [], recipients: [Located<AgeRecipient>] = [],
         keys: [KeyDeclaration] = [], location: SourceLocation
     ) {
         self.name = name

@@ -43,7 +43,7 @@ enum TextRule: Sendable, CaseIterable {
         case .name: return ScalarSyntax.isValidName(text)
         case .prefix: return ScalarSyntax.isValidPrefix(text)
         case .email: return ScalarSyntax.isPlausibleEmail(text)
-        case .recipient: return validateRecipient(text) == nil
+        case .recipient: return (try? validateRecipient(text).get()) != nil
         case .date: return Timestamp.parseDateOrTimestamp(text) != nil
         case .period: return Period(parsing: text) != nil
         }

@@ -166,7 +166,7 @@ struct ManifestAssembler {
         guard let planName = draft.plan else { return nil }
         return Team(
             name: draft.name, plan: planName, owner: draft.owner, contacts: draft.contacts,
-            recipients: draft.recipients, keys: keys, location: draft.name.location)
+            recipients: draft.parsedRecipients, keys: keys, location: draft.name.location)
     }
 
     private mutating func error(

@@ -88,18 +88,10 @@ public enum ApplyEngine {
         var files: [SealedFile] = []
         for team in byTeam.keys.sorted() {
             let keys = byTeam[team]!
-            var recipientTexts: [String] = []
-            for key in keys {
-                for recipient in key.recipients where !recipientTexts.contains(recipient) {
-                    recipientTexts.append(recipient)
-                }
-            }
             var recipients: [AgeRecipient] = []
-            for text in recipientTexts {
-                do {
-                    recipients.append(try AgeRecipient(parsing: text))
-                } catch {
-                    throw .badRecipient(team: team, reason: "\(error)")
+            for key in keys {
+                for recipient in key.recipients where !recipients.contains(recipient) {
+                    recipients.append(recipient)
                 }
             }
             let document = SealedKeyDocument(
@@ -140,7 +132,7 @@ public enum ApplyEngine {
 private struct MintedKey {
     var key: APIKey
     var record: KeyRecord
-    var recipients: [String]
+    var recipients: [AgeRecipient]
 }
 
 /// One `prepare`'s working values.
@@ -205,7 +197,7 @@ private struct ApplyRun {
             var old = try liveRecord(oldID)
             var fields: [String: AuditChange] = [
                 "id": AuditChange(from: .string(old.id), to: .null),
-                "preview": AuditChange(from: .string(old.preview), to: .null),
+                "preview": AuditChange(from: .string(old.preview.rawValue), to: .null),
             ]
             if let grace = revocation.grace {
                 let after = now.addingTimeInterval(TimeInterval(grace.seconds))
@@ -215,12 +207,12 @@ private struct ApplyRun {
                 fields["old_key_status"] = AuditChange(from: .string(old.status.rawValue), to: .string(KeyStatus.revoked.rawValue))
                 old.status = .revoked
                 old.revokedAt = now
-                old.revokedReason = revocation.reason.rawValue
+                old.revokedReason = revocation.reason
             }
             replace(old)
             let key = try mint(change, newKey, prefix: prefix, minted: &minted, using: &generator)
             fields["id"]!.to = .string(key.id)
-            fields["preview"]!.to = .string(key.preview)
+            fields["preview"]!.to = .string(key.preview.rawValue)
             fields["recipients"] = AuditChange(from: .null, to: .strings(Self.sealedTo(newKey)))
             for field in change.changes { fields[field.field] = Self.auditChange(field) }
             event(.keyRotated, key, changes: fields)
@@ -232,7 +224,7 @@ private struct ApplyRun {
             let before = record.status
             record.status = .revoked
             record.revokedAt = now
-            record.revokedReason = revocation.reason.rawValue
+            record.revokedReason = revocation.reason
             replace(record)
             event(.keyRevoked, record, changes: [
                 "status": AuditChange(from: .string(before.rawValue), to: .string(KeyStatus.revoked.rawValue)),
@@ -347,7 +339,7 @@ private struct ApplyRun {
         [
             "name": AuditChange(from: .null, to: .string(record.name)),
             "generation": AuditChange(from: .null, to: .int(record.generation)),
-            "preview": AuditChange(from: .null, to: .string(record.preview)),
+            "preview": AuditChange(from: .null, to: .string(record.preview.rawValue)),
             "description": AuditChange(from: .null, to: value(record.description)),
             "owner": AuditChange(from: .null, to: value(record.owner)),
             "rate_limit": AuditChange(from: .null, to: .int(record.rateLimit)),
@@ -370,6 +362,6 @@ private struct ApplyRun {
     static func value(_ text: String?) -> AuditValue { text.map(AuditValue.string) ?? .null }
 
     /// Who can open the new key's sealed file: the audit trail of who received which key.
-    static func sealedTo(_ newKey: NewKey) -> [String] { Array(Set(newKey.recipients)).sorted() }
+    static func sealedTo(_ newKey: NewKey) -> [String] { Array(Set(newKey.recipients.map(\.description))).sorted() }
     static func value(_ date: Date?) -> AuditValue { date.map { .string(Timestamp.format($0)) } ?? .null }
 }

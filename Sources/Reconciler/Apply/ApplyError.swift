@@ -11,8 +11,6 @@ public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyAlreadyRevoked(String)
     /// A change lacks what its action needs (a create without `newKey`, a revoke without `revocation`).
     case malformedChange(team: String, name: String, reason: String)
-    /// A recipient of the team could not be parsed as an age X25519 recipient.
-    case badRecipient(team: String, reason: String)
     /// Minting failed (only for an invalid prefix, which the manifest already rules out).
     case cannotMint(String)
     /// The new state breaks an invariant; nothing was written.
@@ -27,7 +25,6 @@ public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
     public var code: String {
         switch self {
         case .unknownKey, .planDoesNotMatchState, .keyAlreadyRevoked, .malformedChange: "apply-plan-mismatch"
-        case .badRecipient: "apply-bad-recipient"
         case .cannotMint: "apply-mint"
         case .invalidNewState: "apply-invalid-state"
         case .sealing: "apply-seal"
@@ -46,8 +43,6 @@ public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
             "the plan acts on key \(id), which is already revoked; run keysync plan again"
         case .malformedChange(let team, let name, let reason):
             "the plan's change to \(team)/\(name) is malformed: \(reason)"
-        case .badRecipient(let team, let reason):
-            "team \(team) has a recipient that is not an age X25519 recipient: \(reason)"
         case .cannotMint(let reason):
             "cannot mint a key: \(reason)"
         case .invalidNewState(let error):

@@ -20,7 +20,7 @@ public struct KeyChange: Sendable, Hashable, Codable {
     /// The existing key's name before a rename (or a rotation that also renames).
     public var previousName: String?
     /// The existing key's preview, so reviewers can recognise it.
-    public var preview: String?
+    public var preview: KeyPreview?
     /// Fields going from old to new, in `KeyFieldChange.fieldOrder`.
     public var changes: [KeyFieldChange]
     public var newKey: NewKey?
@@ -30,7 +30,7 @@ public struct KeyChange: Sendable, Hashable, Codable {
 
     public init(
         team: String, name: String, actions: [KeyAction], keyID: String? = nil,
-        previousName: String? = nil, preview: String? = nil, changes: [KeyFieldChange] = [],
+        previousName: String? = nil, preview: KeyPreview? = nil, changes: [KeyFieldChange] = [],
         newKey: NewKey? = nil, revocation: Revocation? = nil, location: SourceLocation? = nil
     ) {
         self.team = team
@@ -80,7 +80,7 @@ public struct KeyChange: Sendable, Hashable, Codable {
             actions: try c.decode([KeyAction].self, forKey: .actions),
             keyID: try c.decodeIfPresent(String.self, forKey: .keyID),
             previousName: try c.decodeIfPresent(String.self, forKey: .previousName),
-            preview: try c.decodeIfPresent(String.self, forKey: .preview),
+            preview: try c.decodeIfPresent(KeyPreview.self, forKey: .preview),
             changes: try c.decode([KeyFieldChange].self, forKey: .changes),
             newKey: try c.decodeIfPresent(NewKey.self, forKey: .newKey),
             revocation: try c.decodeIfPresent(Revocation.self, forKey: .revocation),

@@ -1,3 +1,4 @@
+import AgeFormat
 import Manifest
 
 /// Everything apply needs to mint a key (for a create or a rotation's replacement) without
@@ -13,12 +14,13 @@ public struct NewKey: Sendable, Hashable, Codable {
     public var expiration: Expiration?
     /// `.active`, or `.inactive` for a key declared with `active: false`.
     public var status: KeyStatus
-    /// The team's age recipients: the raw key is sealed to all of them.
-    public var recipients: [String]
+    /// The team's age recipients, as the manifest parsed them: the raw key is sealed to all of
+    /// them. A saved plan's text is parsed when the plan is read, so apply never parses again.
+    public var recipients: [AgeRecipient]
 
     public init(
         generation: Int, description: String?, owner: String?, rateLimit: Int,
-        expiration: Expiration?, status: KeyStatus, recipients: [String]
+        expiration: Expiration?, status: KeyStatus, recipients: [AgeRecipient]
     ) {
         self.generation = generation
         self.description = description
@@ -41,7 +43,7 @@ public struct NewKey: Sendable, Hashable, Codable {
         try c.encode(rateLimit, forKey: .rateLimit)
         try c.encode(expiration, forKey: .expiration)
         try c.encode(status, forKey: .status)
-        try c.encode(recipients, forKey: .recipients)
+        try c.encode(recipients.map(\.description), forKey: .recipients)
     }
 
     public init(from decoder: Decoder) throws {
@@ -52,6 +54,16 @@ public struct NewKey: Sendable, Hashable, Codable {
         rateLimit = try c.decode(Int.self, forKey: .rateLimit)
         expiration = try c.decodeIfPresent(Expiration.self, forKey: .expiration)
         status = try c.decode(KeyStatus.self, forKey: .status)
-        recipients = try c.decode([String].self, forKey: .recipients)
+        var recipients: [AgeRecipient] = []
+        for text in try c.decode([String].self, forKey: .recipients) {
+            do {
+                recipients.append(try AgeRecipient(parsing: text))
+            } catch {
+                // Not quoted: an edited plan file could hold a secret identity here.
+                throw DecodingError.dataCorruptedError(
+                    forKey: .recipients, in: c, debugDescription: "not an age X25519 recipient (age1...)")
+            }
+        }
+        self.recipients = recipients
     }
 }

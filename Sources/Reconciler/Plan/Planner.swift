@@ -56,7 +56,7 @@ private struct PlannerRun {
                 name: team.name.value, plan: team.plan.value,
                 apiAccess: tier(for: team)?.apiAccess ?? true,
                 owner: team.owner?.value, contacts: team.contacts.map(\.value),
-                recipients: Array(Set(team.recipients.map(\.value))).sorted())
+                recipients: Array(Set(team.recipients.map { RecipientText($0.value) })).sorted())
             switch recorded[team.name.value] {
             case nil:
                 teamChanges.append(TeamChange(team: desired.name, action: .add, before: nil, after: desired, location: team.location))

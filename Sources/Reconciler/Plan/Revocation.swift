@@ -3,17 +3,9 @@ import Manifest
 /// How an existing key (the change's `keyID`) leaves: why, and — for a rotation with
 /// `rotate_grace` — how long it keeps working after its replacement is created.
 public struct Revocation: Sendable, Hashable, Codable {
-    /// Stored as the record's `revoked_reason`; display only, it never changes what apply does.
-    public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
-        /// The key's entry is gone from the manifest.
-        case removedFromManifest = "removed-from-manifest"
-        /// The whole team is gone from the manifest.
-        case teamRemoved = "team-removed"
-        /// Replaced by a rotation.
-        case rotated
-        /// Replaced by an earlier rotation whose grace period has now ended.
-        case rotationGraceEnded = "rotation-grace-ended"
-    }
+    /// Stored as the record's `revoked_reason` (the state's own type, so apply stores the
+    /// plan's value as it is); display only, it never changes what apply does.
+    public typealias Reason = RevocationReason
 
     public var reason: Reason
     /// Only on a rotation: when set, apply does not revoke the old key but sets its

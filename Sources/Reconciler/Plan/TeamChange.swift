@@ -40,7 +40,7 @@ public struct TeamChange: Sendable, Hashable, Codable {
     }
 
     /// Recipients the change adds and removes (a team the state has no record of: all added).
-    public var recipientChanges: (added: [String], removed: [String]) {
+    public var recipientChanges: (added: [RecipientText], removed: [RecipientText]) {
         let old = Set(before?.recipients ?? []), new = Set(after?.recipients ?? [])
         return (new.subtracting(old).sorted(), old.subtracting(new).sorted())
     }

@@ -86,7 +86,7 @@ struct ServerFixture {
             id: id, team: team, name: name, hash: key.hash, preview: key.preview, createdAt: Self.now.addingTimeInterval(-86_400),
             createdBy: "ci", expiresAt: expiresAt, rateLimit: rateLimit, status: status,
             revokedAt: status == .revoked ? Self.now.addingTimeInterval(-3600) : nil,
-            revokedReason: status == .revoked ? "removed from the manifest" : nil, sealedFile: "000005-\(team).age"))
+            revokedReason: status == .revoked ? .removedFromManifest : nil, sealedFile: "000005-\(team).age"))
         keys[label] = key.reveal()
     }
 
@@ -129,7 +129,7 @@ struct ServerFixture {
 
 /// `sha256:<hex>` of a raw key, as the state stores it.
 enum APIKeyHash {
-    static func of(_ raw: String) -> String { try! APIKey(parsing: raw, prefix: "thig").hash }
+    static func of(_ raw: String) -> KeyHash { try! APIKey(parsing: raw, prefix: "thig").hash }
 }
 
 /// The set-up every server test shares: a fresh signed fixture on disk and a log capture.

@@ -71,5 +71,5 @@ struct ApplyHarness {
 
 extension SealedKeyDocument.Entry {
     /// What the state stores for this raw key (the key also passes its checksum).
-    var hash: String { (try? APIKey(parsing: key, prefix: "thig").hash) ?? "not a thig key" }
+    var hash: KeyHash? { try? APIKey(parsing: key, prefix: "thig").hash }
 }

@@ -1,3 +1,4 @@
+import AgeFormat
 import Foundation
 import Manifest
 import Reconciler
@@ -18,7 +19,9 @@ enum Fixture {
         SourceLocation(file: "keys.yaml", line: line, column: column)
     }
 
-    static let recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+    /// A team's recipient as the manifest carries it (parsed) and as the state records it.
+    static let recipient = try! AgeRecipient(parsing: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")
+    static let recipientText = RecipientText(rawValue: recipient.description)!
 
     static func key(
         _ name: String, line: Int = 10, description: String? = nil, owner: String? = nil,
@@ -56,20 +59,26 @@ enum Fixture {
     }
 
     /// A hash that is well-formed and unique per id (not a hash of anything: tests have no raw keys).
-    static func hash(for id: String) -> String {
+    static func hash(for id: String) -> KeyHash {
         let hex = id.utf8.map { String($0, radix: 16) }.joined()
-        return "sha256:" + String((hex + String(repeating: "0", count: 64)).prefix(64))
+        return KeyHash(rawValue: "sha256:" + String((hex + String(repeating: "0", count: 64)).prefix(64)))!
+    }
+
+    /// A well-formed preview that goes with `hash(for: id)`.
+    static func preview(for id: String) -> KeyPreview {
+        let hex = hash(for: id).rawValue.dropFirst(7)
+        return KeyPreview(rawValue: "thig_\(hex.prefix(4))...\(hex.suffix(4))")!
     }
 
     static func record(
         _ id: String, team: String = "payments", name: String, generation: Int = 0,
         createdAt: String = "2026-10-01T09:00:00Z", expiresAt: String? = nil, rateLimit: Int = 60,
         description: String? = nil, owner: String? = nil, status: KeyStatus = .active,
-        revokedAt: String? = nil, revokedReason: String? = nil, revokeAfter: String? = nil
+        revokedAt: String? = nil, revokedReason: RevocationReason? = nil, revokeAfter: String? = nil
     ) -> KeyRecord {
         KeyRecord(
             id: id, team: team, name: name, generation: generation, hash: hash(for: id),
-            preview: "thig_\(hash(for: id).dropFirst(7).prefix(4))...\(hash(for: id).suffix(4))", createdAt: date(createdAt),
+            preview: preview(for: id), createdAt: date(createdAt),
             createdBy: "ci", expiresAt: expiresAt.map(date), rateLimit: rateLimit,
             description: description, owner: owner, status: status,
             revokedAt: revokedAt.map(date), revokedReason: revokedReason,
@@ -78,7 +87,7 @@ enum Fixture {
 
     static func teamRecord(_ name: String, plan: String = "enterprise", apiAccess: Bool = true,
                            owner: String? = "lead@example.com", contacts: [String] = [],
-                           recipients: [String]? = [recipient]) -> TeamRecord {
+                           recipients: [RecipientText]? = [recipientText]) -> TeamRecord {
         TeamRecord(name: name, plan: plan, apiAccess: apiAccess, owner: owner, contacts: contacts, recipients: recipients)
     }
 

@@ -28,7 +28,7 @@ struct MintedState {
             id: id, team: team, name: name, generation: generation, hash: key.hash, preview: key.preview,
             createdAt: createdAt, createdBy: "ci", expiresAt: expiresAt, rateLimit: rateLimit, owner: owner,
             status: status, revokedAt: status == .revoked ? Fixture.date("2026-11-01T00:00:00Z") : nil,
-            revokedReason: status == .revoked ? "removed from the manifest" : nil,
+            revokedReason: status == .revoked ? .removedFromManifest : nil,
             revokeAfter: revokeAfter, sealedFile: "000004-\(team).age"))
         keys[label] = key
         return id
