@@ -39,8 +39,8 @@ struct ExpiringCommand: ParsableCommand {
         let output = format == .json
             ? Self.json(notices, now: now, within: window.text)
             : Self.text(notices, now: now, within: window.text)
-        FileHandle.standardOutput.write(Data(output.utf8))
-        if !notices.isEmpty { throw ExitCode(2) }
+        Console.current.write(output)
+        if !notices.isEmpty { throw ExitStatus.attention }
     }
 
     static func text(_ notices: [ExpiryNotice], now: Date, within: String) -> String {

@@ -40,7 +40,16 @@ extension Keysync {
             handler.logLevel = level
             return handler
         }
-        await main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            Console.current.exit(with: error)
+        }
     }
 }
 

@@ -41,7 +41,7 @@ struct ListCommand: ParsableCommand {
         let state = try trusted.load(environment: environment).normalized
         let rows = Self.rows(state, now: now, team: team, status: status)
         let output = format == .json ? JSONOutput.render(["keys": rows]) : Self.table(rows)
-        FileHandle.standardOutput.write(Data(output.utf8))
+        Console.current.write(output)
     }
 
     struct Row: Encodable {

@@ -60,7 +60,7 @@ struct RequestsCommand: AsyncParsableCommand {
         let rows = events.map { Row(time: Timestamp.format($0.time), outcome: $0.outcome.rawValue, method: $0.method,
                                     path: $0.path, client: $0.client) }
         let output = format == .json ? JSONOutput.render(Output(key: key, requests: rows)) : Self.table(rows)
-        FileHandle.standardOutput.write(Data(output.utf8))
+        Console.current.write(output)
     }
 
     struct Row: Encodable {

@@ -48,7 +48,7 @@ struct UsageCommand: AsyncParsableCommand {
         let usage = try await UsageDatabase.open(path, backend: backend) { try await $0.usage() }
         let rows = Self.rows(state: state, usage: usage, team: team, now: now)
         let output = format == .json ? JSONOutput.render(["keys": rows]) : Self.table(rows)
-        FileHandle.standardOutput.write(Data(output.utf8))
+        Console.current.write(output)
     }
 
     struct Row: Encodable {

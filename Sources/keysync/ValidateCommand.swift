@@ -41,14 +41,12 @@ struct ValidateCommand: ParsableCommand {
             manifest = result.manifest
             diagnostics = result.diagnostics
         }
-        let environment = ProcessInfo.processInfo.environment
-        let renderer = DiagnosticRenderer(
-            format: format,
-            terminal: format == .text ? .standardOutput(environment: environment) : .plain,
-            sources: Dictionary(sources.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first }))
-        let output = renderer.render(diagnostics, summary: Self.summary(manifest, diagnostics))
-        FileHandle.standardOutput.write(Data(output.utf8))
-        if diagnostics.hasErrors { throw ExitCode(1) }
+        // The diagnostics are validate's result: they go to standard output, in --format.
+        Console.current.report(
+            diagnostics, summary: Self.summary(manifest, diagnostics),
+            sources: Dictionary(sources.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first }),
+            format: format, to: .standardOutput)
+        if diagnostics.hasErrors { throw ExitStatus.failure }
     }
 
     static func summary(_ manifest: Manifest?, _ diagnostics: [Diagnostic]) -> String {

@@ -46,8 +46,9 @@ struct VerifyCommand: ParsableCommand {
         let state = try trusted.load(environment: environment)
         let result = KeyVerifier(state: state).verify(presented, now: now)
         let output = format == .json ? Self.json(result) : Self.text(result)
-        FileHandle.standardOutput.write(Data(output.utf8))
-        if !result.isValid { throw ExitCode(1) }
+        Console.current.write(output)
+        // A refused key is an answer, already written: exit 1 without a diagnostic under it.
+        if !result.isValid { throw ExitStatus.failure }
     }
 
     /// Standard input up to its end or `count` bytes, whichever comes first: a hostile pipe
