@@ -69,6 +69,11 @@ struct Console {
         stream.handle.write(Data(text.utf8))
     }
 
+    /// Bytes that need not be text (what `unseal` opened), as they are.
+    func write(bytes: [UInt8], to stream: Stream = .standardOutput) {
+        stream.handle.write(Data(bytes))
+    }
+
     /// Diagnostics, each with its code, message, quoted line and hint, then `summary`.
     func report(
         _ diagnostics: [Diagnostic], summary: String?, sources: [String: [UInt8]] = [:],

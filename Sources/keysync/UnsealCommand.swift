@@ -41,7 +41,7 @@ struct UnsealCommand: ParsableCommand {
         } catch {
             throw CommandFailure(error.diagnostic, summary: "unseal failed: nothing was printed")
         }
-        FileHandle.standardOutput.write(Data(plaintext))
+        Console.current.write(bytes: plaintext)
     }
 
     private func unseal() throws(UnsealFailure) -> [UInt8] {
