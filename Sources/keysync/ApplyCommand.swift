@@ -6,7 +6,7 @@ import Reconciler
 
 /// `keysync apply [PLANFILE]`: carries out a plan — mints the new keys, seals each raw key to
 /// its team, writes the state and the audit log — under the state lock. Exit 0 success, 1 error.
-struct ApplyCommand: ParsableCommand {
+struct ApplyCommand: ParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Carry out the plan: mint keys, seal them to their teams, record the state and the audit log.",
@@ -47,13 +47,15 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "Output format of the plan: text, markdown or json.")
     var format: PlanFormat = .text
 
+    var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
+
     @OptionGroup var planning: PlanningOptions
 
     @OptionGroup var signing: SigningKeyOptions
 
     func run() throws {
         try CoreDumps.disable()
-        let console = Console.current
+        let console = Console.current(for: self)
         let environment = console.environment
         let now = try PlanCommand.clock(environment)
         // Secrets and trust come from the environment and files, before anything is locked.

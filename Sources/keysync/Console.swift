@@ -17,6 +17,13 @@ enum ExitStatus: Int32, Error {
     case attention = 2
 }
 
+/// A command whose `--format` also decides how its diagnostics look: `--format json` gets them
+/// as one JSON document on standard error, so a tool reading the command's JSON reads its errors
+/// the same way.
+protocol FormatsDiagnostics {
+    var diagnosticFormat: DiagnosticRenderer.Format { get }
+}
+
 /// Why a command stopped: the diagnostics that say so and the line under them. Commands throw
 /// it out of `run()`; `Console.exit(with:)` prints it and exits with `failure` (1).
 struct CommandFailure: Error {
@@ -56,8 +63,17 @@ struct Console {
     }
 
     var environment: [String: String]
+    /// How diagnostics look: the command's `--format` when it has one (`FormatsDiagnostics`).
+    var diagnosticFormat: DiagnosticRenderer.Format = .text
 
     static var current: Console { Console(environment: ProcessInfo.processInfo.environment) }
+
+    /// The console for `command`: diagnostics in its `--format` (JSON for `--format json`).
+    static func current(for command: any ParsableCommand) -> Console {
+        var console = current
+        console.diagnosticFormat = (command as? FormatsDiagnostics)?.diagnosticFormat ?? .text
+        return console
+    }
 
     /// What may be assumed about `stream`: colour only at a terminal without `NO_COLOR`.
     func terminal(for stream: Stream) -> Terminal {
@@ -74,11 +90,13 @@ struct Console {
         stream.handle.write(Data(bytes))
     }
 
-    /// Diagnostics, each with its code, message, quoted line and hint, then `summary`.
+    /// Diagnostics, each with its code, message, quoted line and hint, then `summary` — or, in
+    /// JSON, one document holding them. `format` overrides the command's.
     func report(
         _ diagnostics: [Diagnostic], summary: String?, sources: [String: [UInt8]] = [:],
-        format: DiagnosticRenderer.Format = .text, to stream: Stream = .standardError
+        format: DiagnosticRenderer.Format? = nil, to stream: Stream = .standardError
     ) {
+        let format = format ?? diagnosticFormat
         let terminal = format == .text ? terminal(for: stream) : .plain
         let renderer = DiagnosticRenderer(format: format, terminal: terminal, sources: sources)
         write(renderer.render(diagnostics, summary: summary), to: stream)

@@ -40,15 +40,17 @@ extension Keysync {
             handler.logLevel = level
             return handler
         }
+        var console = Console.current
         do {
             var command = try parseAsRoot(nil)
+            console = Console.current(for: command)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
         } catch {
-            Console.current.exit(with: error)
+            console.exit(with: error)
         }
     }
 }

@@ -7,7 +7,7 @@ import Reconciler
 /// `keysync plan`: validates the manifest, reads the state, and shows what `apply` would do.
 /// Writes nothing except the `--out` plan file. Exit status as Terraform's: 0 success (with
 /// `--detailed-exitcode`: 0 no changes, 2 changes), 1 error, 64 usage error.
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: ParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show what apply would change: the diff between the manifest and the state.",
@@ -39,6 +39,8 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Output format: text (for people), markdown (for a pull-request comment), json (for tools).")
     var format: PlanFormat = .text
 
+    var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
+
     @Option(name: .customLong("out"), help: "Also save the plan (JSON) to this file, for a later `keysync apply PLANFILE`.")
     var out: String?
 
@@ -56,7 +58,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let console = Console.current
+        let console = Console.current(for: self)
         let environment = console.environment
         let now = try Self.clock(environment)
         let configuration: ReconcileConfiguration
