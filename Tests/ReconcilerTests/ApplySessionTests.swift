@@ -50,11 +50,11 @@ final class ApplySessionTests: XCTestCase {
 
     /// Plans and applies in one go, as `keysync apply` without a plan file does.
     @discardableResult
-    private func apply(_ folder: String, at now: Date = Fixture.now) throws -> PreparedApply {
+    private func apply(_ folder: String, at now: Date = Fixture.now, seed: UInt64? = nil) throws -> PreparedApply {
         var apply = session(folder, at: now)
         defer { apply.release() }
         XCTAssertNotNil(apply.plan(), "\(apply.report.diagnostics)")
-        var generator = harness.generator
+        var generator = seed.map(SeededGenerator.init(seed:)) ?? harness.generator
         let prepared = apply.apply(context: harness.context, signingKey: signingKey, using: &generator)
         return try XCTUnwrap(prepared, "\(apply.report.diagnostics)")
     }
@@ -232,5 +232,23 @@ final class ApplySessionTests: XCTestCase {
         XCTAssertEqual(codes(outcome.report), ["rate-limit-range"])
         XCTAssertEqual(outcome.report.diagnostics[0].location?.file, folder + "/keys.yaml")
         XCTAssertNotNil(outcome.report.sources[folder + "/keys.yaml"], "the manifest's bytes, to quote the line")
+    }
+
+    func testAPlanRefusesAStateThatDoesNotContinueTheBaseBranchs() throws {
+        let main = try repository()
+        try apply(main)
+        let branch = try repository()
+        try apply(branch, seed: 999)
+
+        let continues = PlanSession(configuration: configuration(main), storage: FileSystemStorage())
+            .run(now: Fixture.now, previousStatePath: main + "/keysync.state.json")
+        XCTAssertEqual(continues.report.diagnostics, [], "a state continues itself")
+        XCTAssertNotNil(continues.plan)
+
+        let other = PlanSession(configuration: configuration(main), storage: FileSystemStorage())
+            .run(now: Fixture.now, previousStatePath: branch + "/keysync.state.json")
+        XCTAssertNil(other.plan)
+        XCTAssertEqual(codes(other.report), ["state-not-descendant"])
+        XCTAssertTrue(other.report.diagnostics.first?.message.contains("lineage") == true, "\(other.report.diagnostics)")
     }
 }
