@@ -6,7 +6,7 @@ import Reconciler
 
 /// `keysync apply [PLANFILE]`: carries out a plan — mints the new keys, seals each raw key to
 /// its team, writes the state and the audit log — under the state lock. Exit 0 success, 1 error.
-struct ApplyCommand: ParsableCommand {
+struct ApplyCommand: ParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Carry out the plan: mint keys, seal them to their teams, record the state and the audit log.",
@@ -47,120 +47,57 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "Output format of the plan: text, markdown or json.")
     var format: PlanFormat = .text
 
+    var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
+
     @OptionGroup var planning: PlanningOptions
 
     @OptionGroup var signing: SigningKeyOptions
 
     func run() throws {
         try CoreDumps.disable()
-        let environment = ProcessInfo.processInfo.environment
+        let console = Console.current(for: self)
+        let environment = console.environment
         let now = try PlanCommand.clock(environment)
-        let layout = repository.layout
-        var run = PlanningRun()
-        defer { PlanCommand.report(run.diagnostics, sources: run.sources, environment: environment, command: "apply") }
-
-        // The lock comes first, so the state read below is the one this apply replaces.
-        var lock: StateLock?
-        if !dryRun {
-            do {
-                if let folder = ApplyCommand.folder(of: layout.statePath) {
-                    try FileSystemStorage().createDirectory(folder)
-                }
-                lock = try StateLock.acquire(
-                    forState: layout.statePath, holder: .current(startedAt: Date()),
-                    timeout: lockTimeout.duration)
-            } catch let error as StateLockError {
-                run.diagnostics.append(.error(error.code, "\(error)", at: nil))
-                throw ExitCode(1)
-            } catch {
-                run.diagnostics.append(.error("apply-write", "\(error)", at: nil))
-                throw ExitCode(1)
-            }
+        // Secrets and trust come from the environment and files, before anything is locked.
+        let signingKey: StateSigningKey?
+        let configuration: ReconcileConfiguration
+        do {
+            signingKey = try resolveSigningKey(environment: environment)
+            configuration = try repository.configuration(environment: environment, planning: planning, signingKey: signingKey)
+        } catch {
+            throw CommandFailure(command: "apply", [error])
         }
-        defer { lock?.release() }
-
-        guard let (snapshot, plan, signingKey) = planForApply(now: now, run: &run, environment: environment)
-        else { throw ExitCode(1) }
-        // Only files with a diagnostic to quote stay in memory; at 100k keys the rest is megabytes.
-        let quoted = Set(run.diagnostics.compactMap { $0.location?.file })
-        run.sources = run.sources.filter { quoted.contains($0.key) }
+        var session = ApplySession(
+            configuration: configuration, storage: FileSystemStorage(), now: now,
+            lockHolder: .current(startedAt: Date()), lockTimeout: lockTimeout.duration)
+        defer { session.release() }
+        guard let plan = session.plan(savedPlanPath: planFile, dryRun: dryRun) else {
+            throw CommandFailure(command: "apply", session.report.diagnostics, sources: session.report.sources)
+        }
 
         // The plan is shown before anything is written (as Terraform does), and its text is not
         // kept while the keys are minted and sealed.
         do {
-            let rendered = PlanningRun.render(plan, as: format, environment: environment)
+            let rendered = plan.rendered(as: format, console: console)
             let separator = format == .json ? "" : (rendered.hasSuffix("\n") ? "\n" : "\n\n")
-            FileHandle.standardOutput.write(Data((dryRun ? rendered : rendered + separator).utf8))
+            console.write(dryRun ? rendered : rendered + separator)
         }
-        if dryRun { return }
+        if dryRun {
+            console.reportWarnings(session.report.diagnostics, sources: session.report.sources, command: "apply")
+            return
+        }
 
         let context = AuditContext.resolve(actor: actor, environment: environment) {
             GitRevision.head(in: ApplyCommand.folder(of: self.repository.manifest))
         }
-        let stateFile = snapshot.state
-        let neverValid = plan.hasChanges
-            ? ApplyWriter.neverValidSealedFiles(in: layout.sealedDirectory, stateSerial: stateFile.serial) : []
-        for name in neverValid {
-            run.diagnostics.append(.warning(
-                "apply-never-valid",
-                "\(layout.sealedPath(name)) is from an apply that did not complete (the state is at serial \(stateFile.serial)); the keys in it were never valid",
-                hint: "delete it; it is not a delivery", at: nil))
+        var generator = SystemRandomNumberGenerator()
+        guard let prepared = session.apply(context: context, armor: armor, signingKey: signingKey, using: &generator) else {
+            throw CommandFailure(command: "apply", session.report.diagnostics, sources: session.report.sources)
         }
-        let prepared: PreparedApply
-        do {
-            var generator = SystemRandomNumberGenerator()
-            prepared = try ApplyEngine.prepare(
-                plan: plan, state: stateFile, history: snapshot.continuation, now: now, context: context,
-                armor: armor, signingKey: signingKey, using: &generator)
-            try ApplyWriter.write(prepared, to: layout, storage: FileSystemStorage())
-        } catch {
-            run.diagnostics.append(.error(error.code, "\(error)", at: nil))
-            throw ExitCode(1)
-        }
-        let result = ApplyResultText.summary(of: prepared, plan: plan, layout: layout) + "\n"
+        let result = ApplyResultText.summary(of: prepared, plan: plan, layout: configuration.layout) + "\n"
         // With --format json, standard output stays one JSON document (the plan).
-        (format == .json ? FileHandle.standardError : FileHandle.standardOutput).write(Data(result.utf8))
-    }
-
-    /// Reads the manifest and the repository and makes (or loads) the plan. The manifest model
-    /// lives only in here: once the plan exists apply no longer needs it, and at 100k keys it is
-    /// the largest thing in memory. `nil` when an error was collected in `run`.
-    private func planForApply(
-        now: Date, run: inout PlanningRun, environment: [String: String]
-    ) -> (RepositorySnapshot, Plan, StateSigningKey?)? {
-        let signingKey: StateSigningKey?
-        let trust: StateTrustOptions.Trust
-        do {
-            signingKey = try resolveSigningKey(environment: environment)
-            trust = try repository.trust.resolve(environment: environment, signingKey: signingKey)
-        } catch {
-            run.diagnostics.append(error)
-            return nil
-        }
-        guard let manifest = run.loadManifest(at: repository.manifest),
-              let snapshot = run.readRepository(repository, trust: trust)
-        else { return nil }
-        let stateFile = snapshot.state
-        if let planFile {
-            guard let saved = readSavedPlan(planFile, into: &run) else { return nil }
-            if let stale = saved.staleness(against: stateFile, manifestDigest: manifest.digest) {
-                run.diagnostics.append(.error(stale.code, "the plan is stale; run keysync plan again", hint: "\(stale)", at: nil))
-                return nil
-            }
-            // The file is only a claim: the plan is made again from the manifest and the state at
-            // the saved plan's time, and applied only when the two act alike.
-            let (derived, _) = Planner.plan(manifest: manifest, state: stateFile, now: saved.plannedAt,
-                                            warnWithin: TimeInterval(planning.warnWithin.seconds))
-            if let edited = saved.tampering(against: derived) {
-                run.diagnostics.append(.error(edited.code, "\(edited)", hint: "make the plan again with keysync plan --out, and keep the file where no one else can write it", at: nil))
-                return nil
-            }
-            return (snapshot, derived, signingKey)
-        }
-        guard let fresh = run.plan(manifest: manifest, state: stateFile, now: now, warnWithin: planning.warnWithin) else {
-            return nil
-        }
-        return (snapshot, fresh, signingKey)
+        console.write(result, to: format == .json ? .standardError : .standardOutput)
+        console.reportWarnings(session.report.diagnostics, sources: session.report.sources, command: "apply")
     }
 
     /// The key to sign the new state with. When a state public key is configured, the state
@@ -188,27 +125,6 @@ struct ApplyCommand: ParsableCommand {
                          hint: "use the signing key made together with \(StateTrustOptions.environmentVariable)", at: nil)
         }
         return key
-    }
-
-    private func readSavedPlan(_ path: String, into run: inout PlanningRun) -> Plan? {
-        let bytes: [UInt8]?
-        do {
-            bytes = try FileSystemStorage().read(path)
-        } catch {
-            run.diagnostics.append(.error("plan-unreadable", "\(error)", hint: "save one with keysync plan --out \(path)", at: nil))
-            return nil
-        }
-        guard let bytes else {
-            run.diagnostics.append(.error("plan-unreadable", "cannot read the plan file \(path)",
-                                          hint: "save one with keysync plan --out \(path)", at: nil))
-            return nil
-        }
-        do {
-            return try SavedPlan.decode(Data(bytes))
-        } catch {
-            run.diagnostics.append(.error(error.code, "\(error)", hint: "save a new one with keysync plan --out", at: nil))
-            return nil
-        }
     }
 
     /// The folder holding `path` (where `git rev-parse HEAD` runs), `nil` for the working folder.

@@ -41,7 +41,7 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var trust: StateTrustOptions
 
         func run() throws {
-            guard let bytes = readLog() else { throw ExitCode(1) }
+            let bytes = try readLog()
             let chain = AuditLog.verify(bytes)
             var problems = chain.map { problem in
                 Diagnostic.error(problem.code, problem.description,
@@ -55,7 +55,7 @@ struct AuditCommand: ParsableCommand {
                     let trusted = try trust.resolve(environment: ProcessInfo.processInfo.environment)
                     let snapshot = try RepositoryReader.read(
                         ApplyLayout(statePath: statePath, auditLogPath: file), storage: FileSystemStorage(), requireState: true)
-                    if let refusal = StateTrustOptions.check(snapshot.state, exists: true, path: statePath, trust: trusted) {
+                    if let refusal = trusted.refusal(of: snapshot.state, exists: true, path: statePath) {
                         problems.append(refusal)
                     } else {
                         anchored = snapshot.state
@@ -64,24 +64,24 @@ struct AuditCommand: ParsableCommand {
                     problems.append(error)
                 } catch let error as RepositoryError {
                     problems.append(error.diagnostic)
+                } catch {
+                    problems.append(.error("state-unreadable", "\(error)", at: nil))
                 }
             }
             guard problems.isEmpty else {
-                Self.printToStandardError(problems)
                 let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
                 let what = problems.count == chain.count ? "the chain is broken" : "it does not hold what the state recorded"
-                Self.printToStandardError(raw: "\(file): \(what) (\(count)); compare it with its history in git to see what changed\n")
-                throw ExitCode(1)
+                throw CommandFailure(problems, summary: "\(file): \(what) (\(count)); compare it with its history in git to see what changed")
             }
             let events = AuditLog.eventCount(in: bytes)
             let head = anchored.map { state in
                 ", head as recorded by the state at serial \(state.serial)" + (state.log == nil ? " (version 1: no head recorded)" : "")
             } ?? " (no state file to check the head against)"
-            print("ok: \(events) \(events == 1 ? "event" : "events"), chain intact\(head)")
+            Console.current.write("ok: \(events) \(events == 1 ? "event" : "events"), chain intact\(head)\n")
         }
 
-        /// The log's bytes, or `nil` after reporting why there are none.
-        private func readLog() -> [UInt8]? {
+        /// The log's bytes; a missing or unreadable log is a failure naming it.
+        private func readLog() throws(CommandFailure) -> [UInt8] {
             let problem: Diagnostic
             do {
                 if let bytes = try FileSystemStorage().read(file) { return bytes }
@@ -91,19 +91,7 @@ struct AuditCommand: ParsableCommand {
             } catch {
                 problem = .error("audit-log-unreadable", "\(error)", at: nil)
             }
-            Self.printToStandardError([problem])
-            return nil
-        }
-
-        private static func printToStandardError(_ diagnostics: [Diagnostic]) {
-            let text = diagnostics.map { diagnostic in
-                "\(diagnostic)\n" + (diagnostic.hint.map { "  hint: \($0)\n" } ?? "")
-            }.joined()
-            printToStandardError(raw: text)
-        }
-
-        private static func printToStandardError(raw text: String) {
-            FileHandle.standardError.write(Data(text.utf8))
+            throw CommandFailure(problem, summary: nil)
         }
     }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import CCoreDumps
 import Foundation
 #if canImport(Glibc)
@@ -13,11 +12,12 @@ import Darwin
 enum CoreDumps {
     /// Call first in `run()`, before any secret is read or made. Fails closed: when the limits
     /// cannot be set, the command stops with exit 1 instead of going on.
-    static func disable() throws {
+    static func disable() throws(CommandFailure) {
         guard keysync_disable_core_dumps() == 0 else {
             let reason = String(cString: strerror(errno))
-            FileHandle.standardError.write(Data("error: cannot turn core dumps off: \(reason)\n".utf8))
-            throw ExitCode(1)
+            throw CommandFailure(.error("core-dumps-on", "cannot turn core dumps off: \(reason)",
+                                        hint: "run keysync where it may set its own resource limits", at: nil),
+                                 summary: nil)
         }
     }
 }

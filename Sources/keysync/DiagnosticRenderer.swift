@@ -13,20 +13,21 @@ struct DiagnosticRenderer {
     /// File contents by path, to quote the offending line under a text diagnostic.
     var sources: [String: [UInt8]]
 
-    /// The whole output for one run: every diagnostic, then a summary (text and github).
-    func render(_ diagnostics: [Diagnostic], summary: String) -> String {
+    /// The whole output for one run: every diagnostic, then a summary when there is one (text
+    /// and github).
+    func render(_ diagnostics: [Diagnostic], summary: String?) -> String {
         switch format {
         case .text:
             var out = ""
             for d in diagnostics { out += text(d) }
-            out += summary + "\n"
+            if let summary { out += summary + "\n" }
             return out
         case .json:
             return json(diagnostics)
         case .github:
             var out = ""
             for d in diagnostics { out += github(d) }
-            out += summary + "\n"
+            if let summary { out += summary + "\n" }
             return out
         }
     }

@@ -6,7 +6,7 @@ import Reconciler
 /// `keysync expiring`: the keys a scheduled job should send notices about — expired, or
 /// expiring within the window — with their team, owner and contacts from the state.
 /// Exit status: 0 none, 2 some (so a job can branch on it), 1 error, 64 usage error.
-struct ExpiringCommand: ParsableCommand {
+struct ExpiringCommand: ParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "expiring",
         abstract: "List keys that have expired or expire soon, with owners and contacts.",
@@ -30,6 +30,8 @@ struct ExpiringCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
+    var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
@@ -39,8 +41,8 @@ struct ExpiringCommand: ParsableCommand {
         let output = format == .json
             ? Self.json(notices, now: now, within: window.text)
             : Self.text(notices, now: now, within: window.text)
-        FileHandle.standardOutput.write(Data(output.utf8))
-        if !notices.isEmpty { throw ExitCode(2) }
+        Console.current(for: self).write(output)
+        if !notices.isEmpty { throw ExitStatus.attention }
     }
 
     static func text(_ notices: [ExpiryNotice], now: Date, within: String) -> String {

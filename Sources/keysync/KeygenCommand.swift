@@ -1,6 +1,7 @@
 import AgeFormat
 import ArgumentParser
 import Foundation
+import Manifest
 import Reconciler
 #if canImport(Glibc)
 import Glibc
@@ -38,15 +39,13 @@ struct KeygenCommand: ParsableCommand {
         if signing { return try runSigning(using: &generator) }
         let identity = AgeIdentity.generate(using: &generator)
         let text = AgeIdentityFile.render(identity, created: Date())
+        let console = Console.current
         guard let output else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            console.write(text)
             return
         }
-        if let failure = createExclusively(output, contents: Array(text.utf8)) {
-            FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
-            throw ExitCode(1)
-        }
-        print(identity.recipient)
+        try createExclusively(output, contents: Array(text.utf8))
+        console.write("\(identity.recipient)\n")
     }
 
     /// `--signing`: the private key file goes to `-o` (0600, never overwritten) and only the
@@ -55,29 +54,32 @@ struct KeygenCommand: ParsableCommand {
     private func runSigning(using generator: inout SystemRandomNumberGenerator) throws {
         let key = StateSigningKey.generate(using: &generator)
         let text = key.fileText(created: Date())
+        let console = Console.current
         guard let output else {
-            FileHandle.standardOutput.write(Data(text.utf8))
-            FileHandle.standardError.write(Data("public key: \(key.publicKey)\n".utf8))
+            console.write(text)
+            console.write("public key: \(key.publicKey)\n", to: .standardError)
             return
         }
-        if let failure = createExclusively(output, contents: Array(text.utf8)) {
-            FileHandle.standardError.write(Data("error: \(failure)\n".utf8))
-            throw ExitCode(1)
-        }
-        print(key.publicKey)
+        try createExclusively(output, contents: Array(text.utf8))
+        console.write("\(key.publicKey)\n")
     }
 }
 
-/// Creates `path` with mode 0600, failing if anything exists there, and flushes it to disk;
-/// returns a one-line message on failure. An identity is never written over another one.
-private func createExclusively(_ path: String, contents: [UInt8]) -> String? {
+/// Creates `path` with mode 0600, failing if anything exists there, and flushes it to disk.
+/// An identity is never written over another one; a half-written file is removed.
+private func createExclusively(_ path: String, contents: [UInt8]) throws(CommandFailure) {
+    func failure(_ code: String, _ message: String, hint: String) -> CommandFailure {
+        CommandFailure(.error(code, message, hint: hint, at: nil), summary: "keygen failed: no key file was written")
+    }
     let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else {
         let code = errno
         if code == EEXIST {
-            return "\(path) already exists; keysync keygen never overwrites a key file (remove it or choose another path)"
+            throw failure("keygen-file-exists", "\(path) already exists; keysync keygen never overwrites a key file",
+                          hint: "remove it or choose another path")
         }
-        return "cannot create \(path): \(String(cString: strerror(code)))"
+        throw failure("keygen-write", "cannot create \(path): \(String(cString: strerror(code)))",
+                      hint: "check that the folder exists and that you may write to it")
     }
     defer { close(descriptor) }
     // The umask can only remove bits; set 0600 exactly in case the file system widened them.
@@ -89,14 +91,13 @@ private func createExclusively(_ path: String, contents: [UInt8]) -> String? {
             if errno == EINTR { continue }
             let message = "cannot write \(path): \(String(cString: strerror(errno)))"
             unlink(path)
-            return message
+            throw failure("keygen-write", message, hint: "check the free space and the file system")
         }
         written += result
     }
     guard fsync(descriptor) == 0 else {
         let message = "cannot flush \(path) to disk: \(String(cString: strerror(errno)))"
         unlink(path)
-        return message
+        throw failure("keygen-write", message, hint: "check the free space and the file system")
     }
-    return nil
 }

@@ -40,7 +40,18 @@ extension Keysync {
             handler.logLevel = level
             return handler
         }
-        await main(nil)
+        var console = Console.current
+        do {
+            var command = try parseAsRoot(nil)
+            console = Console.current(for: command)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            console.exit(with: error)
+        }
     }
 }
 

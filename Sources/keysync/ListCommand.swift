@@ -4,7 +4,7 @@ import Reconciler
 
 /// `keysync list`: the keys in the state, as their owners see them — never a raw key, only
 /// previews. Exit status: 0 listed (even when nothing matches), 1 error, 64 usage error.
-struct ListCommand: ParsableCommand {
+struct ListCommand: ParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the keys in the state: team, name, preview, status, dates, rate limit, owner.",
@@ -35,13 +35,15 @@ struct ListCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: Format = .table
 
+    var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
         let state = try trusted.load(environment: environment).normalized
         let rows = Self.rows(state, now: now, team: team, status: status)
         let output = format == .json ? JSONOutput.render(["keys": rows]) : Self.table(rows)
-        FileHandle.standardOutput.write(Data(output.utf8))
+        Console.current(for: self).write(output)
     }
 
     struct Row: Encodable {

@@ -4,16 +4,10 @@ import PlanRendering
 import Manifest
 import Reconciler
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `keysync plan`: validates the manifest, reads the state, and shows what `apply` would do.
 /// Writes nothing except the `--out` plan file. Exit status as Terraform's: 0 success (with
 /// `--detailed-exitcode`: 0 no changes, 2 changes), 1 error, 64 usage error.
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: ParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show what apply would change: the diff between the manifest and the state.",
@@ -45,6 +39,8 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Output format: text (for people), markdown (for a pull-request comment), json (for tools).")
     var format: PlanFormat = .text
 
+    var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
+
     @Option(name: .customLong("out"), help: "Also save the plan (JSON) to this file, for a later `keysync apply PLANFILE`.")
     var out: String?
 
@@ -62,56 +58,34 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
+        let console = Console.current(for: self)
+        let environment = console.environment
         let now = try Self.clock(environment)
-        var run = PlanningRun()
-        defer { Self.report(run.diagnostics, sources: run.sources, environment: environment) }
-        let trust: StateTrustOptions.Trust
+        let configuration: ReconcileConfiguration
         do {
-            trust = try repository.trust.resolve(environment: environment)
+            configuration = try repository.configuration(environment: environment, planning: planning)
         } catch {
-            run.diagnostics.append(error)
-            throw ExitCode(1)
+            throw CommandFailure(command: "plan", [error])
         }
-        guard let manifest = run.loadManifest(at: repository.manifest),
-              let snapshot = run.readRepository(repository, trust: trust),
-              checkPrevious(snapshot.state, trust: trust, run: &run),
-              let plan = run.plan(manifest: manifest, state: snapshot.state, now: now, warnWithin: planning.warnWithin)
-        else { throw ExitCode(1) }
-
+        let outcome = PlanSession(configuration: configuration, storage: FileSystemStorage())
+            .run(now: now, previousStatePath: previousState)
+        guard let plan = outcome.plan else {
+            throw CommandFailure(command: "plan", outcome.report.diagnostics, sources: outcome.report.sources)
+        }
         if let out {
             do {
                 try SavedPlan.encode(plan).write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
-                run.diagnostics.append(.error("plan-write", "cannot write the plan to \(out): \(error.localizedDescription)",
-                                              hint: "check that the folder exists and that you may write to it", at: nil))
-                throw ExitCode(1)
+                throw CommandFailure(command: "plan", outcome.report.diagnostics + [
+                    .error("plan-write", "cannot write the plan to \(out): \(error.localizedDescription)",
+                           hint: "check that the folder exists and that you may write to it", at: nil)],
+                    sources: outcome.report.sources)
             }
         }
-        FileHandle.standardOutput.write(Data(PlanningRun.render(plan, as: format, environment: environment).utf8))
-        if detailedExitCode && plan.hasChanges { throw ExitCode(2) }
-    }
-
-    /// `--previous-state`: the base branch's copy must be trusted like the state itself, and
-    /// the state must continue it. `false` once a refusal was collected.
-    private func checkPrevious(_ state: StateFile, trust: StateTrustOptions.Trust, run: inout PlanningRun) -> Bool {
-        guard let previousState else { return true }
-        do {
-            let previous = try StateFileReader.read(at: previousState)
-            if let refusal = StateTrustOptions.check(previous, exists: previous.serial > 0, path: previousState, trust: trust) {
-                run.diagnostics.append(refusal)
-                return false
-            }
-            try RepositoryHistory.checkDescends(state, from: previous)
-            return true
-        } catch let error as StateFileError {
-            run.diagnostics.append(error.diagnostic(file: previousState))
-        } catch let error as HistoryError {
-            run.diagnostics.append(error.diagnostic(file: repository.statePath))
-        } catch {
-            run.diagnostics.append(.error("state-previous-unreadable", "\(error)", at: nil))
-        }
-        return false
+        console.write(plan.rendered(as: format, console: console))
+        // Diagnostics go to standard error so the plan on standard output stays clean for tools.
+        console.reportWarnings(outcome.report.diagnostics, sources: outcome.report.sources, command: "plan")
+        if detailedExitCode && plan.hasChanges { throw ExitStatus.attention }
     }
 
     /// The clock, read at the edge. `KEYSYNC_NOW` (RFC 3339) pins it, for reproducible plans and tests.
@@ -126,21 +100,14 @@ struct PlanCommand: ParsableCommand {
         }
         return date
     }
-
-    /// Diagnostics go to standard error so the plan on standard output stays clean for tools.
-    static func report(
-        _ diagnostics: [Diagnostic], sources: [String: [UInt8]], environment: [String: String], command: String = "plan"
-    ) {
-        guard !diagnostics.isEmpty else { return }
-        let terminal = Terminal(usesColour: isatty(STDERR_FILENO) == 1 && (environment["NO_COLOR"] ?? "").isEmpty)
-        let renderer = DiagnosticRenderer(format: .text, terminal: terminal, sources: sources)
-        let errors = diagnostics.filter { $0.severity == .error }.count
-        let warnings = diagnostics.count - errors
-        let summary = errors > 0
-            ? "\(command) failed: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
-            : "\(warnings) warning\(warnings == 1 ? "" : "s")"
-        FileHandle.standardError.write(Data(renderer.render(diagnostics.sortedByLocation(), summary: summary).utf8))
-    }
 }
 
 extension PlanFormat: ExpressibleByArgument {}
+
+extension Plan {
+    /// The plan as `plan` and `apply` print it on standard output, in `format`: coloured text
+    /// only where the console says colour is wanted.
+    func rendered(as format: PlanFormat, console: Console) -> String {
+        rendered(as: format, color: format == .text && console.terminal(for: .standardOutput).usesColour)
+    }
+}

@@ -6,7 +6,7 @@ import Reconciler
 
 /// `keysync requests`: the request log of one key (time, outcome, method, path, client), from
 /// the usage database `keysync serve` writes. Exit status: 0 listed, 1 error, 64 usage error.
-struct RequestsCommand: AsyncParsableCommand {
+struct RequestsCommand: AsyncParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "requests",
         abstract: "List the recorded requests of one key (from keysync serve's usage database).",
@@ -42,6 +42,8 @@ struct RequestsCommand: AsyncParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: Format = .table
 
+    var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
+
     func validate() throws {
         guard KeyID(rawValue: key) != nil else {
             throw ValidationError("--key must be a key id such as key_abcdefghijklmnopqrst (keysync list shows them)")
@@ -60,7 +62,7 @@ struct RequestsCommand: AsyncParsableCommand {
         let rows = events.map { Row(time: Timestamp.format($0.time), outcome: $0.outcome.rawValue, method: $0.method,
                                     path: $0.path, client: $0.client) }
         let output = format == .json ? JSONOutput.render(Output(key: key, requests: rows)) : Self.table(rows)
-        FileHandle.standardOutput.write(Data(output.utf8))
+        Console.current(for: self).write(output)
     }
 
     struct Row: Encodable {

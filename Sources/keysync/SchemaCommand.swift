@@ -19,6 +19,6 @@ struct SchemaCommand: ParsableCommand {
     )
 
     func run() throws {
-        FileHandle.standardOutput.write(Data(ManifestSchema.jsonText.utf8))
+        Console.current.write(ManifestSchema.jsonText)
     }
 }

@@ -154,11 +154,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Reports on standard error; the caller throws the returned exit status 1.
-    static func fail(_ diagnostic: Diagnostic, summary: String = "cannot serve") -> ExitCode {
-        let renderer = DiagnosticRenderer(format: .text, terminal: .plain, sources: [:])
-        FileHandle.standardError.write(Data(renderer.render([diagnostic], summary: summary).utf8))
-        return ExitCode(1)
+    /// Why serve (or a command reading its usage database) cannot go on, for the console.
+    static func fail(_ diagnostic: Diagnostic, summary: String = "cannot serve") -> CommandFailure {
+        CommandFailure(diagnostic, summary: summary)
     }
 }
 

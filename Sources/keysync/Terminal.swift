@@ -1,18 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// What the CLI may assume about where its output goes. Colour is for people at a terminal:
-/// only when the stream is a TTY, and never when `NO_COLOR` is set (https://no-color.org).
+/// only when the stream is a TTY, and never when `NO_COLOR` is set (https://no-color.org);
+/// `Console.terminal(for:)` decides it for a stream.
 struct Terminal: Sendable {
     var usesColour: Bool
-
-    /// Decides for standard output, from the real file descriptor and environment.
-    static func standardOutput(environment: [String: String]) -> Terminal {
-        Terminal(usesColour: isatty(STDOUT_FILENO) == 1 && (environment["NO_COLOR"] ?? "").isEmpty)
-    }
 
     static let plain = Terminal(usesColour: false)
 

@@ -26,12 +26,6 @@ struct StateTrustOptions: ParsableArguments {
           help: "Work without state signatures: nothing protects the state from hand edits. Refused while a key is configured.")
     var insecureUnsigned = false
 
-    /// Whom the state must be signed by, or that it need not be.
-    enum Trust: Equatable {
-        case signer(StatePublicKey)
-        case unsigned
-    }
-
     /// The configured key: the flag, else the environment; `nil` when neither is set (or empty).
     func publicKey(environment: [String: String]) throws(StateSignatureError) -> StatePublicKey? {
         let text = statePublicKey ?? environment[Self.environmentVariable]
@@ -41,7 +35,7 @@ struct StateTrustOptions: ParsableArguments {
 
     /// The trust in force: the configured public key, else `signingKey`'s public half, else
     /// `--insecure-unsigned` (announced loudly on standard error), else a refusal.
-    func resolve(environment: [String: String], signingKey: StateSigningKey? = nil) throws(Diagnostic) -> Trust {
+    func resolve(environment: [String: String], signingKey: StateSigningKey? = nil) throws(Diagnostic) -> StateTrust {
         let configured: StatePublicKey?
         do {
             configured = try publicKey(environment: environment)
@@ -54,7 +48,7 @@ struct StateTrustOptions: ParsableArguments {
                              "--insecure-unsigned is given, but a \(configured != nil ? "state public key" : "signing key") is configured",
                              hint: "drop --insecure-unsigned: with a key configured, the state is signed and checked", at: nil)
             }
-            FileHandle.standardError.write(Data(Self.insecureWarning.utf8))
+            Console(environment: environment).write(Self.insecureWarning, to: .standardError)
             return .unsigned
         }
         if let configured { return .signer(configured) }
@@ -63,18 +57,6 @@ struct StateTrustOptions: ParsableArguments {
                      "no state public key is configured, so the state's signature cannot be checked",
                      hint: "set \(Self.environmentVariable) to the key `keysync keygen --signing` printed (an empty value counts as none), or pass --insecure-unsigned to work without signatures",
                      at: nil)
-    }
-
-    /// The signature check every reader makes: with a signer, `state` must carry a valid
-    /// signature by it (a missing file — before the first apply — has none to check).
-    static func check(_ state: StateFile, exists: Bool, path: String, trust: Trust) -> Diagnostic? {
-        guard case .signer(let trusted) = trust, exists else { return nil }
-        do {
-            try state.verifySignature(trusting: trusted)
-            return nil
-        } catch {
-            return error.diagnostic(file: path)
-        }
     }
 }
 
@@ -92,30 +74,29 @@ struct TrustedStateOptions: ParsableArguments {
 
     /// Reads the state (which must exist: answering from an empty state would hide a wrong
     /// path), checks it against the audit log (no rollback) and its signature. On failure,
-    /// reports on standard error and throws exit status 1.
-    func load(environment: [String: String]) throws -> StateFile {
+    /// throws a `CommandFailure` saying why.
+    func load(environment: [String: String]) throws(CommandFailure) -> StateFile {
         let layout = ApplyLayout(statePath: state, auditLogPath: auditLog)
-        let trusted: StateTrustOptions.Trust
+        let trusted: StateTrust
         let snapshot: RepositorySnapshot
         do {
             trusted = try trust.resolve(environment: environment)
             snapshot = try RepositoryReader.read(layout, storage: FileSystemStorage(), requireState: true)
         } catch let error as Diagnostic {
-            throw fail(error)
+            throw Self.failure(error)
         } catch let error as RepositoryError {
-            throw fail(error.diagnostic)
+            throw Self.failure(error.diagnostic)
+        } catch {
+            throw Self.failure(.error("state-unreadable", "\(error)", at: nil))
         }
-        if let refusal = StateTrustOptions.check(snapshot.state, exists: true, path: state, trust: trusted) {
-            throw fail(refusal)
+        if let refusal = trusted.refusal(of: snapshot.state, exists: true, path: state) {
+            throw Self.failure(refusal)
         }
         return snapshot.state
     }
 
-    /// Reports `diagnostic` on standard error; the caller throws the returned exit status.
-    private func fail(_ diagnostic: Diagnostic) -> ExitCode {
-        let renderer = DiagnosticRenderer(format: .text, terminal: .plain, sources: [:])
-        FileHandle.standardError.write(Data(renderer.render([diagnostic], summary: "cannot use the state file").utf8))
-        return ExitCode(1)
+    static func failure(_ diagnostic: Diagnostic) -> CommandFailure {
+        CommandFailure(diagnostic, summary: "cannot use the state file")
     }
 }
 
@@ -143,4 +124,15 @@ struct RepositoryOptions: ParsableArguments {
     var statePath: String { state ?? PlanCommand.defaultStatePath(forManifest: manifest) }
 
     var layout: ApplyLayout { ApplyLayout(statePath: statePath, sealedDirectory: sealedDir, auditLogPath: auditLog) }
+
+    /// What the plan and apply sessions are pointed at. `signingKey` is apply's: its public
+    /// half is trusted when no state public key is configured.
+    func configuration(
+        environment: [String: String], planning: PlanningOptions, signingKey: StateSigningKey? = nil
+    ) throws(Diagnostic) -> ReconcileConfiguration {
+        ReconcileConfiguration(
+            manifestPath: manifest, layout: layout,
+            trust: try trust.resolve(environment: environment, signingKey: signingKey),
+            allowInit: initialize, warnWithin: TimeInterval(planning.warnWithin.seconds))
+    }
 }

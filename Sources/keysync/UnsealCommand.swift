@@ -1,6 +1,7 @@
 import AgeFormat
 import ArgumentParser
 import Foundation
+import Manifest
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,7 +10,7 @@ import Darwin
 
 /// `keysync unseal FILE -i IDENTITY_FILE`: prints the plaintext of a sealed file. The one
 /// command allowed to print raw keys; it prints nothing at all unless the whole file
-/// authenticates (any failure: one line on stderr, empty stdout, exit 1).
+/// authenticates (any failure: a diagnostic on stderr, empty stdout, exit 1).
 struct UnsealCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unseal",
@@ -34,13 +35,13 @@ struct UnsealCommand: ParsableCommand {
 
     func run() throws {
         try CoreDumps.disable()
+        let plaintext: [UInt8]
         do {
-            let plaintext = try unseal()
-            FileHandle.standardOutput.write(Data(plaintext))
+            plaintext = try unseal()
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw CommandFailure(error.diagnostic, summary: "unseal failed: nothing was printed")
         }
+        Console.current.write(bytes: plaintext)
     }
 
     private func unseal() throws(UnsealFailure) -> [UInt8] {
@@ -65,7 +66,8 @@ struct UnsealCommand: ParsableCommand {
     }
 }
 
-/// Why unseal failed, rendered as the single stderr line.
+/// Why unseal failed; shown as a diagnostic. Messages name paths and what is wrong, never the
+/// text of an identity.
 private enum UnsealFailure: Error, CustomStringConvertible {
     case noIdentityFile
     case stdinTwice
@@ -76,7 +78,7 @@ private enum UnsealFailure: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .noIdentityFile:
-            return "no identity given; pass -i IDENTITY_FILE (made by keysync keygen or age-keygen)"
+            return "no identity given"
         case .stdinTwice:
             return "standard input (-) can hold the sealed file or one identity file, not both"
         case .unreadable(let path, let reason):
@@ -85,6 +87,47 @@ private enum UnsealFailure: Error, CustomStringConvertible {
             return "\(path == "-" ? "standard input" : path): \(error)"
         case .sealedFile(let path, let error):
             return "\(path == "-" ? "standard input" : path): \(error)"
+        }
+    }
+}
+
+extension UnsealFailure {
+    var diagnostic: Diagnostic {
+        switch self {
+        case .noIdentityFile:
+            .error("unseal-no-identity", description,
+                   hint: "pass -i IDENTITY_FILE (made by keysync keygen or age-keygen)", at: nil)
+        case .stdinTwice:
+            .error("unseal-stdin-twice", description, hint: "give the other one as a file", at: nil)
+        case .unreadable:
+            .error("unseal-unreadable", description, hint: "check the path and its permissions", at: nil)
+        case .identityFile:
+            .error("unseal-identity", description,
+                   hint: "an identity file holds AGE-SECRET-KEY-1... lines, as keysync keygen and age-keygen write them",
+                   at: nil)
+        case .sealedFile(_, let error):
+            .error(Self.code(error.category), description, hint: Self.hint(error.category), at: nil)
+        }
+    }
+
+    /// `unseal-no-match`, `unseal-payload`, …: the failure's class, as the age test vectors name them.
+    private static func code(_ category: AgeError.Category) -> String {
+        switch category {
+        case .key: "unseal-key"
+        case .armor: "unseal-armor"
+        case .header: "unseal-header"
+        case .headerMAC: "unseal-header-mac"
+        case .noMatch: "unseal-no-match"
+        case .unsupported: "unseal-unsupported"
+        case .payload: "unseal-payload"
+        }
+    }
+
+    private static func hint(_ category: AgeError.Category) -> String? {
+        switch category {
+        case .noMatch: "pass the identity file of a recipient the file was sealed to"
+        case .unsupported: nil
+        default: "the file was changed or cut after it was sealed; take it again from the repository"
         }
     }
 }

@@ -7,7 +7,7 @@ import Reconciler
 /// `keysync usage`: requests and last use per key, from the usage database `keysync serve`
 /// writes, beside each key's status and preview from the state.
 /// Exit status: 0 listed, 1 error, 64 usage error.
-struct UsageCommand: AsyncParsableCommand {
+struct UsageCommand: AsyncParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "usage",
         abstract: "Show requests and last use per key (from keysync serve's usage database).",
@@ -40,6 +40,8 @@ struct UsageCommand: AsyncParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: Format = .table
 
+    var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
@@ -48,7 +50,7 @@ struct UsageCommand: AsyncParsableCommand {
         let usage = try await UsageDatabase.open(path, backend: backend) { try await $0.usage() }
         let rows = Self.rows(state: state, usage: usage, team: team, now: now)
         let output = format == .json ? JSONOutput.render(["keys": rows]) : Self.table(rows)
-        FileHandle.standardOutput.write(Data(output.utf8))
+        Console.current(for: self).write(output)
     }
 
     struct Row: Encodable {

@@ -4,7 +4,7 @@ import Manifest
 
 /// `keysync validate [PATH ...]`: checks a manifest and reports every problem at once.
 /// Exit 0 when valid (warnings allowed), 1 when invalid, 64 for usage errors.
-struct ValidateCommand: ParsableCommand {
+struct ValidateCommand: ParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check a keys.yaml manifest (a file or a folder) and report every problem.",
@@ -25,6 +25,8 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Output format: text (for people), json (for tools), github (Actions annotations).")
     var format: DiagnosticRenderer.Format = .text
 
+    var diagnosticFormat: DiagnosticRenderer.Format { format }
+
     func run() throws {
         var sources: [ManifestSource] = []
         var diagnostics: [Diagnostic] = []
@@ -41,14 +43,12 @@ struct ValidateCommand: ParsableCommand {
             manifest = result.manifest
             diagnostics = result.diagnostics
         }
-        let environment = ProcessInfo.processInfo.environment
-        let renderer = DiagnosticRenderer(
-            format: format,
-            terminal: format == .text ? .standardOutput(environment: environment) : .plain,
-            sources: Dictionary(sources.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first }))
-        let output = renderer.render(diagnostics, summary: Self.summary(manifest, diagnostics))
-        FileHandle.standardOutput.write(Data(output.utf8))
-        if diagnostics.hasErrors { throw ExitCode(1) }
+        // The diagnostics are validate's result: they go to standard output, in --format.
+        Console.current(for: self).report(
+            diagnostics, summary: Self.summary(manifest, diagnostics),
+            sources: Dictionary(sources.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first }),
+            format: format, to: .standardOutput)
+        if diagnostics.hasErrors { throw ExitStatus.failure }
     }
 
     static func summary(_ manifest: Manifest?, _ diagnostics: [Diagnostic]) -> String {

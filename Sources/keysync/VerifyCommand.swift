@@ -10,7 +10,7 @@ import Darwin
 /// `keysync verify`: checks one presented key against the state, as a server would, reading it
 /// from standard input (never an argument: `ps` and shell history would keep it).
 /// Exit status: 0 valid, 1 refused (or the state could not be used), 64 usage error.
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: ParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check an API key (read from standard input) against the state.",
@@ -33,6 +33,8 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
+    var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
@@ -46,8 +48,9 @@ struct VerifyCommand: ParsableCommand {
         let state = try trusted.load(environment: environment)
         let result = KeyVerifier(state: state).verify(presented, now: now)
         let output = format == .json ? Self.json(result) : Self.text(result)
-        FileHandle.standardOutput.write(Data(output.utf8))
-        if !result.isValid { throw ExitCode(1) }
+        Console.current(for: self).write(output)
+        // A refused key is an answer, already written: exit 1 without a diagnostic under it.
+        if !result.isValid { throw ExitStatus.failure }
     }
 
     /// Standard input up to its end or `count` bytes, whichever comes first: a hostile pipe

@@ -18,13 +18,15 @@ final class AgeInteropTests: XCTestCase {
         return result.stdout.trimmingCharacters(in: .newlines)
     }
 
+    /// Exit 1, nothing on stdout, and one diagnostic (code, message, hint) with the summary line.
     private func assertFailsCleanly(_ result: ProcessResult, mentioning words: [String] = [], _ context: String,
                                     file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(result.exitCode, 1, "\(context): \(result.stderr)", file: file, line: line)
         XCTAssertTrue(result.stdoutBytes.isEmpty, "\(context): nothing on stdout", file: file, line: line)
-        XCTAssertTrue(result.stderr.hasPrefix("error: "), "\(context): \(result.stderr)", file: file, line: line)
-        XCTAssertTrue(result.stderr.hasSuffix("\n"), context, file: file, line: line)
-        XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "\(context): one line", file: file, line: line)
+        let command = context.hasPrefix("unseal") ? "unseal" : "keygen"
+        assertDiagnosticText(result.stderr, code: "\(command)-",
+                             summary: command == "unseal" ? "unseal failed: nothing was printed" : "keygen failed: no key file was written",
+                             context, file: file, line: line)
         for word in words {
             XCTAssertTrue(result.stderr.contains(word), "\(context): \(result.stderr) should mention \(word)", file: file, line: line)
         }
@@ -66,11 +68,11 @@ final class AgeInteropTests: XCTestCase {
         let path = folder.appendingPathComponent("team.key")
         try Data("keep me\n".utf8).write(to: path)
         let result = try Keysync.run(["keygen", "-o", "team.key"], in: folder)
-        assertFailsCleanly(result, mentioning: ["team.key", "already exists"], "existing file")
+        assertFailsCleanly(result, mentioning: ["team.key", "already exists", "error[keygen-file-exists]"], "keygen: existing file")
         XCTAssertEqual(try String(contentsOf: path, encoding: .utf8), "keep me\n")
 
         let missing = try Keysync.run(["keygen", "-o", "no/such/folder/team.key"], in: folder)
-        assertFailsCleanly(missing, mentioning: ["cannot create"], "missing folder")
+        assertFailsCleanly(missing, mentioning: ["cannot create", "error[keygen-write]"], "keygen: missing folder")
     }
 
     func testKeygenWithoutOutputPrintsTheIdentityFile() throws {
@@ -147,7 +149,7 @@ final class AgeInteropTests: XCTestCase {
         XCTAssertEqual([UInt8](identityFromStdin.stdoutBytes), plaintext)
     }
 
-    // MARK: unseal failures: one line on stderr, nothing on stdout, exit 1
+    // MARK: unseal failures: one diagnostic on stderr, nothing on stdout, exit 1
 
     func testUnsealFailuresPrintNoPlaintext() throws {
         let age = try AgeCLI.require("age")
@@ -177,14 +179,14 @@ final class AgeInteropTests: XCTestCase {
         XCTAssertEqual([UInt8](good.stdoutBytes), plaintext, "the untouched file opens")
 
         let cases: [([String], [String])] = [
-            (["unseal", "good.age", "-i", "other.key"], ["good.age", "no identity matches"]),
+            (["unseal", "good.age", "-i", "other.key"], ["good.age", "no identity matches", "error[unseal-no-match]"]),
             (["unseal", "last-tag.age", "-i", "team.key"], ["payload chunk 3", "authentication"]),
             (["unseal", "first-chunk.age", "-i", "team.key"], ["payload chunk 1"]),
             (["unseal", "truncated.age", "-i", "team.key"], ["truncated"]),
             (["unseal", "appended.age", "-i", "team.key"], ["payload chunk 3"]),
             (["unseal", "garbage.age", "-i", "team.key"], ["not an age file"]),
             (["unseal", "missing.age", "-i", "team.key"], ["cannot read missing.age", "no such file"]),
-            (["unseal", "good.age"], ["no identity given", "-i"]),
+            (["unseal", "good.age"], ["error[unseal-no-identity]: no identity given", "hint: pass -i IDENTITY_FILE"]),
             (["unseal", "good.age", "-i", "missing.key"], ["cannot read missing.key"]),
             (["unseal", "good.age", "-i", "empty.key"], ["empty.key", "holds no identity"]),
             (["unseal", "good.age", "-i", "broken.key"], ["broken.key", "line 1"]),

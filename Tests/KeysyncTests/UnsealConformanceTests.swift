@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 
 /// Every C2SP CCTV age vector through the real `keysync unseal` binary: successes print exactly
-/// the expected plaintext; failures print one error line and nothing at all on stdout.
+/// the expected plaintext; failures print one diagnostic and nothing at all on stdout.
 final class UnsealConformanceTests: XCTestCase {
-    /// A word the one-line error must contain for each expected failure class.
+    /// A word the diagnostic must contain for each expected failure class.
     static func keyword(for expectation: CCTVVector.Expectation) -> String? {
         switch expectation {
         case .success: return nil
@@ -52,8 +52,7 @@ final class UnsealConformanceTests: XCTestCase {
             } else {
                 XCTAssertEqual(result.exitCode, 1, context)
                 XCTAssertTrue(result.stdoutBytes.isEmpty, "\(context): no plaintext at all")
-                XCTAssertTrue(result.stderr.hasPrefix("error: "), context)
-                XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "\(context): one line")
+                assertDiagnosticText(result.stderr, code: "unseal-", summary: "unseal failed: nothing was printed", context)
                 if let word = Self.keyword(for: vector.expect) {
                     XCTAssertTrue(result.stderr.contains(word), "\(context) should mention \(word)")
                 }
