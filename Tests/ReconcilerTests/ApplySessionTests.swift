@@ -178,7 +178,7 @@ final class ApplySessionTests: XCTestCase {
         try SavedPlan.encode(plan).write(to: URL(fileURLWithPath: genuine))
 
         // The new key sealed to someone else as well: the saved plan is only a claim.
-        let stranger = AgeIdentity.generate(using: &harness.generator).recipient.description
+        let stranger = AgeIdentity.generate(using: &harness.generator).recipient
         plan.keyChanges[0].newKey?.recipients.append(stranger)
         let tampered = folder + "/tampered.json"
         try SavedPlan.encode(plan).write(to: URL(fileURLWithPath: tampered))
@@ -192,7 +192,7 @@ final class ApplySessionTests: XCTestCase {
 
         var accepted = session(folder)
         let applied = try XCTUnwrap(accepted.plan(savedPlanPath: genuine), "\(accepted.report.diagnostics)")
-        XCTAssertEqual(applied.keyChanges[0].newKey?.recipients, [harness.identity.recipient.description])
+        XCTAssertEqual(applied.keyChanges[0].newKey?.recipients, [harness.identity.recipient])
         var generator = harness.generator
         XCTAssertNotNil(accepted.apply(context: harness.context, signingKey: signingKey, using: &generator))
         XCTAssertEqual(folderEntries(folder + "/sealed"), ["000001-payments.age"])
