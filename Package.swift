@@ -108,11 +108,11 @@ let package = Package(
         .executableTarget(name: "FuzzAge", dependencies: ["FuzzSupport", "AgeFormat"], path: "Sources/Fuzz/FuzzAge"),
         .executableTarget(name: "FuzzAPIKey", dependencies: ["FuzzSupport", "KeysyncCore", "Reconciler"], path: "Sources/Fuzz/FuzzAPIKey"),
         .executableTarget(name: "FuzzPresentedKey", dependencies: ["FuzzSupport", "Reconciler"], path: "Sources/Fuzz/FuzzPresentedKey"),
-        // Shared by the test targets: a seeded generator, the CCTV age vectors (a copy, with their
+        // Shared by the test targets: a seeded generator, test key ids, the CCTV age vectors (a copy, with their
         // LICENSE, in Fixtures/age-cctv), the `age` CLI.
         .target(
             name: "TestSupport",
-            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CZlib", "KeysyncCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/TestSupport",
             exclude: ["Fixtures"]
         ),

@@ -1,7 +1,9 @@
 import Foundation
 import HummingbirdTesting
 import KeysyncServer
+import Reconciler
 import XCTest
+import TestSupport
 
 /// The usage store gets counts and the request log off the request path; no raw key ever
 /// reaches a log line, the database, a response or the metrics.
@@ -53,12 +55,12 @@ final class UsageAndSecrecyTests: ServerTestCase {
         let store = try SQLiteUsageStore(path: fixture.usagePath)
         let old = ServerFixture.now - 31 * 86_400
         try await store.record([
-            UsageEvent(time: old, keyID: "key_a", outcome: .valid, method: "GET", path: "/", client: "::1"),
-            UsageEvent(time: ServerFixture.now, keyID: "key_a", outcome: .valid, method: "GET", path: "/", client: "::1"),
+            UsageEvent(time: old, keyID: KeyID.test("a").rawValue, outcome: .valid, method: "GET", path: "/", client: "::1"),
+            UsageEvent(time: ServerFixture.now, keyID: KeyID.test("a").rawValue, outcome: .valid, method: "GET", path: "/", client: "::1"),
         ])
         let removed = try await store.prune(before: ServerFixture.now - 30 * 86_400)
         XCTAssertEqual(removed, 1)
-        let log = try await store.requests(keyID: "key_a", since: nil, limit: 10)
+        let log = try await store.requests(keyID: KeyID.test("a").rawValue, since: nil, limit: 10)
         XCTAssertEqual(log.map(\.time), [ServerFixture.now])
         let usage = try await store.usage()
         XCTAssertEqual(usage.first?.requests[.valid], 2)

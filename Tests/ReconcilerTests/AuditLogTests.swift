@@ -1,6 +1,7 @@
 import Foundation
 import Reconciler
 import XCTest
+import TestSupport
 
 final class AuditLogTests: XCTestCase {
     static let applyTime = Date(timeIntervalSince1970: 1_795_597_200) // 2026-11-25T09:00:00Z
@@ -24,7 +25,7 @@ final class AuditLogTests: XCTestCase {
         AuditEvent(
             time: applyTime.addingTimeInterval(3601), event: .keyRevoked, actor: "octo-bot",
             commit: "0123456789abcdef0123456789abcdef01234567", serial: 2,
-            keyID: "key_ovzgk3tforwwk3tb", team: "search/eu", name: "indexer \"ü\"",
+            keyID: "key_ovzgkdtforwwkdtbaaaa", team: "search/eu", name: "indexer \"ü\"",
             changes: ["status": AuditChange(from: "active", to: "revoked"), "active": AuditChange(from: true, to: false)]),
     ]
 
@@ -223,7 +224,7 @@ final class AuditChainDifferentialTests: XCTestCase {
             let count = Int.random(in: 1...12, using: &generator)
             let events = (0..<count).map { index in
                 AuditEvent(time: base.addingTimeInterval(Double(index)), event: .keyCreated, actor: "a\(round)",
-                           commit: nil, serial: 1, keyID: "key_\(index)", team: "t", name: "n\(index)",
+                           commit: nil, serial: 1, keyID: KeyID.test("\(index)").rawValue, team: "t", name: "n\(index)",
                            changes: ["name": AuditChange(from: .null, to: .string("x\"prev\":\"sha256:\(index)"))])
             }
             var lines = AuditLog.encode(events.map(AuditLine.key), after: .empty).bytes

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import KeysyncCore
 @testable import Reconciler
+import TestSupport
 
 /// The one-pass state reader is a fast path: whatever it returns must equal what the reference
 /// `Codable` decoder returns, and it must decline (nil) anything it does not fully understand.
@@ -32,7 +33,7 @@ final class CanonicalStateReaderTests: XCTestCase {
                        "control \u{01}\u{1F}\u{7F}", "C1 \u{85}\u{9F}", "naïve café ✓", "emoji 🔑👩‍💻", "\u{0}"]
         var keys: [KeyRecord] = []
         for (n, text) in awkward.enumerated() {
-            keys.append(record("key_a\(n)", description: text, owner: n % 2 == 0 ? nil : text, revoked: n % 3 == 0))
+            keys.append(record(KeyID.test("a\(n)").rawValue, description: text, owner: n % 2 == 0 ? nil : text, revoked: n % 3 == 0))
         }
         let state = StateFile(
             lineage: "5c1f0a9e-2b7d-4c3e-9f10-0d7e6a1b2c3d", serial: 42, prefix: "thig",
@@ -62,7 +63,7 @@ final class CanonicalStateReaderTests: XCTestCase {
         let recipient = RecipientText(rawValue: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")!
         var keys: [KeyRecord] = []
         for (n, reason) in RevocationReason.allCases.enumerated() {
-            var key = record("key_r\(n)", description: nil, owner: nil, revoked: true)
+            var key = record(KeyID.test("r\(n)").rawValue, description: nil, owner: nil, revoked: true)
             key.revokedReason = reason
             key.hash = KeyHash.of(Array("key \(n)".utf8))
             keys.append(key)

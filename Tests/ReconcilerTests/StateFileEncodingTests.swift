@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import KeysyncCore
 @testable import Reconciler
+import TestSupport
 
 /// `StateFile.encoded()` encodes records one at a time (so a 100,000-key state is never one
 /// encoder tree); its bytes must stay exactly those of encoding the whole state at once.
@@ -14,11 +15,11 @@ final class StateFileEncodingTests: XCTestCase {
 
     func testRecordByRecordEqualsWholeStateEncoding() throws {
         let keys = [
-            F.record("key_b", team: "search", name: "indexer", expiresAt: "2027-03-01T23:59:59Z",
+            F.record(KeyID.test("b").rawValue, team: "search", name: "indexer", expiresAt: "2027-03-01T23:59:59Z",
                      description: "Quotes \" and \\ and\nlines", owner: "o@example.com"),
-            F.record("key_a", name: "checkout", status: .revoked, revokedAt: "2026-11-01T00:00:00Z",
+            F.record(KeyID.test("a").rawValue, name: "checkout", status: .revoked, revokedAt: "2026-11-01T00:00:00Z",
                      revokedReason: .rotated),
-            F.record("key_c", name: "checkout", revokeAfter: "2026-12-01T00:00:00Z"),
+            F.record(KeyID.test("c").rawValue, name: "checkout", revokeAfter: "2026-12-01T00:00:00Z"),
         ]
         let teams = [F.teamRecord("search", contacts: ["a@example.com", "b@example.com"]), F.teamRecord("payments", owner: nil)]
         var state = F.state(teams: teams, keys: keys)
