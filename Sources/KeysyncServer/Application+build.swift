@@ -178,7 +178,7 @@ struct Authorizer: Sendable {
             path = path.replacingOccurrences(of: presented, with: "[key]")  // a key in a path never reaches the log
         }
         components.recorder.add(UsageEvent(
-            time: now, keyID: decision.key?.id, outcome: decision.code,
+            time: now, keyID: decision.key?.id.rawValue, outcome: decision.code,
             method: Self.originalMethod(request), path: path, client: Self.client(request, context)))
         return decision
     }

@@ -101,10 +101,10 @@ public struct AuthDecision: Sendable {
         let plan = snapshot.plan(ofTeam: key.team)
         let limit = max(1, key.rateLimit)
         guard result.isValid else {
-            let status = limiter.check(keyID: key.id, limit: limit, now: now, counting: false)
+            let status = limiter.check(keyID: key.id.rawValue, limit: limit, now: now, counting: false)
             return AuthDecision(code: DecisionCode(result.code), message: result.message, key: key, plan: plan, rateLimit: status)
         }
-        let status = limiter.check(keyID: key.id, limit: limit, now: now, counting: true)
+        let status = limiter.check(keyID: key.id.rawValue, limit: limit, now: now, counting: true)
         guard status.allowed else {
             let message = "the key has used its \(limit) requests per minute; retry after \(status.retryAfter ?? 1) seconds"
             return AuthDecision(code: .rateLimited, message: message, key: key, plan: plan, rateLimit: status)

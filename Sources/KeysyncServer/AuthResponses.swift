@@ -62,7 +62,7 @@ enum AuthResponses {
         headers[.code] = decision.code.rawValue
         addRateLimitHeaders(decision, to: &headers)
         if decision.isAllowed, let key = decision.key {
-            headers[.keyID] = key.id
+            headers[.keyID] = key.id.rawValue
             headers[.team] = key.team
             headers[.keyName] = key.name
             headers[.plan] = decision.plan ?? ""
@@ -111,7 +111,7 @@ enum AuthResponses {
         addRateLimitHeaders(decision, to: &headers)
         var key: VerifyBody.Key?
         if decision.code == .valid || decision.code == .rateLimited, let k = decision.key {
-            key = .init(id: k.id, team: k.team, name: k.name, plan: decision.plan)
+            key = .init(id: k.id.rawValue, team: k.team, name: k.name, plan: decision.plan)
         }
         let rate = decision.rateLimit.map { VerifyBody.RateLimit(limit: $0.limit, remaining: $0.remaining, reset: $0.reset) }
         let body = VerifyBody(valid: decision.isAllowed, code: decision.code.rawValue, message: decision.message,

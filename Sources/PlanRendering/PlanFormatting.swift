@@ -49,7 +49,7 @@ enum PlanFormatting {
 
     /// `key_abc, thig_G1x2...7kPm`: how reviewers recognise an existing key.
     static func identity(_ change: KeyChange) -> String? {
-        let parts = [change.keyID, change.preview?.rawValue].compactMap { $0 }
+        let parts = [change.keyID?.rawValue, change.preview?.rawValue].compactMap { $0 }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 

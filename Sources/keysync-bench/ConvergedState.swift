@@ -26,7 +26,7 @@ enum ConvergedState {
             let key = try APIKey.mint(prefix: plan.prefix, using: &rng)
             raw.append(key)
             keys.append(KeyRecord(
-                id: KeyID.mint(using: &rng).rawValue, team: change.team, name: change.name,
+                id: KeyID.mint(using: &rng), team: change.team, name: change.name,
                 generation: new.generation, hash: key.hash, preview: key.preview,
                 createdAt: createdAt, createdBy: "keysync-bench",
                 expiresAt: new.expiration?.resolve(createdAt: createdAt), rateLimit: new.rateLimit,

@@ -76,7 +76,7 @@ struct ExpiringCommand: ParsableCommand, FormatsDiagnostics {
 
     static func json(_ notices: [ExpiryNotice], now: Date, within: String) -> String {
         JSONOutput.render(JSONReport(now: Timestamp.format(now), within: within, keys: notices.map { notice in
-            JSONNotice(team: notice.key.team, name: notice.key.name, id: notice.key.id, preview: notice.key.preview.rawValue,
+            JSONNotice(team: notice.key.team, name: notice.key.name, id: notice.key.id.rawValue, preview: notice.key.preview.rawValue,
                        expiresAt: Timestamp.format(notice.expiresAt), expired: notice.isExpired,
                        owner: Nullable(notice.owner), contacts: notice.contacts)
         }))

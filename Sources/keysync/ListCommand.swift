@@ -69,7 +69,7 @@ struct ListCommand: ParsableCommand, FormatsDiagnostics {
             case .all?: break
             case let filter?: if condition.rawValue != filter.rawValue { return nil }
             }
-            return Row(team: record.team, name: record.name, id: record.id, preview: record.preview.rawValue,
+            return Row(team: record.team, name: record.name, id: record.id.rawValue, preview: record.preview.rawValue,
                        status: condition.rawValue, createdAt: Timestamp.format(record.createdAt),
                        expiresAt: Nullable(record.expiresAt.map(Timestamp.format)), rateLimit: record.rateLimit,
                        owner: Nullable(record.owner ?? owners[record.team] ?? nil),

@@ -69,11 +69,11 @@ struct UsageCommand: AsyncParsableCommand, FormatsDiagnostics {
         return state.keys.compactMap { record in
             if let team, record.team != team { return nil }
             let condition = KeyCondition(record, at: now)
-            let used = byKey[record.id]
+            let used = byKey[record.id.rawValue]
             if condition == .revoked, used == nil { return nil }
             var byOutcome: [String: Int] = [:]
             for (code, count) in used?.requests ?? [:] { byOutcome[code.rawValue] = count }
-            return Row(team: record.team, name: record.name, id: record.id, preview: record.preview.rawValue,
+            return Row(team: record.team, name: record.name, id: record.id.rawValue, preview: record.preview.rawValue,
                        status: condition.rawValue, requests: used?.total ?? 0, allowed: used?.requests[.valid] ?? 0,
                        byOutcome: byOutcome, lastUsed: Nullable(used?.lastUsed.map(Timestamp.format)))
         }

@@ -106,7 +106,7 @@ struct VerifyCommand: ParsableCommand, FormatsDiagnostics {
     static func json(_ result: VerificationResult) -> String {
         var key: JSONKey?
         if case .valid(let k) = result {
-            key = JSONKey(id: k.id, team: k.team, name: k.name, preview: k.preview.rawValue, owner: Nullable(k.owner),
+            key = JSONKey(id: k.id.rawValue, team: k.team, name: k.name, preview: k.preview.rawValue, owner: Nullable(k.owner),
                           rateLimit: k.rateLimit, expiresAt: Nullable(k.expiresAt.map(Timestamp.format)))
         }
         return JSONOutput.render(JSONResult(valid: result.isValid, code: result.code.rawValue,

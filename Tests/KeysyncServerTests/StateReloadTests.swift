@@ -19,7 +19,7 @@ final class StateReloadTests: ServerTestCase {
             next.serial = 6
             next.keys = next.keys.map { record in
                 var record = record
-                if record.id == f.id("valid") { record.status = .revoked }
+                if record.id.rawValue == f.id("valid") { record.status = .revoked }
                 return record
             }
             try f.write(next)
@@ -106,7 +106,7 @@ final class StateReloadTests: ServerTestCase {
         try await withServer(f, logs: logs, pollInterval: .milliseconds(50)) { client, _ in
             var next = f.state
             next.serial = 6
-            next.keys = next.keys.filter { $0.id != f.id("valid") }
+            next.keys = next.keys.filter { $0.id.rawValue != f.id("valid") }
             try f.write(next)
             let deadline = ContinuousClock.now + .seconds(5)
             var status = 200
@@ -161,7 +161,7 @@ final class ReloadUnderLoadTests: XCTestCase {
             revoking.serial = 8
             revoking.keys = revoking.keys.map { record in
                 var record = record
-                if record.id == fixture.id("target") { record.status = .revoked }
+                if record.id.rawValue == fixture.id("target") { record.status = .revoked }
                 return record
             }
             let before = try await HTTPClient.get("\(base)/v1/authz", headers: [("X-API-Key", fixture.keys["target"]!)])

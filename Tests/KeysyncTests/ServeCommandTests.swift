@@ -56,7 +56,7 @@ final class ServeCommandTests: XCTestCase {
         let usage = try Keysync.run(["usage", "--format", "json"], in: dir, environment: env)
         XCTAssertEqual(usage.exitCode, 0, usage.stderr)
         let keys = try XCTUnwrap((try JSONSerialization.jsonObject(with: usage.stdoutBytes) as? [String: Any])?["keys"] as? [[String: Any]])
-        let checkoutID = cli.state.keys.first { $0.hash == cli.keys["checkout"]!.hash }!.id
+        let checkoutID = cli.state.keys.first { $0.hash == cli.keys["checkout"]!.hash }!.id.rawValue
         let row = try XCTUnwrap(keys.first { $0["id"] as? String == checkoutID })
         XCTAssertEqual(row["requests"] as? Int, 2)
         XCTAssertEqual(row["allowed"] as? Int, 1)
@@ -112,7 +112,7 @@ final class ServeCommandTests: XCTestCase {
         let usage = try Keysync.run(["usage", "--format", "json", "--backend", cluster.backendURL], in: dir, environment: env)
         XCTAssertEqual(usage.exitCode, 0, usage.stderr)
         let keys = try XCTUnwrap((try JSONSerialization.jsonObject(with: usage.stdoutBytes) as? [String: Any])?["keys"] as? [[String: Any]])
-        let checkoutID = cli.state.keys.first { $0.hash == cli.keys["checkout"]!.hash }!.id
+        let checkoutID = cli.state.keys.first { $0.hash == cli.keys["checkout"]!.hash }!.id.rawValue
         let row = try XCTUnwrap(keys.first { $0["id"] as? String == checkoutID })
         XCTAssertEqual(row["requests"] as? Int, 2)
         XCTAssertEqual(row["allowed"] as? Int, 2)

@@ -112,7 +112,7 @@ final class SignedStateCommandTests: XCTestCase {
         // A pull request adds a hash of a key its author chose.
         var forged = state.signed(with: trusted)
         var record = try XCTUnwrap(forged.keys.first)
-        record.id = "key_aaaaaaaaaaaaaaaaaaaa"
+        record.id = KeyID(rawValue: "key_aaaaaaaaaaaaaaaaaaaa")!
         record.name = "backdoor"
         record.hash = KeyHash(rawValue: "sha256:" + String(repeating: "ab", count: 32))!
         forged.keys.append(record)

@@ -114,7 +114,7 @@ final class TrustAttackTests: XCTestCase {
         var generator = SeededGenerator(seed: 3)
         let key = try APIKey.mint(prefix: "acme", using: &generator)
         let record = KeyRecord(
-            id: "key_aaaaaaaaaaaaaaaaaaaa", team: "search", name: "crawler", generation: 0, hash: key.hash,
+            id: KeyID(rawValue: "key_aaaaaaaaaaaaaaaaaaaa")!, team: "search", name: "crawler", generation: 0, hash: key.hash,
             preview: key.preview, createdAt: Date(timeIntervalSince1970: 0), createdBy: "ci", expiresAt: nil,
             rateLimit: 60, status: .revoked, revokedAt: Date(timeIntervalSince1970: 10), revokedReason: .removedFromManifest,
             sealedFile: "000001-search.age")

@@ -24,7 +24,7 @@ struct CLIState {
                  owner: String? = nil, status: KeyStatus = .active, revokeAfter: String? = nil, generation: Int = 0) {
             let key = try! APIKey.mint(prefix: "thig", using: &generator)
             result.state.keys.append(KeyRecord(
-                id: KeyID.mint(using: &generator).rawValue, team: team, name: name, generation: generation,
+                id: KeyID.mint(using: &generator), team: team, name: name, generation: generation,
                 hash: key.hash, preview: key.preview, createdAt: date("2026-10-01T09:00:00Z"), createdBy: "ci",
                 expiresAt: expires.map(date), rateLimit: rate, owner: owner, status: status,
                 revokedAt: status == .revoked ? date("2026-11-01T00:00:00Z") : nil,

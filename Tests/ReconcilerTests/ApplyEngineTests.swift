@@ -41,7 +41,6 @@ final class ApplyEngineTests: XCTestCase {
             XCTAssertEqual(key.createdBy, "ci-bot")
             XCTAssertEqual(key.status, .active)
             XCTAssertEqual(key.sealedFile, "000001-payments.age")
-            XCTAssertNotNil(KeyID(rawValue: key.id), key.id)
             XCTAssertEqual(key.preview.prefix, "thig")
         }
         XCTAssertEqual(state.keys[0].expiresAt, Fixture.date("2027-03-01T23:59:59Z"))
@@ -180,7 +179,7 @@ final class ApplyEngineTests: XCTestCase {
         XCTAssertEqual(document.keys[0].hash, new.hash)
         XCTAssertEqual(second.events.map(\.event), [.keyRotated])
         XCTAssertEqual(second.events[0].keyID, new.id)
-        XCTAssertEqual(second.events[0].changes["id"], AuditChange(from: .string(old.id), to: .string(new.id)))
+        XCTAssertEqual(second.events[0].changes["id"], AuditChange(from: .string(old.id.rawValue), to: .string(new.id.rawValue)))
         XCTAssertEqual(second.events[0].changes["old_key_status"], AuditChange(from: "active", to: "revoked"))
         XCTAssertEqual(second.events[0].changes["generation"], AuditChange(from: 0, to: 1))
     }

@@ -10,7 +10,7 @@ final class AuditLogTests: XCTestCase {
     static let sample: [AuditEvent] = [
         AuditEvent(
             time: applyTime, event: .keyCreated, actor: "alice", commit: nil, serial: 1,
-            keyID: "key_mfrggzdfmztwq2lknnwg", team: "payments", name: "checkout-api",
+            keyID: KeyID(rawValue: "key_mfrggzdfmztwq2lknnwg")!, team: "payments", name: "checkout-api",
             changes: [
                 "status": AuditChange(from: nil, to: "active"),
                 "rate_limit": AuditChange(from: nil, to: 600),
@@ -20,12 +20,12 @@ final class AuditLogTests: XCTestCase {
         AuditEvent(
             time: applyTime.addingTimeInterval(3600.75), event: .keyRenamed, actor: "octo-bot",
             commit: "0123456789abcdef0123456789abcdef01234567", serial: 2,
-            keyID: "key_mfrggzdfmztwq2lknnwg", team: "payments", name: "checkout",
+            keyID: KeyID(rawValue: "key_mfrggzdfmztwq2lknnwg")!, team: "payments", name: "checkout",
             changes: ["name": AuditChange(from: "checkout-api", to: "checkout")]),
         AuditEvent(
             time: applyTime.addingTimeInterval(3601), event: .keyRevoked, actor: "octo-bot",
             commit: "0123456789abcdef0123456789abcdef01234567", serial: 2,
-            keyID: "key_ovzgkdtforwwkdtbaaaa", team: "search/eu", name: "indexer \"ü\"",
+            keyID: KeyID(rawValue: "key_ovzgkdtforwwkdtbaaaa")!, team: "search/eu", name: "indexer \"ü\"",
             changes: ["status": AuditChange(from: "active", to: "revoked"), "active": AuditChange(from: true, to: false)]),
     ]
 
@@ -224,7 +224,7 @@ final class AuditChainDifferentialTests: XCTestCase {
             let count = Int.random(in: 1...12, using: &generator)
             let events = (0..<count).map { index in
                 AuditEvent(time: base.addingTimeInterval(Double(index)), event: .keyCreated, actor: "a\(round)",
-                           commit: nil, serial: 1, keyID: KeyID.test("\(index)").rawValue, team: "t", name: "n\(index)",
+                           commit: nil, serial: 1, keyID: KeyID.test("\(index)"), team: "t", name: "n\(index)",
                            changes: ["name": AuditChange(from: .null, to: .string("x\"prev\":\"sha256:\(index)"))])
             }
             var lines = AuditLog.encode(events.map(AuditLine.key), after: .empty).bytes

@@ -16,7 +16,7 @@ final class CanonicalStateReaderTests: XCTestCase {
         XCTAssertEqual(fast, try reference(text), file: file, line: line)
     }
 
-    private func record(_ id: String, description: String?, owner: String?, revoked: Bool = false) -> KeyRecord {
+    private func record(_ id: KeyID, description: String?, owner: String?, revoked: Bool = false) -> KeyRecord {
         KeyRecord(
             id: id, team: "pay-ments", name: "checkout.api", generation: 2,
             hash: KeyHash(rawValue: "sha256:" + String(repeating: "ab", count: 32))!, preview: KeyPreview(rawValue: "thig_G1x2...7kPm")!,
@@ -33,7 +33,7 @@ final class CanonicalStateReaderTests: XCTestCase {
                        "control \u{01}\u{1F}\u{7F}", "C1 \u{85}\u{9F}", "naïve café ✓", "emoji 🔑👩‍💻", "\u{0}"]
         var keys: [KeyRecord] = []
         for (n, text) in awkward.enumerated() {
-            keys.append(record(KeyID.test("a\(n)").rawValue, description: text, owner: n % 2 == 0 ? nil : text, revoked: n % 3 == 0))
+            keys.append(record(KeyID.test("a\(n)"), description: text, owner: n % 2 == 0 ? nil : text, revoked: n % 3 == 0))
         }
         let state = StateFile(
             lineage: "5c1f0a9e-2b7d-4c3e-9f10-0d7e6a1b2c3d", serial: 42, prefix: "thig",
@@ -63,7 +63,7 @@ final class CanonicalStateReaderTests: XCTestCase {
         let recipient = RecipientText(rawValue: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")!
         var keys: [KeyRecord] = []
         for (n, reason) in RevocationReason.allCases.enumerated() {
-            var key = record(KeyID.test("r\(n)").rawValue, description: nil, owner: nil, revoked: true)
+            var key = record(KeyID.test("r\(n)"), description: nil, owner: nil, revoked: true)
             key.revokedReason = reason
             key.hash = KeyHash.of(Array("key \(n)".utf8))
             keys.append(key)
@@ -77,7 +77,14 @@ final class CanonicalStateReaderTests: XCTestCase {
                        RevocationReason.allCases.sorted { $0.rawValue < $1.rawValue })
 
         let goodHash = keys[0].hash.rawValue
+        let goodID = "\"\(keys[0].id.rawValue)\""
         let refused: [(String, String)] = [
+            (goodID, "\"key_r0\""),
+            (goodID, "\"key_pay0000000000000001\""),
+            (goodID, goodID.uppercased()),
+            (goodID, "\"kez_" + goodID.dropFirst(5)),
+            (goodID, "\"" + keys[0].id.rawValue.dropLast() + "\""),
+            (goodID, "\"" + keys[0].id.rawValue + "a\""),
             (goodHash, "sha256:" + String(repeating: "A", count: 64)),
             (goodHash, "sha256:abc"),
             (goodHash, "thig_ABCDEFGHIJKLMNOPQRSTUVWXYZa1b2c3"),

@@ -2,6 +2,7 @@ import Foundation
 import Manifest
 import XCTest
 import Reconciler
+import TestSupport
 
 /// Rules the manifest and the plan share, checked from YAML text through the loader and the
 /// planner: defaults reach the plan only through the keys they were applied to, and a key
@@ -35,7 +36,7 @@ final class ManifestToPlanTests: XCTestCase {
                 expires: 2027-03-01
                 rotate_grace: 5m
         """)
-        let state = F.state(teams: [F.teamRecord("payments")], keys: [F.record("k1", name: "checkout", rateLimit: 5)])
+        let state = F.state(teams: [F.teamRecord("payments")], keys: [F.record(KeyID.test("k1"), name: "checkout", rateLimit: 5)])
         let (plan, diagnostics) = Planner.plan(manifest: manifest, state: state, now: F.now)
         XCTAssertEqual(diagnostics, [])
 

@@ -54,7 +54,7 @@ final class PlanRenderingTests: XCTestCase {
     }
 
     func testMarkdownEscapesManifestTextInTables() {
-        let state = F.state(teams: [F.teamRecord("t")], keys: [F.record(KeyID.test("a").rawValue, team: "t", name: "x")])
+        let state = F.state(teams: [F.teamRecord("t")], keys: [F.record(KeyID.test("a"), team: "t", name: "x")])
         let plan = Planner.plan(manifest: F.manifest([F.team("t", keys: [])]), state: state, now: F.now).plan
         XCTAssertTrue(MarkdownPlanRenderer.render(plan).contains("| `-` | `x` | revoke | removed from the manifest |"))
     }
@@ -82,7 +82,7 @@ final class PlanRenderingTests: XCTestCase {
         XCTAssertEqual(TextPlanRenderer.render(try! PlanGoldenTests.plan("no-changes")),
                        "No changes. The state matches the manifest.\n")
         let state = F.state(teams: [F.teamRecord("payments")], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout"), F.record(KeyID.test("b").rawValue, name: "gone"),
+            F.record(KeyID.test("a"), name: "checkout"), F.record(KeyID.test("b"), name: "gone"),
         ])
         let m = F.manifest([F.team("payments", keys: [
             F.key("checkout-api", rateLimit: 5, renamedFrom: "checkout"), F.key("new1"), F.key("new2"),

@@ -64,18 +64,18 @@ final class PlannerTests: XCTestCase {
 
     func testReAddingARevokedNameCreatesANewKeyAndLeavesTheTombstone() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("revoked").rawValue, name: "checkout", status: .revoked, revokedAt: "2026-11-01T00:00:00Z",
+            F.record(KeyID.test("revoked"), name: "checkout", status: .revoked, revokedAt: "2026-11-01T00:00:00Z",
                      revokedReason: .removedFromManifest),
         ])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout")])])
         let (p, _) = plan(m, state)
         XCTAssertEqual(p.keyChanges.map(\.actions), [[.create]])
         XCTAssertNil(p.keyChanges[0].keyID)
-        XCTAssertFalse(p.keyChanges.contains { $0.keyID == KeyID.test("revoked").rawValue })
+        XCTAssertFalse(p.keyChanges.contains { $0.keyID == KeyID.test("revoked") })
     }
 
     func testRenamedFromARevokedKeyCreates() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "old", status: .revoked)])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "old", status: .revoked)])
         let m = F.manifest([F.team("payments", keys: [F.key("new", renamedFrom: "old")])])
         XCTAssertEqual(plan(m, state).plan.keyChanges.map(\.actions), [[.create]])
     }
@@ -83,7 +83,7 @@ final class PlannerTests: XCTestCase {
     // MARK: no changes, update, rename
 
     func testMatchingStateHasNoChanges() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "checkout", owner: "bob@example.com")])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "checkout", owner: "bob@example.com")])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "bob@example.com")])])
         let (p, diagnostics) = plan(m, state)
         XCTAssertEqual(diagnostics, [])
@@ -95,7 +95,7 @@ final class PlannerTests: XCTestCase {
 
     func testUpdateCarriesEachFieldOldToNew() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout", expiresAt: "2027-01-01T00:00:00Z", description: "old", owner: "a@example.com"),
+            F.record(KeyID.test("a"), name: "checkout", expiresAt: "2027-01-01T00:00:00Z", description: "old", owner: "a@example.com"),
         ])
         let m = F.manifest([F.team("payments", keys: [
             F.key("checkout", description: "new", owner: "b@example.com", rateLimit: 120,
@@ -103,7 +103,7 @@ final class PlannerTests: XCTestCase {
         ])])
         let change = plan(m, state).plan.keyChanges.first
         XCTAssertEqual(change?.actions, [.update])
-        XCTAssertEqual(change?.keyID, KeyID.test("a").rawValue)
+        XCTAssertEqual(change?.keyID, KeyID.test("a"))
         XCTAssertEqual(change?.changes, [
             .description(old: "old", new: "new"),
             .owner(old: "a@example.com", new: "b@example.com"),
@@ -115,7 +115,7 @@ final class PlannerTests: XCTestCase {
     }
 
     func testExpiresInResolvesAgainstTheKeysCreation() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "checkout", createdAt: "2026-10-01T09:00:00Z")])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "checkout", createdAt: "2026-10-01T09:00:00Z")])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", expiration: .after(Period(parsing: "90d")!))])])
         XCTAssertEqual(plan(m, state).plan.keyChanges.first?.changes,
                        [.expiresAt(old: nil, new: F.date("2026-12-30T09:00:00Z"))])
@@ -123,14 +123,14 @@ final class PlannerTests: XCTestCase {
 
     func testExpiresInThatStillMatchesIsNoChange() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout", createdAt: "2026-10-01T09:00:00Z", expiresAt: "2026-12-30T09:00:00Z"),
+            F.record(KeyID.test("a"), name: "checkout", createdAt: "2026-10-01T09:00:00Z", expiresAt: "2026-12-30T09:00:00Z"),
         ])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", expiration: .after(Period(parsing: "90d")!))])])
         XCTAssertFalse(plan(m, state).plan.hasChanges)
     }
 
     func testRenameAndRateLimitChangeInOnePlan() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "checkout")])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "checkout")])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout-api", rateLimit: 600, renamedFrom: "checkout")])])
         let (p, diagnostics) = plan(m, state)
         XCTAssertEqual(diagnostics, [])
@@ -139,7 +139,7 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(change.actions, [.update, .rename])
         XCTAssertEqual(change.name, "checkout-api")
         XCTAssertEqual(change.previousName, "checkout")
-        XCTAssertEqual(change.keyID, KeyID.test("a").rawValue)
+        XCTAssertEqual(change.keyID, KeyID.test("a"))
         XCTAssertEqual(change.changes, [.name(old: "checkout", new: "checkout-api"), .rateLimit(old: 60, new: 600)])
         XCTAssertEqual(p.summary.update, 1)
         XCTAssertEqual(p.summary.rename, 1)
@@ -147,7 +147,7 @@ final class PlannerTests: XCTestCase {
     }
 
     func testRenamedFromIsIgnoredOnceTheRenameIsApplied() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "checkout-api")])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "checkout-api")])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout-api", renamedFrom: "checkout")])])
         XCTAssertFalse(plan(m, state).plan.hasChanges)
     }
@@ -156,7 +156,7 @@ final class PlannerTests: XCTestCase {
 
     func testDeactivateOfAnExpiringKeyHasNoExpiryWarning() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout", expiresAt: "2026-11-27T00:00:00Z", owner: "o@example.com"),
+            F.record(KeyID.test("a"), name: "checkout", expiresAt: "2026-11-27T00:00:00Z", owner: "o@example.com"),
         ])
         let expiry = Expiration.at(F.date("2026-11-27T00:00:00Z"))
         let deactivated = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", expiration: expiry, active: false)])])
@@ -170,13 +170,13 @@ final class PlannerTests: XCTestCase {
         XCTAssertFalse(warned.hasChanges)
         XCTAssertEqual(warned.notes.map(\.kind), [.expiringSoon])
         XCTAssertEqual(warned.notes.first?.severity, .warning)
-        XCTAssertEqual(warned.notes.first?.keyID, KeyID.test("a").rawValue)
+        XCTAssertEqual(warned.notes.first?.keyID, KeyID.test("a"))
         XCTAssertEqual(warned.notes.first?.location, F.at(14, 18))
     }
 
     func testWarnWithinWidensTheWindow() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout", expiresAt: "2026-12-20T00:00:00Z", owner: "o@example.com"),
+            F.record(KeyID.test("a"), name: "checkout", expiresAt: "2026-12-20T00:00:00Z", owner: "o@example.com"),
         ])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", expiration: .at(F.date("2026-12-20T00:00:00Z")))])])
         XCTAssertEqual(plan(m, state).plan.notes, [])
@@ -184,7 +184,7 @@ final class PlannerTests: XCTestCase {
     }
 
     func testActivate() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "checkout", status: .inactive)])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "checkout", status: .inactive)])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout")])])
         let change = plan(m, state).plan.keyChanges.first
         XCTAssertEqual(change?.actions, [.activate])
@@ -195,7 +195,7 @@ final class PlannerTests: XCTestCase {
 
     func testExpiredActiveKeyIsANoteNotAChange() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout", expiresAt: "2026-11-20T00:00:00Z", owner: "o@example.com"),
+            F.record(KeyID.test("a"), name: "checkout", expiresAt: "2026-11-20T00:00:00Z", owner: "o@example.com"),
         ])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", expiration: .at(F.date("2026-11-20T00:00:00Z")))])])
         let p = plan(m, state).plan
@@ -209,7 +209,7 @@ final class PlannerTests: XCTestCase {
 
     func testExtendingAnExpiredKeyIsAnUpdateWithoutNote() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout", expiresAt: "2026-11-20T00:00:00Z", owner: "o@example.com"),
+            F.record(KeyID.test("a"), name: "checkout", expiresAt: "2026-11-20T00:00:00Z", owner: "o@example.com"),
         ])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", expiration: .at(F.date("2027-05-01T00:00:00Z")))])])
         let p = plan(m, state).plan
@@ -219,7 +219,7 @@ final class PlannerTests: XCTestCase {
 
     func testExpiredInactiveKeyHasNoNote() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout", expiresAt: "2026-11-20T00:00:00Z", owner: "o@example.com", status: .inactive),
+            F.record(KeyID.test("a"), name: "checkout", expiresAt: "2026-11-20T00:00:00Z", owner: "o@example.com", status: .inactive),
         ])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", expiration: .at(F.date("2026-11-20T00:00:00Z")), active: false)])])
         XCTAssertEqual(plan(m, state).plan.notes, [])
@@ -228,13 +228,13 @@ final class PlannerTests: XCTestCase {
     // MARK: rotate
 
     func testRotateWithoutGraceReplacesAndRevokesAtOnce() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "checkout", owner: "o@example.com")])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "checkout", owner: "o@example.com")])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", rotate: 1)])])
         let p = plan(m, state).plan
         XCTAssertEqual(p.keyChanges.count, 1)
         let change = p.keyChanges[0]
         XCTAssertEqual(change.actions, [.rotate])
-        XCTAssertEqual(change.keyID, KeyID.test("a").rawValue)
+        XCTAssertEqual(change.keyID, KeyID.test("a"))
         XCTAssertEqual(change.newKey?.generation, 1)
         XCTAssertEqual(change.newKey?.recipients, [F.recipient])
         XCTAssertEqual(change.revocation, Revocation(reason: .rotated, grace: nil))
@@ -243,7 +243,7 @@ final class PlannerTests: XCTestCase {
     }
 
     func testRotateWithGraceKeepsTheOldKeyForTheGrace() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "checkout", generation: 1, owner: "o@example.com")])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "checkout", generation: 1, owner: "o@example.com")])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", rateLimit: 300, rotate: 2, grace: "24h")])])
         let change = plan(m, state).plan.keyChanges.first
         XCTAssertEqual(change?.actions, [.rotate])
@@ -255,8 +255,8 @@ final class PlannerTests: XCTestCase {
     func testDuringGraceTheRetiringKeyIsLeftAloneAndAfterItIsRevoked() {
         // After a rotation with grace was applied: the old key retires at 2026-11-26T09:00:00Z.
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("old").rawValue, name: "checkout", owner: "o@example.com", revokeAfter: "2026-11-26T09:00:00Z"),
-            F.record(KeyID.test("new").rawValue, name: "checkout", generation: 1, createdAt: "2026-11-25T09:00:00Z", owner: "o@example.com"),
+            F.record(KeyID.test("old"), name: "checkout", owner: "o@example.com", revokeAfter: "2026-11-26T09:00:00Z"),
+            F.record(KeyID.test("new"), name: "checkout", generation: 1, createdAt: "2026-11-25T09:00:00Z", owner: "o@example.com"),
         ])
         XCTAssertNoThrow(try state.validate())
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", rotate: 1, grace: "24h")])])
@@ -264,23 +264,23 @@ final class PlannerTests: XCTestCase {
 
         let later = plan(m, state, now: F.date("2026-11-26T09:00:00Z")).plan
         XCTAssertEqual(later.keyChanges, [KeyChange(
-            team: "payments", name: "checkout", actions: [.revoke], keyID: KeyID.test("old").rawValue,
+            team: "payments", name: "checkout", actions: [.revoke], keyID: KeyID.test("old"),
             preview: state.keys[0].preview, revocation: Revocation(reason: .rotationGraceEnded))])
     }
 
     func testRetiringKeyOfARemovedEntryIsRevokedAtOnce() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("old").rawValue, name: "checkout", revokeAfter: "2026-11-26T09:00:00Z"),
-            F.record(KeyID.test("new").rawValue, name: "checkout", generation: 1),
+            F.record(KeyID.test("old"), name: "checkout", revokeAfter: "2026-11-26T09:00:00Z"),
+            F.record(KeyID.test("new"), name: "checkout", generation: 1),
         ])
         let m = F.manifest([F.team("payments", keys: [])])
         let p = plan(m, state).plan
-        XCTAssertEqual(p.keyChanges.map(\.keyID), [KeyID.test("new").rawValue, KeyID.test("old").rawValue])
+        XCTAssertEqual(p.keyChanges.map(\.keyID), [KeyID.test("new"), KeyID.test("old")])
         XCTAssertEqual(p.keyChanges.map { $0.revocation?.reason }, [.removedFromManifest, .removedFromManifest])
     }
 
     func testLoweringRotateIsAWarningAndNoAction() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "checkout", generation: 2, owner: "o@example.com")])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "checkout", generation: 2, owner: "o@example.com")])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", rotate: 1)])])
         let (p, diagnostics) = plan(m, state)
         XCTAssertFalse(p.hasChanges)
@@ -289,7 +289,7 @@ final class PlannerTests: XCTestCase {
     }
 
     func testRotateWithAPastAbsoluteExpiryIsAnError() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "checkout", expiresAt: "2026-11-01T00:00:00Z")])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "checkout", expiresAt: "2026-11-01T00:00:00Z")])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", expiration: .at(F.date("2026-11-01T00:00:00Z")), rotate: 1)])])
         XCTAssertEqual(plan(m, state).diagnostics.map(\.code), ["expires-in-past"])
     }
@@ -298,14 +298,14 @@ final class PlannerTests: XCTestCase {
 
     func testRemovedKeyIsRevokedAndTombstonesAreUntouched() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout"),
-            F.record(KeyID.test("b").rawValue, name: "legacy", status: .inactive),
-            F.record(KeyID.test("c").rawValue, name: "ancient", status: .revoked),
+            F.record(KeyID.test("a"), name: "checkout"),
+            F.record(KeyID.test("b"), name: "legacy", status: .inactive),
+            F.record(KeyID.test("c"), name: "ancient", status: .revoked),
         ])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout")])])
         let p = plan(m, state).plan
         let revokes = p.keyChanges.filter { $0.actions == [.revoke] }
-        XCTAssertEqual(revokes.map(\.keyID), [KeyID.test("b").rawValue])
+        XCTAssertEqual(revokes.map(\.keyID), [KeyID.test("b")])
         XCTAssertEqual(revokes.first?.revocation, Revocation(reason: .removedFromManifest))
         XCTAssertNil(revokes.first?.location)
     }
@@ -313,15 +313,15 @@ final class PlannerTests: XCTestCase {
     func testRemovingAWholeTeamRevokesItsLiveKeysAndRemovesItsRecord() {
         let search = F.teamRecord("search")
         let state = F.state(teams: [payments, search], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout"),
-            F.record(KeyID.test("s1").rawValue, team: "search", name: "indexer"),
-            F.record(KeyID.test("s2").rawValue, team: "search", name: "query", status: .inactive),
-            F.record(KeyID.test("s3").rawValue, team: "search", name: "gone", status: .revoked),
+            F.record(KeyID.test("a"), name: "checkout"),
+            F.record(KeyID.test("s1"), team: "search", name: "indexer"),
+            F.record(KeyID.test("s2"), team: "search", name: "query", status: .inactive),
+            F.record(KeyID.test("s3"), team: "search", name: "gone", status: .revoked),
         ])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout")])])
         let p = plan(m, state).plan
         XCTAssertEqual(p.teamChanges, [TeamChange(team: "search", action: .remove, before: search, after: nil)])
-        XCTAssertEqual(p.keyChanges.map(\.keyID), [KeyID.test("s1").rawValue, KeyID.test("s2").rawValue])
+        XCTAssertEqual(p.keyChanges.map(\.keyID), [KeyID.test("s1"), KeyID.test("s2")])
         XCTAssertTrue(p.keyChanges.allSatisfy { $0.revocation == Revocation(reason: .teamRemoved) && $0.actions == [.revoke] })
         XCTAssertEqual(p.summary.revoke, 2)
     }
@@ -329,7 +329,7 @@ final class PlannerTests: XCTestCase {
     // MARK: teams and warnings
 
     func testTeamPlanChangeLosingAPIAccessWarnsAboutActiveKeys() {
-        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a").rawValue, name: "checkout")])
+        let state = F.state(teams: [payments], keys: [F.record(KeyID.test("a"), name: "checkout")])
         let plans = ["free": Tier(name: "free", apiAccess: false, maxKeys: nil),
                      "enterprise": Tier(name: "enterprise", apiAccess: true, maxKeys: nil)]
         let m = F.manifest([F.team("payments", plan: "free", keys: [F.key("checkout")])], plans: plans)
@@ -388,10 +388,10 @@ final class PlannerTests: XCTestCase {
 
     func testChangesAreSortedAndTheResultDoesNotDependOnInputOrder() {
         let keys = [
-            F.record(KeyID.test("z").rawValue, team: "zeta", name: "b"),
-            F.record(KeyID.test("y").rawValue, team: "alpha", name: "m", generation: 0),
-            F.record(KeyID.test("x").rawValue, team: "alpha", name: "c"),
-            F.record(KeyID.test("w").rawValue, team: "alpha", name: "gone"),
+            F.record(KeyID.test("z"), team: "zeta", name: "b"),
+            F.record(KeyID.test("y"), team: "alpha", name: "m", generation: 0),
+            F.record(KeyID.test("x"), team: "alpha", name: "c"),
+            F.record(KeyID.test("w"), team: "alpha", name: "gone"),
         ]
         let teams = [F.teamRecord("zeta"), F.teamRecord("alpha")]
         let manifestTeams = [
@@ -411,12 +411,12 @@ final class PlannerTests: XCTestCase {
 
     func testRetiringRevokeSortsAfterTheCurrentKeysChangeOfTheSameName() {
         let state = F.state(teams: [payments], keys: [
-            F.record(KeyID.test("old").rawValue, name: "checkout", owner: "o@example.com", revokeAfter: "2026-11-25T00:00:00Z"),
-            F.record(KeyID.test("new").rawValue, name: "checkout", generation: 1, owner: "o@example.com"),
+            F.record(KeyID.test("old"), name: "checkout", owner: "o@example.com", revokeAfter: "2026-11-25T00:00:00Z"),
+            F.record(KeyID.test("new"), name: "checkout", generation: 1, owner: "o@example.com"),
         ])
         let m = F.manifest([F.team("payments", keys: [F.key("checkout", owner: "o@example.com", rateLimit: 90, rotate: 1)])])
         let p = plan(m, state).plan
         XCTAssertEqual(p.keyChanges.map(\.actions), [[.update], [.revoke]])
-        XCTAssertEqual(p.keyChanges.map(\.keyID), [KeyID.test("new").rawValue, KeyID.test("old").rawValue])
+        XCTAssertEqual(p.keyChanges.map(\.keyID), [KeyID.test("new"), KeyID.test("old")])
     }
 }

@@ -19,14 +19,14 @@ final class SavedPlanTests: XCTestCase {
 
     func testRoundTripKeepsEveryFieldKind() throws {
         let change = KeyChange(
-            team: "t", name: "n", actions: [.rename, .update, .deactivate], keyID: KeyID.test("a").rawValue, previousName: "o",
+            team: "t", name: "n", actions: [.rename, .update, .deactivate], keyID: KeyID.test("a"), previousName: "o",
             preview: KeyPreview(rawValue: "thig_abcd...wxyz"),
             changes: [.expiresAt(old: nil, new: F.date("2027-01-01T00:00:00Z")), .name(old: "o", new: "n"),
                       .description(old: "d", new: nil), .owner(old: nil, new: "x@example.com"),
                       .rateLimit(old: 1, new: 2), .status(old: .active, new: .inactive), .generation(old: 0, new: 1)],
             location: F.at(3, 4))
         let rotate = KeyChange(
-            team: "t", name: "r", actions: [.rotate], keyID: KeyID.test("b").rawValue,
+            team: "t", name: "r", actions: [.rotate], keyID: KeyID.test("b"),
             newKey: NewKey(generation: 2, description: nil, owner: nil, rateLimit: 60,
                            expiration: .after(Period(seconds: 3600, text: "1h")), status: .active,
                            recipients: [F.recipient]),

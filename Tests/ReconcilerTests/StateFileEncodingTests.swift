@@ -15,11 +15,11 @@ final class StateFileEncodingTests: XCTestCase {
 
     func testRecordByRecordEqualsWholeStateEncoding() throws {
         let keys = [
-            F.record(KeyID.test("b").rawValue, team: "search", name: "indexer", expiresAt: "2027-03-01T23:59:59Z",
+            F.record(KeyID.test("b"), team: "search", name: "indexer", expiresAt: "2027-03-01T23:59:59Z",
                      description: "Quotes \" and \\ and\nlines", owner: "o@example.com"),
-            F.record(KeyID.test("a").rawValue, name: "checkout", status: .revoked, revokedAt: "2026-11-01T00:00:00Z",
+            F.record(KeyID.test("a"), name: "checkout", status: .revoked, revokedAt: "2026-11-01T00:00:00Z",
                      revokedReason: .rotated),
-            F.record(KeyID.test("c").rawValue, name: "checkout", revokeAfter: "2026-12-01T00:00:00Z"),
+            F.record(KeyID.test("c"), name: "checkout", revokeAfter: "2026-12-01T00:00:00Z"),
         ]
         let teams = [F.teamRecord("search", contacts: ["a@example.com", "b@example.com"]), F.teamRecord("payments", owner: nil)]
         var state = F.state(teams: teams, keys: keys)

@@ -61,14 +61,14 @@ final class StateFileTests: XCTestCase {
 
     func testEncodingSortsRecordsByTeamNameAndId() throws {
         let state = F.state(teams: [F.teamRecord("zeta"), F.teamRecord("alpha")], keys: [
-            F.record(KeyID.test("2").rawValue, team: "zeta", name: "a"),
-            F.record(KeyID.test("9").rawValue, team: "alpha", name: "b", status: .revoked),
-            F.record(KeyID.test("1").rawValue, team: "alpha", name: "b"),
-            F.record(KeyID.test("5").rawValue, team: "alpha", name: "a"),
+            F.record(KeyID.test("2"), team: "zeta", name: "a"),
+            F.record(KeyID.test("9"), team: "alpha", name: "b", status: .revoked),
+            F.record(KeyID.test("1"), team: "alpha", name: "b"),
+            F.record(KeyID.test("5"), team: "alpha", name: "a"),
         ])
         let decoded = try StateFile.decode(state.encoded())
         XCTAssertEqual(decoded.teams.map(\.name), ["alpha", "zeta"])
-        XCTAssertEqual(decoded.keys.map(\.id), [KeyID.test("5").rawValue, KeyID.test("1").rawValue, KeyID.test("9").rawValue, KeyID.test("2").rawValue])
+        XCTAssertEqual(decoded.keys.map(\.id), [KeyID.test("5"), KeyID.test("1"), KeyID.test("9"), KeyID.test("2")])
         XCTAssertEqual(decoded, state.normalized)
         // Byte-stable: whatever the input order, the same bytes.
         var shuffled = state
@@ -119,7 +119,7 @@ final class StateFileTests: XCTestCase {
     /// secret identity pasted into the wrong list).
     func testTypedTeamAndReasonFieldsNameTheirPath() {
         let recipient = F.recipientText.rawValue
-        var state = F.state(teams: [F.teamRecord("payments")], keys: [F.record(KeyID.test("a").rawValue, name: "one", status: .revoked,
+        var state = F.state(teams: [F.teamRecord("payments")], keys: [F.record(KeyID.test("a"), name: "one", status: .revoked,
                                                                                revokedAt: "2026-11-01T00:00:00Z", revokedReason: .rotated)])
         state.prefix = "thig"
         let text = String(decoding: state.encoded(), as: UTF8.self)
@@ -133,6 +133,17 @@ final class StateFileTests: XCTestCase {
         XCTAssertEqual(pasted?.code, "state-malformed")
         XCTAssertTrue(pasted?.message.contains("teams[0].recipients[0]") == true, pasted?.message ?? "")
         XCTAssertFalse(pasted?.message.contains(secret) == true, pasted?.message ?? "")
+    }
+
+    /// An id that is not `key_` and 20 characters a-z2-7 is a malformed field named by its path,
+    /// as for the other typed fields (the value is not quoted).
+    func testMalformedIDNamesItsPath() {
+        for bad in ["key_pay0000000000000001", "key_aaaaaaaaaaaaaaaaaaa", "KEY_AAAAAAAAAAAAAAAAAAAA", ""] {
+            let e = error(canonical.replacingOccurrences(of: "\"key_aaaaaaaaaaaaaaaaaaaa\"", with: "\"\(bad)\""))
+            XCTAssertEqual(e?.code, "state-malformed", bad)
+            XCTAssertTrue(e?.message.contains("keys[0].id") == true, e?.message ?? "")
+            if !bad.isEmpty { XCTAssertFalse(e?.message.contains(bad) ?? true, e?.message ?? "") }
+        }
     }
 
     func testSyntaxErrorHasLineAndColumn() {
@@ -161,8 +172,8 @@ final class StateFileTests: XCTestCase {
 
     func testTwoLiveKeysWithOneTeamAndNameAreRefused() {
         let state = F.state(teams: [], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout"),
-            F.record(KeyID.test("b").rawValue, name: "checkout", status: .inactive),
+            F.record(KeyID.test("a"), name: "checkout"),
+            F.record(KeyID.test("b"), name: "checkout", status: .inactive),
         ])
         let e = error(String(decoding: state.encoded(), as: UTF8.self))
         XCTAssertEqual(e?.reason, .duplicateLiveKey(team: "payments", name: "checkout", ids: [KeyID.test("a").rawValue, KeyID.test("b").rawValue]))
@@ -171,22 +182,22 @@ final class StateFileTests: XCTestCase {
 
     func testARetiringKeyBesideTheCurrentOneIsAllowed() {
         let state = F.state(teams: [], keys: [
-            F.record(KeyID.test("a").rawValue, name: "checkout", revokeAfter: "2026-11-26T00:00:00Z"),
-            F.record(KeyID.test("b").rawValue, name: "checkout", generation: 1),
-            F.record(KeyID.test("c").rawValue, name: "checkout", status: .revoked),
+            F.record(KeyID.test("a"), name: "checkout", revokeAfter: "2026-11-26T00:00:00Z"),
+            F.record(KeyID.test("b"), name: "checkout", generation: 1),
+            F.record(KeyID.test("c"), name: "checkout", status: .revoked),
         ])
         XCTAssertNil(error(String(decoding: state.encoded(), as: UTF8.self)))
     }
 
     func testDuplicateIdsAreRefused() {
-        let state = F.state(teams: [], keys: [F.record(KeyID.test("a").rawValue, name: "one"), F.record(KeyID.test("a").rawValue, name: "two", status: .revoked)])
+        let state = F.state(teams: [], keys: [F.record(KeyID.test("a"), name: "one"), F.record(KeyID.test("a"), name: "two", status: .revoked)])
         var copy = state
-        copy.keys[1].hash = F.hash(for: "other")
+        copy.keys[1].hash = F.hash(for: KeyID.test("other"))
         XCTAssertEqual(error(String(decoding: copy.encoded(), as: UTF8.self))?.reason, .duplicateID(KeyID.test("a").rawValue))
     }
 
     func testDuplicateHashesAreRefused() {
-        var state = F.state(teams: [], keys: [F.record(KeyID.test("a").rawValue, name: "one"), F.record(KeyID.test("b").rawValue, name: "two")])
+        var state = F.state(teams: [], keys: [F.record(KeyID.test("a"), name: "one"), F.record(KeyID.test("b"), name: "two")])
         state.keys[1].hash = state.keys[0].hash
         XCTAssertEqual(error(String(decoding: state.encoded(), as: UTF8.self))?.reason, .duplicateHash(ids: [KeyID.test("a").rawValue, KeyID.test("b").rawValue]))
     }
@@ -194,9 +205,9 @@ final class StateFileTests: XCTestCase {
     func testMalformedHashIsRefusedWithoutQuotingIt() {
         let rawLookingKey = "thig_ABCDEFGHIJKLMNOPQRSTUVWXYZa1b2c3"
         for bad in [rawLookingKey, "sha256:" + String(repeating: "A", count: 64), "sha256:abc", "md5:" + String(repeating: "0", count: 64)] {
-            let state = F.state(teams: [], keys: [F.record(KeyID.test("a").rawValue, name: "one")])
+            let state = F.state(teams: [], keys: [F.record(KeyID.test("a"), name: "one")])
             let text = String(decoding: state.encoded(), as: UTF8.self)
-                .replacingOccurrences(of: F.hash(for: KeyID.test("a").rawValue).rawValue, with: bad)
+                .replacingOccurrences(of: F.hash(for: KeyID.test("a")).rawValue, with: bad)
             let e = error(text)
             XCTAssertEqual(e?.reason, .invalidHash(id: KeyID.test("a").rawValue), bad)
             XCTAssertFalse(e?.message.contains(bad) == true)
@@ -206,9 +217,9 @@ final class StateFileTests: XCTestCase {
 
     func testPreviewThatCouldHoldAKeyIsRefusedWithoutQuotingIt() {
         for bad in ["thig_ABCDEFGHIJKLMNOPQRSTUVWXYZa1b2c3", "thig_G1x2..7kPm", "_G1x2...7kPm", "thig_G1x2...7kP!", ""] {
-            let state = F.state(teams: [], keys: [F.record(KeyID.test("a").rawValue, name: "one")])
+            let state = F.state(teams: [], keys: [F.record(KeyID.test("a"), name: "one")])
             let text = String(decoding: state.encoded(), as: UTF8.self)
-                .replacingOccurrences(of: "\"\(F.preview(for: KeyID.test("a").rawValue))\"", with: "\"\(bad)\"")
+                .replacingOccurrences(of: "\"\(F.preview(for: KeyID.test("a")))\"", with: "\"\(bad)\"")
             let e = error(text)
             XCTAssertEqual(e?.reason, .invalidPreview(id: KeyID.test("a").rawValue), bad)
             XCTAssertFalse(!bad.isEmpty && e?.message.contains(bad) == true)
@@ -222,7 +233,7 @@ final class StateFileTests: XCTestCase {
     }
 
     func testStringsAreEscapedByKeysyncsOwnRules() throws {
-        var state = F.state(teams: [], keys: [F.record(KeyID.test("a").rawValue, name: "one")])
+        var state = F.state(teams: [], keys: [F.record(KeyID.test("a"), name: "one")])
         let tricky = "a/b \"q\" back\\slash\nnew\tline\u{8}\u{7F} é 🔑 \u{2028}"
         state.keys[0].description = tricky
         let text = String(decoding: state.encoded(), as: UTF8.self)

@@ -102,13 +102,13 @@ struct CanonicalStateReader {
     }
 
     private mutating func key() throws(Unrecognised) -> KeyRecord {
-        var id: String?, team: String?, name: String?, generation: Int?, hash: KeyHash?, preview: KeyPreview?
+        var id: KeyID?, team: String?, name: String?, generation: Int?, hash: KeyHash?, preview: KeyPreview?
         var createdAt: Date?, createdBy: String?, expiresAt: Date??, rateLimit: Int?, description: String??
         var owner: String??, status: KeyStatus?, revokedAt: Date??, revokedReason: RevocationReason??
         var revokeAfter: Date??, sealedFile: String?
         try object { (r: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
-            case "id": try Self.once(&id, r.string())
+            case "id": try Self.once(&id, r.parsed(KeyID.init(rawValue:)))
             case "team": try Self.once(&team, r.string())
             case "name": try Self.once(&name, r.string())
             case "generation": try Self.once(&generation, r.integer())

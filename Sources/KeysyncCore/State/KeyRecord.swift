@@ -5,7 +5,7 @@ import Foundation
 /// (`sha256:<64 lowercase hex>` of the whole raw key) and a `preview` (`thig_G1x2...7kPm`).
 public struct KeyRecord: Sendable, Hashable, Codable {
     /// Random, non-secret (`key_` + 20 base32 characters); stable across renames.
-    public var id: String
+    public var id: KeyID
     public var team: String
     public var name: String
     /// The manifest's `rotate` value this key was minted for.
@@ -32,7 +32,7 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     public var sealedFile: String
 
     public init(
-        id: String, team: String, name: String, generation: Int = 0, hash: KeyHash, preview: KeyPreview,
+        id: KeyID, team: String, name: String, generation: Int = 0, hash: KeyHash, preview: KeyPreview,
         createdAt: Date, createdBy: String, expiresAt: Date? = nil, rateLimit: Int = 60,
         description: String? = nil, owner: String? = nil, status: KeyStatus = .active,
         revokedAt: Date? = nil, revokedReason: RevocationReason? = nil, revokeAfter: Date? = nil,
@@ -101,18 +101,18 @@ public struct KeyRecord: Sendable, Hashable, Codable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
+        id = try c.decode(KeyID.self, forKey: .id)
         team = try c.decode(String.self, forKey: .team)
         name = try c.decode(String.self, forKey: .name)
         generation = try c.decode(Int.self, forKey: .generation)
         // A malformed hash or preview is reported by the key's id (which the message and the
         // line number come from), never by its value: it may be a raw key pasted by mistake.
         guard let hash = KeyHash(rawValue: try c.decode(String.self, forKey: .hash)) else {
-            throw StateFileError(.invalidHash(id: id))
+            throw StateFileError(.invalidHash(id: id.rawValue))
         }
         self.hash = hash
         guard let preview = KeyPreview(rawValue: try c.decode(String.self, forKey: .preview)) else {
-            throw StateFileError(.invalidPreview(id: id))
+            throw StateFileError(.invalidPreview(id: id.rawValue))
         }
         self.preview = preview
         createdAt = try c.decode(Date.self, forKey: .createdAt)

@@ -59,7 +59,7 @@ public struct StateFile: Sendable, Equatable, Codable {
     }
 
     /// A linear search, for one-off look-ups; code that looks up per key builds an index.
-    public func key(id: String) -> KeyRecord? {
+    public func key(id: KeyID) -> KeyRecord? {
         keys.first { $0.id == id }
     }
 
@@ -113,8 +113,8 @@ public struct StateFile: Sendable, Equatable, Codable {
 extension StateFile {
     /// `text` lets errors point at the line of the offending record.
     func validate(locatingIn text: String?) throws(StateFileError) {
-        func located(_ reason: StateFileError.Reason, id: String, occurrence: Int = 1) -> StateFileError {
-            let line = text.flatMap { StateFileText.line(ofID: id, occurrence: occurrence, in: $0) }
+        func located(_ reason: StateFileError.Reason, id: KeyID, occurrence: Int = 1) -> StateFileError {
+            let line = text.flatMap { StateFileText.line(ofID: id.rawValue, occurrence: occurrence, in: $0) }
             return StateFileError(reason, line: line, column: line == nil ? nil : 1)
         }
         if let log, log.events < 0 || !SHA256Text.isWellFormed(log.head) || (log.events == 0) != (log.head == AuditAnchor.empty.head) {
@@ -122,21 +122,21 @@ extension StateFile {
             throw StateFileError(.malformed("log: events must be a count and head the sha256: of the last line"),
                                  line: line, column: line == nil ? nil : 1)
         }
-        var seenIDs: Set<String> = []
-        var hashes: [KeyHash: String] = [:]
-        var current: [String: String] = [:]
+        var seenIDs: Set<KeyID> = []
+        var hashes: [KeyHash: KeyID] = [:]
+        var current: [String: KeyID] = [:]
         for key in keys {
             if !seenIDs.insert(key.id).inserted {
-                throw located(.duplicateID(key.id), id: key.id, occurrence: 2)
+                throw located(.duplicateID(key.id.rawValue), id: key.id, occurrence: 2)
             }
             if let other = hashes[key.hash] {
-                throw located(.duplicateHash(ids: [other, key.id]), id: key.id)
+                throw located(.duplicateHash(ids: [other.rawValue, key.id.rawValue]), id: key.id)
             }
             hashes[key.hash] = key.id
             if key.isCurrent {
                 let slot = key.team + "\u{0}" + key.name
                 if let other = current[slot] {
-                    throw located(.duplicateLiveKey(team: key.team, name: key.name, ids: [other, key.id]), id: key.id)
+                    throw located(.duplicateLiveKey(team: key.team, name: key.name, ids: [other.rawValue, key.id.rawValue]), id: key.id)
                 }
                 current[slot] = key.id
             }

@@ -3,7 +3,7 @@ import Foundation
 /// What a server needs to know about a key it accepted (or, for keys it refused after the
 /// lookup, which key it was — for its own logs, not for the caller). Never the raw key.
 public struct VerifiedKey: Sendable, Hashable {
-    public var id: String
+    public var id: KeyID
     public var team: String
     public var name: String
     /// The key's owner, or its team's owner when the key names none.
@@ -15,7 +15,7 @@ public struct VerifiedKey: Sendable, Hashable {
     /// `thig_G1x2...7kPm`, as in the state.
     public var preview: KeyPreview
 
-    public init(id: String, team: String, name: String, owner: String?, rateLimit: Int, expiresAt: Date?, preview: KeyPreview) {
+    public init(id: KeyID, team: String, name: String, owner: String?, rateLimit: Int, expiresAt: Date?, preview: KeyPreview) {
         self.id = id
         self.team = team
         self.name = name

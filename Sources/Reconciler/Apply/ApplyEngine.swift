@@ -144,7 +144,7 @@ private struct ApplyRun {
     var events: [AuditEvent] = []
     /// Position of each record in `next.keys` by id, and of each team record by name: a
     /// first apply at 100k keys and 20k teams must not search the arrays once per change.
-    private var keyIndex: [String: Int]
+    private var keyIndex: [KeyID: Int]
     private var teamIndex: [String: Int]
 
     init(state: StateFile, serial: Int, now: Date, context: AuditContext) {
@@ -196,7 +196,7 @@ private struct ApplyRun {
             }
             var old = try liveRecord(oldID)
             var fields: [String: AuditChange] = [
-                "id": AuditChange(from: .string(old.id), to: .null),
+                "id": AuditChange(from: .string(old.id.rawValue), to: .null),
                 "preview": AuditChange(from: .string(old.preview.rawValue), to: .null),
             ]
             if let grace = revocation.grace {
@@ -211,7 +211,7 @@ private struct ApplyRun {
             }
             replace(old)
             let key = try mint(change, newKey, prefix: prefix, minted: &minted, using: &generator)
-            fields["id"]!.to = .string(key.id)
+            fields["id"]!.to = .string(key.id.rawValue)
             fields["preview"]!.to = .string(key.preview.rawValue)
             fields["recipients"] = AuditChange(from: .null, to: .strings(Self.sealedTo(newKey)))
             for field in change.changes { fields[field.field] = Self.auditChange(field) }
@@ -289,11 +289,11 @@ private struct ApplyRun {
         }
     }
 
-    private func expect(_ holds: Bool, _ id: String, _ field: KeyFieldChange) throws(ApplyError) {
+    private func expect(_ holds: Bool, _ id: KeyID, _ field: KeyFieldChange) throws(ApplyError) {
         if !holds { throw .planDoesNotMatchState(keyID: id, field: field.field) }
     }
 
-    private func liveRecord(_ id: String) throws(ApplyError) -> KeyRecord {
+    private func liveRecord(_ id: KeyID) throws(ApplyError) -> KeyRecord {
         guard let index = keyIndex[id] else { throw .unknownKey(id) }
         let record = next.keys[index]
         guard record.status.isLive else { throw .keyAlreadyRevoked(id) }
@@ -314,8 +314,8 @@ private struct ApplyRun {
         } catch {
             throw .cannotMint("\(error)")
         }
-        var id = KeyID.mint(using: &generator).rawValue
-        while keyIndex[id] != nil { id = KeyID.mint(using: &generator).rawValue }
+        var id = KeyID.mint(using: &generator)
+        while keyIndex[id] != nil { id = KeyID.mint(using: &generator) }
         let record = KeyRecord(
             id: id, team: change.team, name: change.name, generation: newKey.generation,
             hash: key.hash, preview: key.preview, createdAt: now, createdBy: context.actor,

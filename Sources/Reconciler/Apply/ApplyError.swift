@@ -4,11 +4,11 @@
 /// Messages carry ids, names and paths only — never key material.
 public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The plan names a key id the state does not hold (the plan was not made from this state).
-    case unknownKey(String)
+    case unknownKey(KeyID)
     /// The plan's `old` value of a field is not the state's: the plan was made from another state.
-    case planDoesNotMatchState(keyID: String, field: String)
+    case planDoesNotMatchState(keyID: KeyID, field: String)
     /// The plan acts on a key that is already revoked.
-    case keyAlreadyRevoked(String)
+    case keyAlreadyRevoked(KeyID)
     /// A change lacks what its action needs (a create without `newKey`, a revoke without `revocation`).
     case malformedChange(team: String, name: String, reason: String)
     /// Minting failed (only for an invalid prefix, which the manifest already rules out).

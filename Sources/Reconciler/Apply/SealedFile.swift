@@ -5,11 +5,11 @@ public struct SealedFile: Sendable, Equatable {
     public var name: String
     public var team: String
     /// The ids of the keys whose raw values it holds, sorted.
-    public var keyIDs: [String]
+    public var keyIDs: [KeyID]
     /// The age v1 file (binary, or armored with `--armor`).
     public var ciphertext: [UInt8]
 
-    public init(name: String, team: String, keyIDs: [String], ciphertext: [UInt8]) {
+    public init(name: String, team: String, keyIDs: [KeyID], ciphertext: [UInt8]) {
         self.name = name
         self.team = team
         self.keyIDs = keyIDs

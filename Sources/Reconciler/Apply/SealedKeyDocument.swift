@@ -27,13 +27,13 @@ public struct SealedKeyDocument: Sendable, Equatable, Codable {
     public struct Entry: Sendable, Equatable, Codable {
         public var team: String
         public var name: String
-        public var id: String
+        public var id: KeyID
         /// The raw key: `<prefix>_<body><checksum>`.
         public var key: String
         public var expiresAt: Date?
         public var rateLimit: Int
 
-        public init(team: String, name: String, id: String, key: String, expiresAt: Date?, rateLimit: Int) {
+        public init(team: String, name: String, id: KeyID, key: String, expiresAt: Date?, rateLimit: Int) {
             self.team = team
             self.name = name
             self.id = id

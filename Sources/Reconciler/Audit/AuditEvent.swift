@@ -27,14 +27,14 @@ public struct AuditEvent: Equatable, Sendable, Codable {
     public var commit: String?
     /// The state serial this change produced.
     public var serial: Int
-    public var keyID: String
+    public var keyID: KeyID
     public var team: String
     public var name: String
     /// Field name (as in the state) → before and after.
     public var changes: [String: AuditChange]
 
     public init(
-        time: Date, event: Kind, actor: String, commit: String?, serial: Int, keyID: String,
+        time: Date, event: Kind, actor: String, commit: String?, serial: Int, keyID: KeyID,
         team: String, name: String, changes: [String: AuditChange] = [:]
     ) {
         self.time = Date(timeIntervalSince1970: time.timeIntervalSince1970.rounded(.down))
@@ -65,7 +65,7 @@ public struct AuditEvent: Equatable, Sendable, Codable {
             actor: try container.decode(String.self, forKey: .actor),
             commit: try container.decode(String?.self, forKey: .commit),
             serial: try container.decode(Int.self, forKey: .serial),
-            keyID: try container.decode(String.self, forKey: .keyID),
+            keyID: try container.decode(KeyID.self, forKey: .keyID),
             team: try container.decode(String.self, forKey: .team),
             name: try container.decode(String.self, forKey: .name),
             changes: try container.decode([String: AuditChange].self, forKey: .changes))

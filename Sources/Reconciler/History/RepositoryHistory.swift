@@ -136,7 +136,7 @@ public enum RepositoryHistory {
         if state.serial == previous.serial && state.withoutSignature != previous.withoutSignature {
             throw .notADescendant("it has the previous state's serial \(state.serial) but other content")
         }
-        var byID: [String: KeyRecord] = [:]
+        var byID: [KeyID: KeyRecord] = [:]
         for key in state.keys { byID[key.id] = key }
         for key in previous.keys where key.status == .revoked {
             guard let now = byID[key.id], now.status == .revoked, now.hash == key.hash else {

@@ -16,7 +16,7 @@ public struct KeyChange: Sendable, Hashable, Codable {
     public var name: String
     public var actions: [KeyAction]
     /// The existing key acted on; `nil` only for a create.
-    public var keyID: String?
+    public var keyID: KeyID?
     /// The existing key's name before a rename (or a rotation that also renames).
     public var previousName: String?
     /// The existing key's preview, so reviewers can recognise it.
@@ -29,7 +29,7 @@ public struct KeyChange: Sendable, Hashable, Codable {
     public var location: SourceLocation?
 
     public init(
-        team: String, name: String, actions: [KeyAction], keyID: String? = nil,
+        team: String, name: String, actions: [KeyAction], keyID: KeyID? = nil,
         previousName: String? = nil, preview: KeyPreview? = nil, changes: [KeyFieldChange] = [],
         newKey: NewKey? = nil, revocation: Revocation? = nil, location: SourceLocation? = nil
     ) {
@@ -78,7 +78,7 @@ public struct KeyChange: Sendable, Hashable, Codable {
             team: try c.decode(String.self, forKey: .team),
             name: try c.decode(String.self, forKey: .name),
             actions: try c.decode([KeyAction].self, forKey: .actions),
-            keyID: try c.decodeIfPresent(String.self, forKey: .keyID),
+            keyID: try c.decodeIfPresent(KeyID.self, forKey: .keyID),
             previousName: try c.decodeIfPresent(String.self, forKey: .previousName),
             preview: try c.decodeIfPresent(KeyPreview.self, forKey: .preview),
             changes: try c.decode([KeyFieldChange].self, forKey: .changes),

@@ -50,13 +50,13 @@ public struct Plan: Sendable, Hashable, Codable {
         if a.team != b.team { return a.team < b.team }
         if a.name != b.name { return a.name < b.name }
         if a.primaryAction != b.primaryAction { return a.primaryAction < b.primaryAction }
-        return (a.keyID ?? "") < (b.keyID ?? "")
+        return (a.keyID?.rawValue ?? "") < (b.keyID?.rawValue ?? "")
     }
 
     static func noteOrder(_ a: PlanNote, _ b: PlanNote) -> Bool {
         let kinds = PlanNote.Kind.allCases
-        return (a.team, a.key ?? "", kinds.firstIndex(of: a.kind)!, a.keyID ?? "")
-            < (b.team, b.key ?? "", kinds.firstIndex(of: b.kind)!, b.keyID ?? "")
+        return (a.team, a.key ?? "", kinds.firstIndex(of: a.kind)!, a.keyID?.rawValue ?? "")
+            < (b.team, b.key ?? "", kinds.firstIndex(of: b.kind)!, b.keyID?.rawValue ?? "")
     }
 
     enum CodingKeys: String, CodingKey {

@@ -24,13 +24,13 @@ public struct PlanNote: Sendable, Hashable, Codable {
     public var team: String
     /// `nil` for a note about the whole team.
     public var key: String?
-    public var keyID: String?
+    public var keyID: KeyID?
     public var message: String
     public var hint: String?
     public var location: SourceLocation?
 
     public init(
-        kind: Kind, team: String, key: String? = nil, keyID: String? = nil, message: String,
+        kind: Kind, team: String, key: String? = nil, keyID: KeyID? = nil, message: String,
         hint: String? = nil, location: SourceLocation? = nil
     ) {
         self.kind = kind
@@ -65,7 +65,7 @@ public struct PlanNote: Sendable, Hashable, Codable {
             kind: try c.decode(Kind.self, forKey: .kind),
             team: try c.decode(String.self, forKey: .team),
             key: try c.decodeIfPresent(String.self, forKey: .key),
-            keyID: try c.decodeIfPresent(String.self, forKey: .keyID),
+            keyID: try c.decodeIfPresent(KeyID.self, forKey: .keyID),
             message: try c.decode(String.self, forKey: .message),
             hint: try c.decodeIfPresent(String.self, forKey: .hint),
             location: try c.decodeIfPresent(CodableLocation.self, forKey: .location)?.location)

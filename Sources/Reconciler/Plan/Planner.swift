@@ -88,7 +88,7 @@ private struct PlannerRun {
         var current: [String: KeyRecord] = [:]
         for record in live where record.isCurrent { current[record.name] = record }
         let declaredNames = Set(team.keys.map(\.name.value))
-        var claimed: Set<String> = []
+        var claimed: Set<KeyID> = []
         var activeKeys = 0
 
         for declaration in team.keys {
@@ -254,7 +254,7 @@ private struct PlannerRun {
         return changes
     }
 
-    mutating func warnIfExpiringSoon(team: String, name: String, keyID: String?, expiresAt: Date, location: SourceLocation?) {
+    mutating func warnIfExpiringSoon(team: String, name: String, keyID: KeyID?, expiresAt: Date, location: SourceLocation?) {
         guard expiresAt > now, expiresAt.timeIntervalSince(now) <= warnWithin else { return }
         notes.append(PlanNote(
             kind: .expiringSoon, team: team, key: name, keyID: keyID,

@@ -81,7 +81,7 @@ struct ServerFixture {
     mutating func add(_ label: String, team: String, name: String, rateLimit: Int = 60, status: KeyStatus = .active,
                       expiresAt: Date? = nil) {
         let key = try! APIKey.mint(prefix: "thig", using: &generator)
-        let id = KeyID.mint(using: &generator).rawValue
+        let id = KeyID.mint(using: &generator)
         state.keys.append(KeyRecord(
             id: id, team: team, name: name, hash: key.hash, preview: key.preview, createdAt: Self.now.addingTimeInterval(-86_400),
             createdBy: "ci", expiresAt: expiresAt, rateLimit: rateLimit, status: status,
@@ -95,7 +95,7 @@ struct ServerFixture {
 
     func id(_ label: String) -> String {
         let hash = APIKeyHash.of(keys[label]!)
-        return state.keys.first { $0.hash == hash }!.id
+        return state.keys.first { $0.hash == hash }!.id.rawValue
     }
 
     /// Writes the state signed (or not) by the fixture's key, replacing the file atomically.

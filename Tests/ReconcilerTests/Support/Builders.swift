@@ -59,19 +59,19 @@ enum Fixture {
     }
 
     /// A hash that is well-formed and unique per id (not a hash of anything: tests have no raw keys).
-    static func hash(for id: String) -> KeyHash {
-        let hex = id.utf8.map { String($0, radix: 16) }.joined()
+    static func hash(for id: KeyID) -> KeyHash {
+        let hex = id.rawValue.utf8.map { String($0, radix: 16) }.joined()
         return KeyHash(rawValue: "sha256:" + String((hex + String(repeating: "0", count: 64)).prefix(64)))!
     }
 
     /// A well-formed preview that goes with `hash(for: id)`.
-    static func preview(for id: String) -> KeyPreview {
+    static func preview(for id: KeyID) -> KeyPreview {
         let hex = hash(for: id).rawValue.dropFirst(7)
         return KeyPreview(rawValue: "thig_\(hex.prefix(4))...\(hex.suffix(4))")!
     }
 
     static func record(
-        _ id: String, team: String = "payments", name: String, generation: Int = 0,
+        _ id: KeyID, team: String = "payments", name: String, generation: Int = 0,
         createdAt: String = "2026-10-01T09:00:00Z", expiresAt: String? = nil, rateLimit: Int = 60,
         description: String? = nil, owner: String? = nil, status: KeyStatus = .active,
         revokedAt: String? = nil, revokedReason: RevocationReason? = nil, revokeAfter: String? = nil

@@ -21,9 +21,9 @@ struct MintedState {
         _ label: String, team: String, name: String, generation: Int = 0, prefix: String = "thig",
         expiresAt: Date? = nil, rateLimit: Int = 60, owner: String? = nil, status: KeyStatus = .active,
         revokeAfter: Date? = nil, createdAt: Date = Fixture.date("2026-10-01T09:00:00Z")
-    ) -> String {
+    ) -> KeyID {
         let key = try! APIKey.mint(prefix: prefix, using: &generator)
-        let id = KeyID.mint(using: &generator).rawValue
+        let id = KeyID.mint(using: &generator)
         state.keys.append(KeyRecord(
             id: id, team: team, name: name, generation: generation, hash: key.hash, preview: key.preview,
             createdAt: createdAt, createdBy: "ci", expiresAt: expiresAt, rateLimit: rateLimit, owner: owner,
