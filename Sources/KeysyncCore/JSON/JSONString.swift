@@ -26,7 +26,6 @@ public enum JSONString {
     ) {
         var previous: UInt8 = 0
         for byte in utf8 {
-            defer { previous = byte }
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
             case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
@@ -39,6 +38,7 @@ public enum JSONString {
                 appendUnicodeEscape(UInt32(byte), to: &out)
             default: out.append(byte)
             }
+            previous = byte
         }
     }
 
