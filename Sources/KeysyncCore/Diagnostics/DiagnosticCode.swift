@@ -200,13 +200,28 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     case keyOtherPrefix = "key-other-prefix"
     /// A presented key's checksum does not match.
     case keyBadChecksum = "key-bad-checksum"
+    // MARK: Sealed files (age)
+    /// An age recipient or identity cannot be used, or an identity file holds none.
+    case ageKey = "age-key"
+    /// An armored age file is not the strict PEM form age writes.
+    case ageArmor = "age-armor"
+    /// An age file's header breaks the age v1 grammar (or names another version).
+    case ageHeader = "age-header"
+    /// An age file's header was changed (its MAC does not match).
+    case ageHeaderMac = "age-header-mac"
+    /// No identity given opens the age file.
+    case ageNoMatch = "age-no-match"
+    /// The age file needs what keysync does not implement (a passphrase).
+    case ageUnsupported = "age-unsupported"
+    /// An age file's payload is cut short, changed or followed by extra bytes.
+    case agePayload = "age-payload"
     // MARK: Serving
     /// The usage database or backend cannot be opened or read.
     case usageDbUnusable = "usage-db-unusable"
 
     /// Which part of keysync reports the code (and which page documents it).
     public enum Area: String, CaseIterable, Sendable {
-        case manifest, state, signature, history, plan, apply, key, server
+        case manifest, state, signature, history, plan, apply, key, age, server
     }
 
     public var area: Area {
@@ -243,6 +258,9 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
             .apply
         case .keyInvalidPrefix, .keyBadFormat, .keyOtherPrefix, .keyBadChecksum:
             .key
+        case .ageKey, .ageArmor, .ageHeader, .ageHeaderMac, .ageNoMatch, .ageUnsupported,
+             .agePayload:
+            .age
         case .usageDbUnusable:
             .server
         }

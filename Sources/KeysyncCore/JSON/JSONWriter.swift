@@ -139,6 +139,15 @@ public enum JSONWriter {
     /// Reads the string whose opening quote is at `start`, writes it re-escaped by `JSONString`
     /// and returns the index after it.
     private static func copyString(_ bytes: [UInt8], from start: Int, into out: inout [UInt8]) throws -> Int {
+        // Most strings hold no escape: re-escape them straight from the input, with no copy.
+        var end = start + 1
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            out.append(UInt8(ascii: "\""))
+            JSONString.appendEscaped(bytes[(start + 1)..<end], to: &out)
+            out.append(UInt8(ascii: "\""))
+            return end + 1
+        }
         var raw: [UInt8] = []
         var i = start + 1
         func hex4() throws -> UInt32 {
