@@ -165,7 +165,7 @@ enum PlanFormatting {
 
     /// Double-quoted on one line by the one string escaper, C1 controls included, so a value can
     /// never break the layout or steer the terminal.
-    static func quoted(_ s: String) -> String { JSONString.quoted(s, escapingC1Controls: true) }
+    static func quoted(_ s: String) -> String { JSONString.quoted(s, for: .terminal) }
 
     /// "Plan: 2 to create, 1 to update, 1 to rename, 1 to revoke." — only the actions present.
     static func summaryLine(_ plan: Plan) -> String {

@@ -74,10 +74,38 @@ final class JSONWriterTests: XCTestCase {
         XCTAssertEqual(JSONString.quoted(text), escaped)
         XCTAssertEqual(String(decoding: try JSONWriter.encode([text], layout: .compact), as: UTF8.self), "[\(escaped)]")
         XCTAssertEqual(try JSONWriter.text(["k": text], layout: .canonical), "{\n  \"k\": \(escaped)\n}\n")
-        // For a terminal, C1 controls too.
-        XCTAssertEqual(JSONString.quoted("a\u{85}b\u{9B}c", escapingC1Controls: true), #""a\u0085b\u009bc""#)
+        // For a terminal, C1 controls too, in Swift's notation as text plans have always written them.
+        XCTAssertEqual(JSONString.quoted("a\u{85}b\u{9B}c\r\u{1B}\u{7F}\n\"", for: .terminal),
+                       #""a\u{85}b\u{9b}c\u{d}\u{1b}\u{7f}\n\"""#)
         XCTAssertEqual(JSONString.quoted("a\u{85}b"), "\"a\u{85}b\"")
         XCTAssertEqual(JSONString.quoted("plain"), "\"plain\"")
+    }
+
+    /// Text plans quoted values by scalar before the escaper was shared; the terminal style
+    /// writes the same text for every string.
+    func testTerminalStyleIsHowTextPlansQuotedValues() {
+        func reference(_ s: String) -> String {
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value):
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        var rng = SystemRandomNumberGenerator()
+        let pool: [Character] = ["a", " ", "\"", "\\", "/", "\n", "\r", "\t", "\u{0}", "\u{1B}", "\u{7F}", "\u{80}",
+                                 "\u{85}", "\u{9F}", "\u{A0}", "é", "🔑", "\u{2028}"]
+        for _ in 0..<2000 {
+            let text = String((0..<Int.random(in: 0...10, using: &rng)).map { _ in pool.randomElement(using: &rng)! })
+            XCTAssertEqual(JSONString.quoted(text, for: .terminal), reference(text))
+        }
     }
 
     func testHandBuiltDocumentsKeepTheirOrderAndLayout() {
