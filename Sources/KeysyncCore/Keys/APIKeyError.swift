@@ -25,7 +25,7 @@ public enum APIKeyError: Error, Equatable, Sendable, CustomStringConvertible, Di
         case invalidCharacter(position: Int)
     }
 
-    /// Stable kebab-case identifier for renderers and documentation.
+    /// The registered code; `code` is its text, for renderers and documentation.
     public var diagnosticCode: DiagnosticCode {
         switch self {
         case .invalidPrefix: .keyInvalidPrefix

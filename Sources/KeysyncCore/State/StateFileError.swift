@@ -38,7 +38,7 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         self.column = column
     }
 
-    /// Stable kebab-case identifier, as `Diagnostic.code`.
+    /// The registered code; `code` is its text, as `Diagnostic.code`.
     public var diagnosticCode: DiagnosticCode {
         switch reason {
         case .unreadable: .stateUnreadable

@@ -20,7 +20,7 @@ public struct AuditProblem: Equatable, Sendable, CustomStringConvertible, Diagno
         self.kind = kind
     }
 
-    /// Stable kebab-case identifier.
+    /// The registered code; `code` is its text.
     public var diagnosticCode: DiagnosticCode {
         switch kind {
         case .brokenLink: .auditChainBroken

@@ -18,7 +18,7 @@ public enum StateSignatureError: Error, Sendable, Hashable, CustomStringConverti
     /// A public key string that is not `keysync-ed25519:<base64 of 32 bytes>`.
     case malformedPublicKey(String)
 
-    /// Stable kebab-case identifier, as `Diagnostic.code`.
+    /// The registered code; `code` is its text, as `Diagnostic.code`.
     public var diagnosticCode: DiagnosticCode {
         switch self {
         case .missingSignature: .stateSignatureMissing
