@@ -213,13 +213,28 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     case ageUnsupported = "age-unsupported"
     /// An age file's payload is cut short, changed or followed by extra bytes.
     case agePayload = "age-payload"
+    /// `unseal` was given no identity file.
+    case unsealNoIdentity = "unseal-no-identity"
+    /// `unseal` was asked to read both the sealed file and an identity file from standard input.
+    case unsealStdinTwice = "unseal-stdin-twice"
+    /// A file `unseal` was given cannot be read.
+    case unsealUnreadable = "unseal-unreadable"
+    /// An identity file given to `unseal` holds no usable age identity.
+    case unsealIdentity = "unseal-identity"
+    // MARK: Local files and secrets
+    /// `keygen` would overwrite an existing key file.
+    case keygenFileExists = "keygen-file-exists"
+    /// `keygen` cannot write its key file.
+    case keygenWrite = "keygen-write"
+    /// Core dumps cannot be turned off, so a crash could write raw keys to disk.
+    case coreDumpsOn = "core-dumps-on"
     // MARK: Serving
     /// The usage database or backend cannot be opened or read.
     case usageDbUnusable = "usage-db-unusable"
 
     /// Which part of keysync reports the code (and which page documents it).
     public enum Area: String, CaseIterable, Sendable {
-        case manifest, state, signature, history, plan, apply, key, age, server
+        case manifest, state, signature, history, plan, apply, key, age, local, server
     }
 
     public var area: Area {
@@ -257,8 +272,10 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
         case .keyInvalidPrefix, .keyBadFormat, .keyOtherPrefix, .keyBadChecksum:
             .key
         case .ageKey, .ageArmor, .ageHeader, .ageHeaderMac, .ageNoMatch, .ageUnsupported,
-             .agePayload:
+             .agePayload, .unsealNoIdentity, .unsealStdinTwice, .unsealUnreadable, .unsealIdentity:
             .age
+        case .keygenFileExists, .keygenWrite, .coreDumpsOn:
+            .local
         case .usageDbUnusable:
             .server
         }
