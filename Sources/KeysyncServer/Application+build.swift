@@ -44,7 +44,6 @@ public func buildApplication(
 /// Builds and runs the application until SIGTERM or SIGINT (what `keysync serve` does).
 /// Throws `StateLoadError` or `UsageDatabaseError` before listening when either cannot be used.
 public func runServer(configuration: ServerConfiguration, onListening: @escaping @Sendable () -> Void = {}) async throws {
-    runConcurrencyOnEventLoops()
     let (app, _) = try buildApplication(configuration: configuration) { _ in onListening() }
     try await app.runService()
 }
