@@ -7,6 +7,9 @@ import Foundation
 /// Byte stability is the point: the state file lives in git, so the same value must always give
 /// the same bytes and a one-key change must give a one-key diff.
 public enum CanonicalJSON {
+    /// Stops `matches` at the first piece that differs.
+    private struct Differs: Error {}
+
     /// Dates are RFC 3339 in UTC with whole seconds, as written in manifests.
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         Data(try JSONWriter.encode(value, layout: .canonical))
@@ -19,21 +22,55 @@ public enum CanonicalJSON {
     static func encode<Shell: Encodable, Element: Encodable>(
         _ shell: Shell, splicing elements: [Element], intoLeadingArray key: String
     ) throws -> Data {
+        var out: [UInt8] = []
+        try write(shell, splicing: elements, intoLeadingArray: key, reservingFor: { out.reserveCapacity($0) }) {
+            out.append(contentsOf: $0)
+        }
+        return Data(out)
+    }
+
+    /// Whether `data` is exactly what `encode(_:splicing:intoLeadingArray:)` writes for these
+    /// values, found by comparing piece by piece as the encoding is produced: a reader checking
+    /// that a 72 MB state is canonical never holds a second copy of it.
+    static func matches<Shell: Encodable, Element: Encodable>(
+        _ data: Data, shell: Shell, splicing elements: [Element], intoLeadingArray key: String
+    ) throws -> Bool {
+        return try data.withUnsafeBytes { (expected: UnsafeRawBufferPointer) throws -> Bool in
+            var offset = 0
+            do {
+                try write(shell, splicing: elements, intoLeadingArray: key, reservingFor: { _ in }) { (piece: [UInt8]) throws in
+                    guard piece.count <= expected.count - offset,
+                          piece.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: expected[offset..<offset + piece.count])) })
+                    else { throw Differs() }
+                    offset += piece.count
+                }
+            } catch is Differs {
+                return false
+            }
+            return offset == expected.count
+        }
+    }
+
+    /// The one writer behind `encode` and `matches`: hands the canonical bytes to `sink` in
+    /// order, in pieces (the opening, each element, the rest of the shell).
+    private static func write<Shell: Encodable, Element: Encodable>(
+        _ shell: Shell, splicing elements: [Element], intoLeadingArray key: String,
+        reservingFor reserve: (Int) -> Void, to sink: ([UInt8]) throws -> Void
+    ) throws {
         let encoder = JSONWriter.compactEncoder()
         let head = try JSONWriter.layOut([UInt8](try encoder.encode(shell)), .canonical)
         let empty = Array("{\n  \"\(key)\": []".utf8)
         guard head.starts(with: empty) else { throw JSONWriter.MalformedInput() }
-        var out: [UInt8] = Array("{\n  \"\(key)\": [".utf8)
-        out.reserveCapacity(head.count + elements.count * 512)
+        reserve(head.count + elements.count * 512)
+        try sink(Array("{\n  \"\(key)\": [".utf8))
         for (index, element) in elements.enumerated() {
-            out.append(contentsOf: Array((index == 0 ? "\n    " : ",\n    ").utf8))
-            var pretty = try JSONWriter.layOut([UInt8](try encoder.encode(element)), .canonical, depth: 2)
+            var pretty = Array((index == 0 ? "\n    " : ",\n    ").utf8)
+            pretty += try JSONWriter.layOut([UInt8](try encoder.encode(element)), .canonical, depth: 2)
             pretty.removeLast()  // the trailing newline of a whole document
-            out.append(contentsOf: pretty)
+            try sink(pretty)
         }
-        if !elements.isEmpty { out.append(contentsOf: Array("\n  ]".utf8)) } else { out.append(UInt8(ascii: "]")) }
-        out.append(contentsOf: head[empty.count...])
-        return Data(out)
+        try sink(elements.isEmpty ? [UInt8(ascii: "]")] : Array("\n  ]".utf8))
+        try sink(Array(head[empty.count...]))
     }
 
     /// Reads what `encode` writes: dates as RFC 3339 timestamps.
