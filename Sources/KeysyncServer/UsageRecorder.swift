@@ -14,12 +14,14 @@ public final class UsageRecorder: Service, Sendable {
         var id = UUID()
         var events: [UsageEvent]
     }
-    /// What waits to be written: the batch whose outcome was not learned (refused, or not
-    /// answered by its deadline), retried as it is with its id, and the events that came after.
+    /// What waits to be written: the batches whose outcome was not learned (refused, or not
+    /// answered by their deadline), each retried as it is with its id; the events that came
+    /// after; and how many events are in batches being written now (all count toward `capacity`).
     private struct Waiting {
-        var unconfirmed: Batch?
+        var unconfirmed: [Batch] = []
         var events: [UsageEvent] = []
-        var count: Int { events.count + (unconfirmed?.events.count ?? 0) }
+        var writing = 0
+        var count: Int { events.count + writing + unconfirmed.reduce(0) { $0 + $1.events.count } }
     }
     private let waiting = NIOLockedValueBox(Waiting())
     private let capacity: Int
@@ -62,18 +64,25 @@ public final class UsageRecorder: Service, Sendable {
     /// Events dropped so far because the buffer was full.
     public var droppedCount: Int { dropped.withLockedValue { $0 } }
 
-    /// Writes everything buffered now: first the unconfirmed batch, if any, then the events
-    /// that came after it as a new batch. Each write has a deadline (`writeTimeout`); past it
+    /// Writes everything buffered now: first the unconfirmed batches, if any, then the events
+    /// that came after them as a new batch. Each write has a deadline (`writeTimeout`); past it
     /// the recorder stops waiting (the write is cancelled, and may still commit if the store
     /// ignores the cancellation) and keeps the batch, with its id, for the next flush. The store
     /// writes a batch id once, so a retry never counts a batch twice, and a database that
     /// never answers only delays the writes: it cannot stop them once it answers again.
     public func flush() async {
-        if let unconfirmed = waiting.withLockedValue({ $0.unconfirmed }) {
-            guard await write(unconfirmed) else { return }
+        // Each batch is taken under the lock, so two flushes at once never send the same one.
+        while let retry = waiting.withLockedValue({ waiting -> Batch? in
+            guard !waiting.unconfirmed.isEmpty else { return nil }
+            let batch = waiting.unconfirmed.removeFirst()
+            waiting.writing += batch.events.count
+            return batch
+        }) {
+            guard await write(retry) else { return }
         }
         let batch = waiting.withLockedValue { waiting -> Batch in
             defer { waiting.events.removeAll(keepingCapacity: true) }
+            waiting.writing += waiting.events.count
             return Batch(events: waiting.events)
         }
         guard !batch.events.isEmpty else { return }
@@ -86,19 +95,22 @@ public final class UsageRecorder: Service, Sendable {
         do {
             try await withDeadline(writeTimeout) { [store] in try await store.record(batch.events, batchID: batch.id) }
         } catch {
-            waiting.withLockedValue { $0.unconfirmed = batch }
+            waiting.withLockedValue { waiting in
+                waiting.writing -= batch.events.count
+                waiting.unconfirmed.append(batch)
+            }
             metrics.usageFlushFailures.increment()
             logger.error("usage batch not confirmed; retried with the next flush", metadata: [
                 "events": "\(batch.events.count)", "error": "\(describeDatabaseError(error))"])
             return false
         }
-        waiting.withLockedValue { $0.unconfirmed = nil }
+        waiting.withLockedValue { $0.writing -= batch.events.count }
         metrics.usageFlushes.increment()
         metrics.usageEventsWritten.increment(by: Int64(batch.events.count))
         return true
     }
 
-    /// Events not yet written: buffered, or in the batch not confirmed yet.
+    /// Events not yet written: buffered, being written, or in a batch not confirmed yet.
     public var pendingCount: Int { waiting.withLockedValue { $0.count } }
 
     func prune() async {
