@@ -17,10 +17,17 @@ struct ServeBackendComparison {
     var seconds = 10
     var connections = 32
 
+    /// One node's load and what its usage writer did meanwhile (read from `/metrics` before it stops).
+    struct NodeRun {
+        var load: ServeThroughput.Load
+        var written: Int
+        var dropped: Int
+    }
+
     struct Pair {
-        var sqlite: ServeThroughput.Load
-        var postgres: ServeThroughput.Load
-        var share: Double { postgres.rate / sqlite.rate }
+        var sqlite: NodeRun
+        var postgres: NodeRun
+        var share: Double { postgres.load.rate / sqlite.load.rate }
     }
 
     func measure() throws -> ([BenchRow], [String]) {
@@ -58,24 +65,25 @@ struct ServeBackendComparison {
         let median = pairs.sorted { $0.share < $1.share }[pairs.count / 2]
         let row = BenchRow(
             operation: "serve /v1/authz with --backend postgres (median of \(pairs.count) runs)", keys: state.keys.count,
-            measured: .rate(median.postgres.rate), floorName: "the same node with SQLite", floor: .rate(median.sqlite.rate))
+            measured: .rate(median.postgres.load.rate), floorName: "the same node with SQLite", floor: .rate(median.sqlite.load.rate))
         let perRun = pairs.enumerated().map { index, pair in
-            String(format: "run %d: SQLite %.0f req/s (p99 %.2f ms), PostgreSQL %.0f req/s (p99 %.2f ms), %.0f%%",
-                   index + 1, pair.sqlite.rate, pair.sqlite.p99Milliseconds, pair.postgres.rate,
-                   pair.postgres.p99Milliseconds, pair.share * 100)
+            String(format: "run %d: SQLite %.0f req/s (p99 %.2f ms; usage written %d, dropped %d), PostgreSQL %.0f req/s (p99 %.2f ms; usage written %d, dropped %d), %.0f%%",
+                   index + 1, pair.sqlite.load.rate, pair.sqlite.load.p99Milliseconds, pair.sqlite.written, pair.sqlite.dropped,
+                   pair.postgres.load.rate, pair.postgres.load.p99Milliseconds, pair.postgres.written, pair.postgres.dropped,
+                   pair.share * 100)
         }.joined(separator: "; ")
         let shares = pairs.map(\.share)
         let note = String(
             format: "Serve backends at %d keys (wrk -t2 -c%d -d%ds each, alternating in one run): PostgreSQL keeps %.0f%% of SQLite's rate (median; spread %.0f–%.0f%%; target ≥ 90%%: %@). %@. Usage rows written to PostgreSQL: %@; non-2xx answers: %d (SQLite) and %d (PostgreSQL).",
             state.keys.count, connections, seconds, median.share * 100, (shares.min() ?? 0) * 100, (shares.max() ?? 0) * 100,
             median.share >= 0.9 ? "ok" : "MISSED", perRun, written,
-            pairs.map(\.sqlite.non2xx).reduce(0, +), pairs.map(\.postgres.non2xx).reduce(0, +))
+            pairs.map(\.sqlite.load.non2xx).reduce(0, +), pairs.map(\.postgres.load.non2xx).reduce(0, +))
         return ([row], [note])
     }
 
     /// Starts one node, warms it up for 2 s, loads it for `seconds`, stops it (SIGTERM: the
     /// last usage batch is flushed before the next node starts).
-    private func load(wrk: String, script: String, statePath: String, port: Int, extra: [String]) throws -> ServeThroughput.Load {
+    private func load(wrk: String, script: String, statePath: String, port: Int, extra: [String]) throws -> NodeRun {
         let serve = Process()
         serve.executableURL = URL(fileURLWithPath: keysync)
         serve.arguments = ["serve", "--state", statePath, "--listen", "127.0.0.1:\(port)"] + extra
@@ -88,9 +96,31 @@ struct ServeBackendComparison {
         let url = "http://127.0.0.1:\(port)/v1/authz"
         _ = try ServeThroughput.wrk(wrk, url: url, script: script, seconds: 2, connections: connections)
         let measured = try ServeThroughput.wrk(wrk, url: url, script: script, seconds: seconds, connections: connections)
+        Thread.sleep(forTimeInterval: 2)  // the writer's last batches of the load
+        let metrics = Self.metrics(port: port)
         serve.terminate()
         serve.waitUntilExit()
-        return measured
+        return NodeRun(load: measured, written: metrics["keysync_usage_events_written_total"] ?? -1,
+                       dropped: metrics["keysync_usage_events_dropped_total"] ?? -1)
+    }
+
+    /// The node's counters from `/metrics` (with curl), by name.
+    static func metrics(port: Int) -> [String: Int] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "--max-time", "5", "http://127.0.0.1:\(port)/metrics"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return [:] }
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        var values: [String: Int] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = Int(value) }
+        }
+        return values
     }
 }
 

@@ -178,6 +178,7 @@ final class ScaleOutTests: ServerTestCase {
         configuration.backend = cluster.backend(node: "slow", syncInterval: Self.syncInterval, operationTimeout: .milliseconds(500))
         let (app, components) = try buildApplication(configuration: configuration)
         let keyID = f.id("valid")
+        let captured = logs
         try await app.test(.live) { client in
             try await Self.eventually("the node to reach the backend") { components.metrics.value(of: "keysync_backend_up") == 1 }
             try cluster.freeze(true)
@@ -216,8 +217,8 @@ final class ScaleOutTests: ServerTestCase {
             XCTAssertEqual(try cluster.psql("SELECT count(*) FROM keysync_requests WHERE key_id = '\(keyID)'"), "\(answered)",
                            "every decision is in the request log once")
             XCTAssertEqual(components.recorder.droppedCount, 0)
-            let skipped = logs.all.filter { $0.contains("usage batch already written") }.count
-            let unconfirmed = logs.all.filter { $0.contains("usage batch not confirmed") }.count
+            let skipped = captured.all.filter { $0.contains("usage batch already written") }.count
+            let unconfirmed = captured.all.filter { $0.contains("usage batch not confirmed") }.count
             FileHandle.standardError.write(Data("slow database: \(unconfirmed) attempts given up, \(skipped) retries found their batch already written\n".utf8))
             try await Self.eventually("the sync to recover") { components.metrics.value(of: "keysync_backend_up") == 1 }
         }
