@@ -73,7 +73,7 @@ func makeComponents(configuration: ServerConfiguration, store: (any UsageStore)?
     } else if let backend = configuration.backend {
         var logger = configuration.logger
         logger[metadataKey: "component"] = "postgres"
-        let client = backend.makeClient(logger: logger)
+        let client = try backend.makeClient(logger: logger)
         services.append(client)
         let postgresStore = PostgresUsageStore(client: client, nodeID: backend.nodeID, logger: logger)
         usageStore = postgresStore
@@ -93,7 +93,7 @@ func makeComponents(configuration: ServerConfiguration, store: (any UsageStore)?
     let recorder = UsageRecorder(
         store: usageStore, capacity: configuration.usageBufferCapacity, flushInterval: configuration.flushInterval,
         retention: configuration.retention, clock: configuration.clock, metrics: metrics, logger: configuration.logger,
-        writeTimeout: configuration.backend?.operationTimeout ?? .seconds(30))
+        writeTimeout: configuration.backend?.operationTimeout ?? configuration.usageWriteTimeout)
     services += [watcher, recorder]
     if let limitSync { services.append(limitSync) }
     return ServerComponents(watcher: watcher, recorder: recorder, limiter: limiter, metrics: metrics, store: usageStore,

@@ -157,11 +157,9 @@ enum AuthResponses {
     }
 
     static func json(_ value: some Encodable, status: Int, headers: HTTPFields) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data: Data
+        var data: [UInt8]
         do {
-            data = try encoder.encode(value)
+            data = try JSONWriter.encode(value, layout: .compact)
         } catch {
             preconditionFailure("the response bodies are plain strings and numbers: \(error)")
         }

@@ -26,6 +26,9 @@ public struct ServerConfiguration: Sendable {
     public var flushInterval: Duration
     /// How many usage events may wait for the writer; beyond that they are dropped and counted.
     public var usageBufferCapacity: Int
+    /// How long one usage batch write may take before the recorder stops waiting for it and
+    /// retries it later (with a PostgreSQL backend: the backend's `operationTimeout`).
+    public var usageWriteTimeout: Duration = .seconds(30)
     /// Whether SIGHUP triggers a reload (off in tests that run several servers in one process).
     public var reloadOnSIGHUP: Bool
     public var clock: ServerClock

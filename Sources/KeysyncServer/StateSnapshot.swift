@@ -86,7 +86,7 @@ enum StateLoader {
         throws(StateLoadError) -> StateSnapshot?
     {
         guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
-        let data: Data
+        var data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
@@ -101,11 +101,14 @@ enum StateLoader {
         let digest = SHA256.hash(data: data)
         if let trustedKey {
             do {
-                try state.verifySignature(trusting: trustedKey)
+                // The decoded bytes are the canonical encoding: the payload is cut from them in
+                // place instead of encoding the state again (at 100k keys, 72 MB saved twice).
+                try state.verifySignature(trusting: trustedKey, consumingCanonicalBytes: &data)
             } catch {
                 throw .untrusted(error)
             }
         }
+        data = Data()  // the file's bytes are not needed past this point
         if let current {
             // The verification library's floor: never another lineage, never a lower serial.
             do {

@@ -4,11 +4,26 @@ import NIOConcurrencyHelpers
 import ServiceLifecycle
 
 /// The bounded buffer between the request path and the usage store: `add` takes a lock for an
-/// append and never waits for the database; when `capacity` events are waiting, new ones are
-/// dropped and counted. The `run()` of this `Service` drains the buffer every `flushInterval`,
-/// prunes the request log once an hour, and drains it one last time on graceful shutdown.
+/// append and never waits for the database; when `capacity` events are waiting (a batch being
+/// retried included), new ones are dropped and counted. The `run()` of this `Service` drains
+/// the buffer every `flushInterval`, prunes the request log once an hour, and drains it one
+/// last time on graceful shutdown.
 public final class UsageRecorder: Service, Sendable {
-    private let buffer = NIOLockedValueBox<[UsageEvent]>([])
+    /// A batch with the id the store uses to write it at most once (see `UsageStore`).
+    struct Batch: Sendable {
+        var id = UUID()
+        var events: [UsageEvent]
+    }
+    /// What waits to be written: the batches whose outcome was not learned (refused, or not
+    /// answered by their deadline), each retried as it is with its id; the events that came
+    /// after; and how many events are in batches being written now (all count toward `capacity`).
+    private struct Waiting {
+        var unconfirmed: [Batch] = []
+        var events: [UsageEvent] = []
+        var writing = 0
+        var count: Int { events.count + writing + unconfirmed.reduce(0) { $0 + $1.events.count } }
+    }
+    private let waiting = NIOLockedValueBox(Waiting())
     private let capacity: Int
     private let store: any UsageStore
     private let flushInterval: Duration
@@ -34,9 +49,9 @@ public final class UsageRecorder: Service, Sendable {
     /// Queues one event; `false` (and counted) when the buffer is full.
     @discardableResult
     func add(_ event: UsageEvent) -> Bool {
-        let accepted = buffer.withLockedValue { events in
-            guard events.count < capacity else { return false }
-            events.append(event)
+        let accepted = waiting.withLockedValue { waiting in
+            guard waiting.count < capacity else { return false }
+            waiting.events.append(event)
             return true
         }
         if !accepted {
@@ -49,78 +64,54 @@ public final class UsageRecorder: Service, Sendable {
     /// Events dropped so far because the buffer was full.
     public var droppedCount: Int { dropped.withLockedValue { $0 } }
 
-    /// A batch handed to the store whose outcome is not known yet (the store did not answer
-    /// within `writeTimeout`), and the task that will know it.
-    private struct InFlight: Sendable {
-        var batch: [UsageEvent]
-        var write: Task<Result<Void, any Error>, Never>
-    }
-    private let inFlight = NIOLockedValueBox<InFlight?>(nil)
-
-    /// Writes everything buffered now. A batch the store refuses goes back to the front of the
-    /// buffer, as much of it as fits beside what arrived meanwhile (the rest is dropped and
-    /// counted), and is written by a later flush: a database that is down loses nothing until the
-    /// buffer is full, and the request path never waits for it. A batch the store does not answer
-    /// within `writeTimeout` stays in flight: it is neither retried nor given up (it may still
-    /// commit), and the next flush first waits for its outcome, so a slow database never gets a
-    /// batch twice.
+    /// Writes everything buffered now: first the unconfirmed batches, if any, then the events
+    /// that came after them as a new batch. Each write has a deadline (`writeTimeout`); past it
+    /// the recorder stops waiting (the write is cancelled, and may still commit if the store
+    /// ignores the cancellation) and keeps the batch, with its id, for the next flush. The store
+    /// writes a batch id once, so a retry never counts a batch twice, and a database that
+    /// never answers only delays the writes: it cannot stop them once it answers again.
     public func flush() async {
-        if let pending = inFlight.withLockedValue({ current -> InFlight? in
-            defer { current = nil }
-            return current
+        // Each batch is taken under the lock, so two flushes at once never send the same one.
+        while let retry = waiting.withLockedValue({ waiting -> Batch? in
+            guard !waiting.unconfirmed.isEmpty else { return nil }
+            let batch = waiting.unconfirmed.removeFirst()
+            waiting.writing += batch.events.count
+            return batch
         }) {
-            guard await settle(pending) else { return }
+            guard await write(retry) else { return }
         }
-        let batch = buffer.withLockedValue { events -> [UsageEvent] in
-            let taken = events
-            events.removeAll(keepingCapacity: true)
-            return taken
+        let batch = waiting.withLockedValue { waiting -> Batch in
+            defer { waiting.events.removeAll(keepingCapacity: true) }
+            waiting.writing += waiting.events.count
+            return Batch(events: waiting.events)
         }
-        guard !batch.isEmpty else { return }
-        let write = Task { [store] () -> Result<Void, any Error> in
-            do { return .success(try await store.record(batch)) } catch { return .failure(error) }
-        }
-        await settle(InFlight(batch: batch, write: write))
+        guard !batch.events.isEmpty else { return }
+        await write(batch)
     }
 
-    /// Waits up to `writeTimeout` for a write; records its outcome. `false`: still in flight.
+    /// One attempt at `batch`, within `writeTimeout`; `false`: not confirmed, kept for the next flush.
     @discardableResult
-    private func settle(_ pending: InFlight) async -> Bool {
-        let outcome: Result<Void, any Error>
+    private func write(_ batch: Batch) async -> Bool {
         do {
-            outcome = try await withDeadline(writeTimeout) { await pending.write.value }
+            try await withDeadline(writeTimeout) { [store] in try await store.record(batch.events, batchID: batch.id) }
         } catch {
-            inFlight.withLockedValue { $0 = pending }
+            waiting.withLockedValue { waiting in
+                waiting.writing -= batch.events.count
+                waiting.unconfirmed.append(batch)
+            }
             metrics.usageFlushFailures.increment()
-            logger.error("usage batch not confirmed yet; waiting for its outcome", metadata: ["events": "\(pending.batch.count)"])
+            logger.error("usage batch not confirmed; retried with the next flush", metadata: [
+                "events": "\(batch.events.count)", "error": "\(describeDatabaseError(error))"])
             return false
         }
-        switch outcome {
-        case .success:
-            metrics.usageFlushes.increment()
-            metrics.usageEventsWritten.increment(by: Int64(pending.batch.count))
-        case .failure(let error):
-            metrics.usageFlushFailures.increment()
-            let batch = pending.batch
-            let kept = buffer.withLockedValue { events -> Int in
-                let keep = batch.suffix(max(0, capacity - events.count))
-                events.insert(contentsOf: keep, at: 0)
-                return keep.count
-            }
-            if kept < batch.count {
-                dropped.withLockedValue { $0 += batch.count - kept }
-                metrics.usageEventsDropped.increment(by: Int64(batch.count - kept))
-            }
-            logger.error("usage batch not written; kept for the next flush", metadata: [
-                "events": "\(batch.count)", "kept": "\(kept)", "error": "\(describeDatabaseError(error))"])
-        }
+        waiting.withLockedValue { $0.writing -= batch.events.count }
+        metrics.usageFlushes.increment()
+        metrics.usageEventsWritten.increment(by: Int64(batch.events.count))
         return true
     }
 
-    /// Events not yet written: buffered, or in a batch whose outcome is not known yet.
-    public var pendingCount: Int {
-        buffer.withLockedValue { $0.count } + inFlight.withLockedValue { $0?.batch.count ?? 0 }
-    }
+    /// Events not yet written: buffered, being written, or in a batch not confirmed yet.
+    public var pendingCount: Int { waiting.withLockedValue { $0.count } }
 
     func prune() async {
         let cutoff = clock.now().addingTimeInterval(-retention)

@@ -43,10 +43,21 @@ public protocol UsageStore: Sendable {
     /// Records a batch of events in one transaction: adds to the per-key counts and appends to
     /// the request log.
     func record(_ events: [UsageEvent]) async throws
+    /// Records one batch at most once: `batchID` names it, and a store whose write can outlive
+    /// its caller's deadline (a shared database over a network) skips a batch it already
+    /// committed, so the recorder may retry a batch whose outcome it never learned.
+    func record(_ events: [UsageEvent], batchID: UUID) async throws
     /// Deletes request-log rows older than `cutoff`; returns how many. Per-key counts stay.
     func prune(before cutoff: Date) async throws -> Int
     /// Per-key counts, for every key the store has seen.
     func usage() async throws -> [KeyUsage]
     /// The recorded requests of one key since `since` (all when `nil`), oldest first, at most `limit`.
     func requests(keyID: String, since: Date?, limit: Int) async throws -> [UsageEvent]
+}
+
+extension UsageStore {
+    /// A local store answers or fails within its own transaction: the id adds nothing.
+    public func record(_ events: [UsageEvent], batchID: UUID) async throws {
+        try await record(events)
+    }
 }

@@ -164,26 +164,9 @@ enum PlanFormatting {
 
     static func list(_ values: [String]) -> String { "[" + values.map(quoted).joined(separator: ", ") + "]" }
 
-    /// Double-quoted on one line: control characters escaped, so a value can never break the layout.
-    static func quoted(_ s: String) -> String {
-        // Printable ASCII other than `"` and `\` (nearly every value) needs no escaping.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
-            return "\"" + s + "\""
-        }
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value):
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// Double-quoted on one line by the one string escaper, C1 controls included, so a value can
+    /// never break the layout or steer the terminal.
+    static func quoted(_ s: String) -> String { JSONString.quoted(s, for: .terminal) }
 
     /// "Plan: 2 to create, 1 to update, 1 to rename, 1 to revoke." — only the actions present.
     static func summaryLine(_ plan: Plan) -> String {

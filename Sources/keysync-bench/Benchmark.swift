@@ -90,6 +90,15 @@ struct Benchmark {
                 rows.append(row)
                 notes.append(note)
             }
+            if options.measureBackends && size == options.sizes.max() {
+                log("\(keys) keys: serve with SQLite and with PostgreSQL")
+                let (backendRows, backendNotes) = try ServeBackendComparison(
+                    state: converged.state.signed(with: signingKey), keys: converged.keys, keysync: options.keysync,
+                    directory: dir + "/serve-backends", publicKey: signingKey.publicKey.description, runs: options.backendRuns
+                ).measure()
+                rows += backendRows
+                notes += backendNotes
+            }
         }
         // The issues set their targets at 100k keys; smaller sizes show how figures scale (at 1k,
         // mostly process start-up) and carry no verdict.

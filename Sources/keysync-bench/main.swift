@@ -6,6 +6,7 @@ import Foundation
 ///
 ///   keysync-bench --keysync PATH --yaml-scan PATH --rusage PATH [--sizes 1000,10000,100000] [--runs 5]
 ///                 [--apply yes|no] [--apply-runs N] [--verify yes|no] [--serve yes|no] [--age-sample TEAMS] [--work DIR]
+///                 [--backends yes|no] [--backend-runs N]
 struct BenchOptions {
     var keysync = ".build/release/keysync"
     var yamlScan = ".build-bench/yaml_scan"
@@ -24,6 +25,11 @@ struct BenchOptions {
     var measureVerify = true
     /// The `keysync serve` row under wrk beside nginx, at the largest size only.
     var measureServe = true
+    /// One serve node with SQLite, then with a PostgreSQL backend (a throwaway cluster), at the
+    /// largest size only; off unless asked for (it needs PostgreSQL).
+    var measureBackends = false
+    /// Alternating SQLite/PostgreSQL pairs of that comparison.
+    var backendRuns = 3
 
     init(_ arguments: [String]) throws {
         var it = arguments.makeIterator()
@@ -40,6 +46,8 @@ struct BenchOptions {
             case "--apply-runs": applyRuns = Int(value)
             case "--verify": measureVerify = value != "no"
             case "--serve": measureServe = value != "no"
+            case "--backends": measureBackends = value == "yes"
+            case "--backend-runs": backendRuns = Int(value) ?? backendRuns
             case "--age-sample": ageSampleTeams = Int(value) ?? ageSampleTeams
             default: throw BenchUsage("unknown option \(arg)")
             }

@@ -115,12 +115,12 @@ struct ApplyCommand: ParsableCommand, FormatsDiagnostics {
         guard let trusted else { return key }
         guard let key else {
             if dryRun { return nil }
-            throw .error("signing-key-missing",
+            throw .error(.signingKeyMissing,
                          "a state public key is configured, but no signing key: the new state could not be trusted",
                          hint: "set \(SigningKeyOptions.environmentVariable) or pass --signing-key-file", at: nil)
         }
         guard key.publicKey == trusted else {
-            throw .error("signing-key-mismatch",
+            throw .error(.signingKeyMismatch,
                          "the signing key's public key (\(key.publicKey)) is not the configured state public key (\(trusted))",
                          hint: "use the signing key made together with \(StateTrustOptions.environmentVariable)", at: nil)
         }

@@ -65,7 +65,7 @@ struct AuditCommand: ParsableCommand {
                 } catch let error as RepositoryError {
                     problems.append(error.diagnostic)
                 } catch {
-                    problems.append(.error("state-unreadable", "\(error)", at: nil))
+                    problems.append(.error(.stateUnreadable, "\(error)", at: nil))
                 }
             }
             guard problems.isEmpty else {
@@ -89,7 +89,7 @@ struct AuditCommand: ParsableCommand {
                     "audit-log-missing", "no audit log at \(file)",
                     hint: "give its path: keysync audit verify PATH", at: nil)
             } catch {
-                problem = .error("audit-log-unreadable", "\(error)", at: nil)
+                problem = .error(.auditLogUnreadable, "\(error)", at: nil)
             }
             throw CommandFailure(problem, summary: nil)
         }

@@ -15,7 +15,7 @@ enum CoreDumps {
     static func disable() throws(CommandFailure) {
         guard keysync_disable_core_dumps() == 0 else {
             let reason = String(cString: strerror(errno))
-            throw CommandFailure(.error("core-dumps-on", "cannot turn core dumps off: \(reason)",
+            throw CommandFailure(.error(.coreDumpsOn, "cannot turn core dumps off: \(reason)",
                                         hint: "run keysync where it may set its own resource limits", at: nil),
                                  summary: nil)
         }

@@ -72,20 +72,28 @@ struct DiagnosticRenderer {
 
     // MARK: json
 
+    /// `{"version": 1, "valid": …, "diagnostics": [...]}`, members in that order and each
+    /// diagnostic on one line (`JSONLayout.diagnosticList`), written by the one JSON writer.
     private func json(_ diagnostics: [Diagnostic]) -> String {
-        var out = "{\n  \"version\": 1,\n  \"valid\": \(!diagnostics.hasErrors),\n  \"diagnostics\": ["
-        for (i, d) in diagnostics.enumerated() {
-            out += i == 0 ? "\n" : ",\n"
-            out += "    {\"severity\": \(JSONString.quoted(d.severity.rawValue)), \"code\": \(JSONString.quoted(d.code)), "
-            out += "\"message\": \(JSONString.quoted(d.message)), \"hint\": \(d.hint.map(JSONString.quoted) ?? "null"), "
-            out += "\"file\": \(d.location.map { JSONString.quoted($0.file) } ?? "null"), "
-            out += "\"line\": \(d.location.map { String($0.line) } ?? "null"), "
-            out += "\"column\": \(d.location.map { String($0.column) } ?? "null")}"
-        }
-        out += diagnostics.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
-        return out
+        let document = JSONValue.object([
+            ("version", .integer(1)),
+            ("valid", .boolean(!diagnostics.hasErrors)),
+            ("diagnostics", .array(diagnostics.map(Self.json))),
+        ])
+        return String(decoding: JSONWriter.write(document, layout: .diagnosticList), as: UTF8.self)
     }
 
+    private static func json(_ d: Diagnostic) -> JSONValue {
+        .object([
+            ("severity", .string(d.severity.rawValue)),
+            ("code", .string(d.code)),
+            ("message", .string(d.message)),
+            ("hint", d.hint.map(JSONValue.string) ?? .null),
+            ("file", d.location.map { .string($0.file) } ?? .null),
+            ("line", d.location.map { .integer($0.line) } ?? .null),
+            ("column", d.location.map { .integer($0.column) } ?? .null),
+        ])
+    }
 
     // MARK: github
 

@@ -1,16 +1,13 @@
 import Foundation
+import KeysyncCore
 
-/// `--format json` output of the commands that are not plans: sorted keys, pretty, one
-/// trailing newline, so the same value always prints the same bytes.
+/// `--format json` output of the commands that are not plans: the one JSON writer in its
+/// `commandOutput` layout (sorted keys, pretty, one trailing newline), so the same value always
+/// prints the same bytes.
 enum JSONOutput {
     static func render(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         do {
-            let text = String(decoding: try encoder.encode(value), as: UTF8.self)
-            // Foundation prints an empty array as `[`, a blank line, `]`; strings cannot hold a
-            // raw line break, so this touches only empty arrays.
-            return text.replacingOccurrences(of: #"\[\n\s*\n\s*\]"#, with: "[]", options: .regularExpression) + "\n"
+            return try JSONWriter.text(value, layout: .commandOutput)
         } catch {
             preconditionFailure("command output always encodes: \(error)")
         }

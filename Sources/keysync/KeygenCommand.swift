@@ -68,17 +68,17 @@ struct KeygenCommand: ParsableCommand {
 /// Creates `path` with mode 0600, failing if anything exists there, and flushes it to disk.
 /// An identity is never written over another one; a half-written file is removed.
 private func createExclusively(_ path: String, contents: [UInt8]) throws(CommandFailure) {
-    func failure(_ code: String, _ message: String, hint: String) -> CommandFailure {
+    func failure(_ code: DiagnosticCode, _ message: String, hint: String) -> CommandFailure {
         CommandFailure(.error(code, message, hint: hint, at: nil), summary: "keygen failed: no key file was written")
     }
     let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else {
         let code = errno
         if code == EEXIST {
-            throw failure("keygen-file-exists", "\(path) already exists; keysync keygen never overwrites a key file",
+            throw failure(.keygenFileExists, "\(path) already exists; keysync keygen never overwrites a key file",
                           hint: "remove it or choose another path")
         }
-        throw failure("keygen-write", "cannot create \(path): \(String(cString: strerror(code)))",
+        throw failure(.keygenWrite, "cannot create \(path): \(String(cString: strerror(code)))",
                       hint: "check that the folder exists and that you may write to it")
     }
     defer { close(descriptor) }
@@ -91,13 +91,13 @@ private func createExclusively(_ path: String, contents: [UInt8]) throws(Command
             if errno == EINTR { continue }
             let message = "cannot write \(path): \(String(cString: strerror(errno)))"
             unlink(path)
-            throw failure("keygen-write", message, hint: "check the free space and the file system")
+            throw failure(.keygenWrite, message, hint: "check the free space and the file system")
         }
         written += result
     }
     guard fsync(descriptor) == 0 else {
         let message = "cannot flush \(path) to disk: \(String(cString: strerror(errno)))"
         unlink(path)
-        throw failure("keygen-write", message, hint: "check the free space and the file system")
+        throw failure(.keygenWrite, message, hint: "check the free space and the file system")
     }
 }

@@ -77,7 +77,7 @@ struct PlanCommand: ParsableCommand, FormatsDiagnostics {
                 try SavedPlan.encode(plan).write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
                 throw CommandFailure(command: "plan", outcome.report.diagnostics + [
-                    .error("plan-write", "cannot write the plan to \(out): \(error.localizedDescription)",
+                    .error(.planWrite, "cannot write the plan to \(out): \(error.localizedDescription)",
                            hint: "check that the folder exists and that you may write to it", at: nil)],
                     sources: outcome.report.sources)
             }

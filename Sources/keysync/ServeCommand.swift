@@ -119,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as StateLoadError {
             throw Self.fail(Self.diagnostic(error, path: state))
         } catch let error as UsageDatabaseError {
-            throw Self.fail(.error("usage-db-unusable", error.description, hint: "pass --usage-db with a writable path", at: nil))
+            throw Self.fail(.error(.usageDbUnusable, error.description, hint: "pass --usage-db with a writable path", at: nil))
         }
     }
 
@@ -148,9 +148,9 @@ struct ServeCommand: AsyncParsableCommand {
         case .unreadable(let problem): problem.diagnostic(file: path)
         case .untrusted(let problem): problem.diagnostic(file: path)
         case .missing:
-            .error("state-missing", error.description, hint: "pass --state with the path of keysync.state.json", at: nil)
+            .error(.stateMissing, error.description, hint: "pass --state with the path of keysync.state.json", at: nil)
         default:
-            .error("state-refused", error.description, hint: nil, at: nil)
+            .error(.stateRefused, error.description, hint: nil, at: nil)
         }
     }
 

@@ -22,11 +22,11 @@ struct SigningKeyOptions: ParsableArguments {
         case (nil, nil):
             return nil
         case (.some, .some):
-            throw .error("signing-key-ambiguous", "both --signing-key-file and \(Self.environmentVariable) are set",
+            throw .error(.signingKeyAmbiguous, "both --signing-key-file and \(Self.environmentVariable) are set",
                          hint: "give the signing key one way only", at: nil)
         case (let path?, nil):
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw .error("signing-key-unreadable", "cannot read the signing key file \(path)",
+                throw .error(.signingKeyUnreadable, "cannot read the signing key file \(path)",
                              hint: "check the path and its permissions", at: nil)
             }
             text = String(decoding: data, as: UTF8.self)

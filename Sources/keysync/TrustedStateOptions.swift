@@ -44,7 +44,7 @@ struct StateTrustOptions: ParsableArguments {
         }
         if insecureUnsigned {
             if configured != nil || signingKey != nil {
-                throw .error("state-trust-conflict",
+                throw .error(.stateTrustConflict,
                              "--insecure-unsigned is given, but a \(configured != nil ? "state public key" : "signing key") is configured",
                              hint: "drop --insecure-unsigned: with a key configured, the state is signed and checked", at: nil)
             }
@@ -53,7 +53,7 @@ struct StateTrustOptions: ParsableArguments {
         }
         if let configured { return .signer(configured) }
         if let signingKey { return .signer(signingKey.publicKey) }
-        throw .error("state-trust-missing",
+        throw .error(.stateTrustMissing,
                      "no state public key is configured, so the state's signature cannot be checked",
                      hint: "set \(Self.environmentVariable) to the key `keysync keygen --signing` printed (an empty value counts as none), or pass --insecure-unsigned to work without signatures",
                      at: nil)
@@ -87,7 +87,7 @@ struct TrustedStateOptions: ParsableArguments {
         } catch let error as RepositoryError {
             throw Self.failure(error.diagnostic)
         } catch {
-            throw Self.failure(.error("state-unreadable", "\(error)", at: nil))
+            throw Self.failure(.error(.stateUnreadable, "\(error)", at: nil))
         }
         if let refusal = trusted.refusal(of: snapshot.state, exists: true, path: state) {
             throw Self.failure(refusal)

@@ -95,31 +95,18 @@ extension UnsealFailure {
     var diagnostic: Diagnostic {
         switch self {
         case .noIdentityFile:
-            .error("unseal-no-identity", description,
+            .error(.unsealNoIdentity, description,
                    hint: "pass -i IDENTITY_FILE (made by keysync keygen or age-keygen)", at: nil)
         case .stdinTwice:
-            .error("unseal-stdin-twice", description, hint: "give the other one as a file", at: nil)
+            .error(.unsealStdinTwice, description, hint: "give the other one as a file", at: nil)
         case .unreadable:
-            .error("unseal-unreadable", description, hint: "check the path and its permissions", at: nil)
+            .error(.unsealUnreadable, description, hint: "check the path and its permissions", at: nil)
         case .identityFile:
-            .error("unseal-identity", description,
+            .error(.unsealIdentity, description,
                    hint: "an identity file holds AGE-SECRET-KEY-1... lines, as keysync keygen and age-keygen write them",
                    at: nil)
         case .sealedFile(_, let error):
-            .error(Self.code(error.category), description, hint: Self.hint(error.category), at: nil)
-        }
-    }
-
-    /// `unseal-no-match`, `unseal-payload`, …: the failure's class, as the age test vectors name them.
-    private static func code(_ category: AgeError.Category) -> String {
-        switch category {
-        case .key: "unseal-key"
-        case .armor: "unseal-armor"
-        case .header: "unseal-header"
-        case .headerMAC: "unseal-header-mac"
-        case .noMatch: "unseal-no-match"
-        case .unsupported: "unseal-unsupported"
-        case .payload: "unseal-payload"
+            .error(error.diagnosticCode, description, hint: Self.hint(error.category), at: nil)
         }
     }
 

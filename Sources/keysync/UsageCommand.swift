@@ -108,7 +108,7 @@ enum UsageDatabase {
                 logger.logLevel = .critical
                 return try await PostgresUsageStore.withStore(postgres, logger: logger) { try await body($0) }
             } catch {
-                throw ServeCommand.fail(.error("usage-db-unusable", "the backend \(postgres.displayURL) cannot be read: \(describeDatabaseError(error))",
+                throw ServeCommand.fail(.error(.usageDbUnusable, "the backend \(postgres.displayURL) cannot be read: \(describeDatabaseError(error))",
                                                hint: "check that keysync serve --backend has run against it and the password is in KEYSYNC_PG_PASSWORD or PGPASSWORD", at: nil),
                                         summary: "cannot read usage")
             }
@@ -117,7 +117,7 @@ enum UsageDatabase {
             let store = try SQLiteUsageStore(path: path, readOnly: true)
             return try await body(store)
         } catch {
-            throw ServeCommand.fail(.error("usage-db-unusable", "the usage database \(path) cannot be read: \(error)",
+            throw ServeCommand.fail(.error(.usageDbUnusable, "the usage database \(path) cannot be read: \(error)",
                                            hint: "pass --usage-db with the file keysync serve writes", at: nil),
                                     summary: "cannot read usage")
         }

@@ -1,4 +1,5 @@
 import KeysyncServer
+import TestSupport
 import XCTest
 
 /// `--backend` parsing: the password only ever from the environment.
@@ -18,9 +19,49 @@ final class PostgresBackendTests: XCTestCase {
         XCTAssertEqual(try PostgresBackend(url: "postgresql://u@h/d", nodeID: "n", environment: [:]).port, 5432)
     }
 
+    /// `sslmode` as libpq spells it, `prefer` when absent; `sslrootcert` only where a
+    /// certificate is verified, and read when the URL is parsed.
+    func testSSLModeAndRootCertificateComeFromTheURL() throws {
+        XCTAssertEqual(try PostgresBackend(url: "postgres://u@h/d", nodeID: "n", environment: [:]).sslMode, .prefer)
+        for mode in PostgresBackend.SSLMode.allCases {
+            let backend = try PostgresBackend(url: "postgres://u@h/d?sslmode=\(mode.rawValue)", nodeID: "n", environment: [:])
+            XCTAssertEqual(backend.sslMode, mode)
+            XCTAssertNil(backend.rootCertificatePath)
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keysync-tls-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (certificate, _) = try TestCertificates.selfSigned(in: folder, name: "root")
+        let backend = try PostgresBackend(url: "postgres://u@h:5433/d?sslmode=verify-full&sslrootcert=\(certificate)",
+                                          nodeID: "n", environment: [:])
+        XCTAssertEqual(backend.sslMode, .verifyFull)
+        XCTAssertEqual(backend.rootCertificatePath, certificate)
+        XCTAssertEqual(backend.displayURL, "postgres://u@h:5433/d?sslmode=verify-full")
+        XCTAssertThrowsError(try PostgresBackend(url: "postgres://u@h/d?sslmode=verify-ca&sslrootcert=\(folder.path)/missing.crt",
+                                                 nodeID: "n", environment: [:])) { error in
+            XCTAssertEqual("\(error)", "--backend: sslrootcert \(folder.path)/missing.crt is not a readable PEM certificate file")
+        }
+    }
+
+    /// The password from a file (a mounted secret), after KEYSYNC_PG_PASSWORD and before PGPASSWORD.
+    func testThePasswordMayComeFromAFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("keysync-pw-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "from-file\nignored\n".write(to: file, atomically: true, encoding: .utf8)
+        let url = "postgres://u@h/d"
+        XCTAssertEqual(try PostgresBackend(url: url, nodeID: "n", environment: ["KEYSYNC_PG_PASSWORD_FILE": file.path, "PGPASSWORD": "pg"]).password, "from-file")
+        XCTAssertEqual(try PostgresBackend(url: url, nodeID: "n", environment: ["KEYSYNC_PG_PASSWORD_FILE": file.path, "KEYSYNC_PG_PASSWORD": "env"]).password, "env")
+        XCTAssertThrowsError(try PostgresBackend(url: url, nodeID: "n", environment: ["KEYSYNC_PG_PASSWORD_FILE": file.path + ".missing"])) { error in
+            XCTAssertEqual("\(error)", "KEYSYNC_PG_PASSWORD_FILE \(file.path).missing cannot be read")
+        }
+    }
+
     func testAPasswordInTheURLOrAMissingPartIsRefused() {
         for bad in ["postgres://u:secret@h:5432/d", "mysql://u@h/d", "postgres://h:5432/d", "postgres://u@h:5432/",
-                    "postgres://u@h:5432/d?sslmode=disable", "postgres://u@:5432/d", "not a url"] {
+                    "postgres://u@h:5432/d?sslmode=sometimes", "postgres://u@h:5432/d?password=secret",
+                    "postgres://u@h:5432/d?sslmode=require&sslrootcert=/etc/hostname",
+                    "postgres://u@h:5432/d?sslmode=verify-full&sslrootcert=/nonexistent/root.crt",
+                    "postgres://u@h:5432/d?sslmode=verify-full&sslrootcert=/etc/hostname",
+                    "postgres://u@:5432/d", "not a url"] {
             XCTAssertThrowsError(try PostgresBackend(url: bad, nodeID: "n", environment: [:]), bad) { error in
                 XCTAssertFalse("\(error)".contains("secret"), "the refusal repeats the password")
             }

@@ -35,6 +35,17 @@ final class ScaleOutTests: ServerTestCase {
         }
     }
 
+    /// How long after PostgreSQL is back a node has written what waited (docs/scale-out.md,
+    /// "Reconnection"): the pool's next connection attempt (its back-off grows by 1.25× from
+    /// 100 ms, so it is at most a quarter of the time spent failing, plus 3% jitter, and never
+    /// over 60 s), then at most one attempt abandoned at the store's deadline (2 s) and one flush
+    /// interval (100 ms) before the retry, and a margin of 5 s for two shared cores. The G-counters
+    /// follow within the sync's back-off cap (8 × 100 ms).
+    static func catchUpBound(outage: Duration) -> Duration {
+        let backoff = min(outage * 0.26 + .milliseconds(100), .seconds(60))
+        return backoff + .seconds(2) + .milliseconds(100) + .milliseconds(800) + .seconds(5)
+    }
+
     func testThreeNodesShareOneLimitAndUsageAndSurviveAnOutage() async throws {
         let cluster = try PostgresCluster()
         defer { cluster.remove() }
@@ -52,7 +63,7 @@ final class ScaleOutTests: ServerTestCase {
                     try await Self.eventually("every node to reach the backend") {
                         components.allSatisfy { $0.metrics.value(of: "keysync_backend_up") == 1 }
                     }
-                    XCTAssertEqual(try cluster.psql("SELECT string_agg(version::text, ',') FROM keysync_schema"), "1",
+                    XCTAssertEqual(try cluster.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM keysync_schema"), "1,2",
                                    "three nodes starting at once applied the migration once")
 
                     // 1. Hammer round-robin, paced, until no node has allowed anything for 5 sync intervals.
@@ -107,6 +118,7 @@ final class ScaleOutTests: ServerTestCase {
 
                     // 3. PostgreSQL goes away: every node keeps answering, promptly, and counts the failures.
                     try cluster.stop()
+                    let outageStarted = ContinuousClock.now
                     clock.advance(120)  // a fresh window: the key has its whole limit again
                     var outage = 0
                     for round in 0..<100 {
@@ -130,12 +142,11 @@ final class ScaleOutTests: ServerTestCase {
 
                     // 4. PostgreSQL is back: the nodes reconnect and catch up (usage and G-counters).
                     try cluster.start()
-                    // A batch cut off by the stop may wait out the store's deadline and the client's
-                    // reconnect before it settles: allow well past both.
-                    try await Self.eventually("the usage to catch up after the restart", timeout: .seconds(120)) {
+                    let catchUp = Self.catchUpBound(outage: ContinuousClock.now - outageStarted)
+                    try await Self.eventually("the usage to catch up after the restart", timeout: catchUp) {
                         try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_key_usage WHERE key_id = '\(keyID)' AND outcome = 'VALID'") == "\(allowed + outage)"
                     }
-                    try await Self.eventually("the G-counters to catch up after the restart", timeout: .seconds(120)) {
+                    try await Self.eventually("the G-counters to catch up after the restart", timeout: catchUp) {
                         try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_window_counts WHERE key_id = '\(keyID)' AND window_index = \(window + 2)") == "\(outage)"
                     }
                     XCTAssertTrue(components.allSatisfy { $0.recorder.droppedCount == 0 })
@@ -167,6 +178,7 @@ final class ScaleOutTests: ServerTestCase {
         configuration.backend = cluster.backend(node: "slow", syncInterval: Self.syncInterval, operationTimeout: .milliseconds(500))
         let (app, components) = try buildApplication(configuration: configuration)
         let keyID = f.id("valid")
+        let captured = logs
         try await app.test(.live) { client in
             try await Self.eventually("the node to reach the backend") { components.metrics.value(of: "keysync_backend_up") == 1 }
             try cluster.freeze(true)
@@ -183,10 +195,31 @@ final class ScaleOutTests: ServerTestCase {
                 (components.metrics.value(of: "keysync_limit_sync_failures_total") ?? 0) > 0
                     && (components.metrics.value(of: "keysync_usage_flush_failures_total") ?? 0) > 0
             }
+            // Frozen for several deadlines: the batch sent into the silent connection is given up
+            // and retried (the retry waits too) while the requests go on.
+            for _ in 0..<20 {
+                _ = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)])
+                answered += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            XCTAssertGreaterThanOrEqual(components.metrics.value(of: "keysync_usage_flush_failures_total") ?? 0, 2,
+                                        "the recorder kept trying past the deadline of the frozen write")
             try cluster.freeze(false)
-            try await Self.eventually("the usage to be written after the stall") {
+            // Thawed, the frozen transaction may still commit beside its retry: the batch id
+            // makes one of them a no-op, so the counts are exact, not at-least-once.
+            let thawed = ContinuousClock.now
+            try await Self.eventually("the usage to be written after the stall", timeout: .seconds(10)) {
                 try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_key_usage WHERE key_id = '\(keyID)'") == "\(answered)"
             }
+            XCTAssertLessThan(ContinuousClock.now - thawed, .seconds(10))
+            try await Task.sleep(for: .seconds(1))  // a late commit of the frozen attempt would show now
+            XCTAssertEqual(try cluster.psql("SELECT coalesce(sum(count), 0) FROM keysync_key_usage WHERE key_id = '\(keyID)'"), "\(answered)")
+            XCTAssertEqual(try cluster.psql("SELECT count(*) FROM keysync_requests WHERE key_id = '\(keyID)'"), "\(answered)",
+                           "every decision is in the request log once")
+            XCTAssertEqual(components.recorder.droppedCount, 0)
+            let skipped = captured.all.filter { $0.contains("usage batch already written") }.count
+            let unconfirmed = captured.all.filter { $0.contains("usage batch not confirmed") }.count
+            FileHandle.standardError.write(Data("slow database: \(unconfirmed) attempts given up, \(skipped) retries found their batch already written\n".utf8))
             try await Self.eventually("the sync to recover") { components.metrics.value(of: "keysync_backend_up") == 1 }
         }
     }

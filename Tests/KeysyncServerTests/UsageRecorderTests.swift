@@ -56,3 +56,85 @@ final class UsageRecorderTests: ServerTestCase {
         }
     }
 }
+
+/// A store whose first write never answers and ignores cancellation until `release()` (a
+/// database that keeps the connection open and goes silent), and that writes each batch id
+/// once, as the PostgreSQL store does with `keysync_usage_batches`.
+final class SilentOnceStore: UsageStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private var written: [UUID: [UsageEvent]] = [:]
+    private var attempted: [UUID] = []
+    private var silent = true
+    private var released = false
+    private var stalled: CheckedContinuation<Void, Never>?
+
+    var events: [UsageEvent] { lock.withLock { written.values.flatMap { $0 } } }
+    var attempts: [UUID] { lock.withLock { attempted } }
+
+    func record(_ events: [UsageEvent]) async throws { try await record(events, batchID: UUID()) }
+    func record(_ events: [UsageEvent], batchID: UUID) async throws {
+        let stall = lock.withLock { () -> Bool in
+            attempted.append(batchID)
+            defer { silent = false }
+            return silent
+        }
+        if stall {
+            // Deaf to cancellation: only `release()` ends the wait.
+            await withCheckedContinuation { continuation in
+                lock.withLock {
+                    if released { continuation.resume() } else { stalled = continuation }
+                }
+            }
+        }
+        lock.withLock {
+            if written[batchID] == nil { written[batchID] = events }
+        }
+    }
+    func release() {
+        lock.withLock {
+            released = true
+            stalled?.resume()
+            stalled = nil
+        }
+    }
+    func prune(before cutoff: Date) async throws -> Int { 0 }
+    func usage() async throws -> [KeyUsage] { [] }
+    func requests(keyID: String, since: Date?, limit: Int) async throws -> [UsageEvent] { [] }
+}
+
+extension UsageRecorderTests {
+    /// A write that never answers holds up nothing past its deadline: the recorder retries the
+    /// same batch (same id) with the next flush and goes on to the next one; when the silent
+    /// write finally completes, the store does not count its batch twice.
+    func testAWriteThatNeverAnswersIsRetriedAfterItsDeadlineAndCountedOnce() async throws {
+        let f = fixture!
+        let store = SilentOnceStore()
+        var configuration = f.configuration(clock: ManualClock(ServerFixture.now), logs: logs)
+        configuration.flushInterval = .seconds(3600)
+        configuration.usageWriteTimeout = .milliseconds(200)
+        let (app, components) = try buildApplication(configuration: configuration, store: store)
+        try await app.test(.router) { client in
+            for _ in 0..<3 { _ = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)]) }
+            let started = ContinuousClock.now
+            await components.recorder.flush()
+            XCTAssertLessThan(ContinuousClock.now - started, .seconds(5), "the flush waited for a write that never answers")
+            XCTAssertEqual(components.recorder.pendingCount, 3, "the unconfirmed batch is kept")
+            XCTAssertEqual(components.metrics.value(of: "keysync_usage_flush_failures_total"), 1)
+            XCTAssertEqual(store.events.count, 0)
+
+            for _ in 0..<2 { _ = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)]) }
+            await components.recorder.flush()  // the first write is still silent
+            XCTAssertEqual(components.recorder.pendingCount, 0)
+            XCTAssertEqual(store.events.count, 5)
+            let attempts = store.attempts
+            XCTAssertEqual(attempts.count, 3)
+            XCTAssertEqual(attempts[0], attempts[1], "the retry carries the batch's id")
+            XCTAssertNotEqual(attempts[1], attempts[2], "the events after it are a new batch")
+
+            store.release()  // the silent write completes after all
+            try await Task.sleep(for: .milliseconds(100))
+            XCTAssertEqual(store.events.count, 5, "the late write of a retried batch counts nothing")
+            XCTAssertEqual(components.recorder.droppedCount, 0)
+        }
+    }
+}

@@ -24,7 +24,8 @@ final class AgeInteropTests: XCTestCase {
         XCTAssertEqual(result.exitCode, 1, "\(context): \(result.stderr)", file: file, line: line)
         XCTAssertTrue(result.stdoutBytes.isEmpty, "\(context): nothing on stdout", file: file, line: line)
         let command = context.hasPrefix("unseal") ? "unseal" : "keygen"
-        assertDiagnosticText(result.stderr, code: "\(command)-",
+        // A sealed file that does not open says what age says (`age-…`); the rest is the command's.
+        assertDiagnosticText(result.stderr, code: command == "unseal" ? "" : "keygen-",
                              summary: command == "unseal" ? "unseal failed: nothing was printed" : "keygen failed: no key file was written",
                              context, file: file, line: line)
         for word in words {
@@ -179,7 +180,7 @@ final class AgeInteropTests: XCTestCase {
         XCTAssertEqual([UInt8](good.stdoutBytes), plaintext, "the untouched file opens")
 
         let cases: [([String], [String])] = [
-            (["unseal", "good.age", "-i", "other.key"], ["good.age", "no identity matches", "error[unseal-no-match]"]),
+            (["unseal", "good.age", "-i", "other.key"], ["good.age", "no identity matches", "error[age-no-match]"]),
             (["unseal", "last-tag.age", "-i", "team.key"], ["payload chunk 3", "authentication"]),
             (["unseal", "first-chunk.age", "-i", "team.key"], ["payload chunk 1"]),
             (["unseal", "truncated.age", "-i", "team.key"], ["truncated"]),

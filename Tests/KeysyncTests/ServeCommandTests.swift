@@ -104,7 +104,7 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertTrue(stderr.contains("backend schema ready"), stderr)
         XCTAssertFalse(stderr.contains(" error "), "no write failed while the schema was being created: \(stderr)")
         XCTAssertFalse(stderr.contains("unused-with-trust"), "the password reached the log")
-        XCTAssertEqual(try cluster.psql("SELECT max(version) FROM keysync_schema"), "1")
+        XCTAssertEqual(try cluster.psql("SELECT max(version) FROM keysync_schema"), "2")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("keysync.usage.sqlite").path),
                        "with --backend nothing goes to SQLite")
 

@@ -29,7 +29,7 @@ final class ManifestFixtureTests: XCTestCase {
             "too-deep", "file-too-large", "path-not-found", "unreadable-file", "no-manifest-files",
             "duplicate-team", "duplicate-global", "no-owner",
         ]
-        for code in ManifestDiagnosticCode.allCases where !elsewhere.contains(code.rawValue) {
+        for code in DiagnosticCode.allCases where code.area == .manifest && !elsewhere.contains(code.rawValue) {
             XCTAssertTrue(covered.contains(code.rawValue), "no fixture for \(code.rawValue)")
         }
     }
@@ -50,7 +50,7 @@ final class ManifestCodeDocumentationTests: XCTestCase {
         let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("docs/manifest.md")
         let text = try String(decoding: Data(contentsOf: doc), as: UTF8.self)
-        for code in ManifestDiagnosticCode.allCases {
+        for code in DiagnosticCode.allCases where code.area == .manifest {
             XCTAssertTrue(text.contains("| `\(code.rawValue)` |"), "docs/manifest.md does not document \(code.rawValue)")
         }
     }

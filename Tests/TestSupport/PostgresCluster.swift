@@ -67,9 +67,30 @@ public final class PostgresCluster: @unchecked Sendable {
         for pid in processes { kill(pid, frozen ? SIGSTOP : SIGCONT) }
     }
 
-    /// Runs SQL with psql and returns its unaligned, tuples-only output.
+    /// Turns TLS on with this certificate and key (copied into the data folder, readable only
+    /// by the server's user) and restarts the server.
+    public func enableTLS(certificate: String, key: String) throws {
+        for (source, name) in [(certificate, "server.crt"), (key, "server.key")] {
+            let target = data.appendingPathComponent(name)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(atPath: source, toPath: target.path)
+            var attributes: [FileAttributeKey: Any] = [.posixPermissions: 0o600]
+            if getuid() == 0 { attributes[.ownerAccountID] = 65534; attributes[.groupOwnerAccountID] = 65534 }
+            try FileManager.default.setAttributes(attributes, ofItemAtPath: target.path)
+        }
+        let settings = "\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+        let conf = FileHandle(forWritingAtPath: data.appendingPathComponent("postgresql.conf").path)!
+        defer { try? conf.close() }
+        try conf.seekToEnd()
+        try conf.write(contentsOf: Data(settings.utf8))
+        try stop()
+        try start()
+    }
+
+    /// Runs SQL with psql (plain TCP, so it is never one of the TLS connections a test counts)
+    /// and returns its unaligned, tuples-only output.
     public func psql(_ sql: String) throws -> String {
-        try run("psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "-d", Self.database, "-X", "-A", "-t",
+        try run("psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "-d", "dbname=\(Self.database) sslmode=disable", "-X", "-A", "-t",
                          "-v", "ON_ERROR_STOP=1", "-c", sql])
     }
 

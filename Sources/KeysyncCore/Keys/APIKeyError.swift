@@ -4,7 +4,7 @@
 /// Values never contain the presented text itself: the string might be a real secret (someone
 /// else's, or ours with a typo), and errors end up in logs. They carry only positions, lengths
 /// and the part before `_`, which is public by design.
-public enum APIKeyError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum APIKeyError: Error, Equatable, Sendable, CustomStringConvertible, DiagnosticConvertible {
     /// The prefix given to `APIKey.mint` is not 1–16 ASCII letters and digits.
     case invalidPrefix
     /// Not shaped like a keysync key at all.
@@ -25,13 +25,13 @@ public enum APIKeyError: Error, Equatable, Sendable, CustomStringConvertible {
         case invalidCharacter(position: Int)
     }
 
-    /// Stable kebab-case identifier for renderers and documentation.
-    public var code: String {
+    /// The registered code; `code` is its text, for renderers and documentation.
+    public var diagnosticCode: DiagnosticCode {
         switch self {
-        case .invalidPrefix: "key-invalid-prefix"
-        case .badFormat: "key-bad-format"
-        case .otherPrefix: "key-other-prefix"
-        case .badChecksum: "key-bad-checksum"
+        case .invalidPrefix: .keyInvalidPrefix
+        case .badFormat: .keyBadFormat
+        case .otherPrefix: .keyOtherPrefix
+        case .badChecksum: .keyBadChecksum
         }
     }
 
@@ -54,5 +54,12 @@ public enum APIKeyError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badChecksum:
             "the key's checksum does not match; it was mistyped or altered"
         }
+    }
+}
+
+extension APIKeyError {
+    /// A presented key has no place in a file; `file` is ignored.
+    public func diagnostic(file: String?) -> Diagnostic {
+        .error(diagnosticCode, description, at: nil)
     }
 }

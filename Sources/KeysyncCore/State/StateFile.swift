@@ -69,11 +69,20 @@ public struct StateFile: Sendable, Equatable, Codable {
     }
 
     /// The same state in its canonical order: teams by name, keys by team, name, id.
+    /// A state read from canonical bytes is already in this order: it is then returned as is,
+    /// sharing its arrays (sorting would copy 100k records to move none).
     public var normalized: StateFile {
         var copy = self
-        copy.teams.sort { $0.name < $1.name }
-        copy.keys.sort { ($0.team, $0.name, $0.id) < ($1.team, $1.name, $1.id) }
+        let teamOrder: (TeamRecord, TeamRecord) -> Bool = { $0.name < $1.name }
+        let keyOrder: (KeyRecord, KeyRecord) -> Bool = { ($0.team, $0.name, $0.id) < ($1.team, $1.name, $1.id) }
+        if !Self.isSorted(teams, by: teamOrder) { copy.teams.sort(by: teamOrder) }
+        if !Self.isSorted(keys, by: keyOrder) { copy.keys.sort(by: keyOrder) }
         return copy
+    }
+
+    /// No element is ordered before the one preceding it (so a stable sort would move nothing).
+    private static func isSorted<T>(_ elements: [T], by areInIncreasingOrder: (T, T) -> Bool) -> Bool {
+        zip(elements, elements.dropFirst()).allSatisfy { !areInIncreasingOrder($1, $0) }
     }
 
     /// Checks the invariants listed on the type; the first broken one is thrown.

@@ -3,7 +3,7 @@
 ///
 /// Messages never quote a `hash` or `preview` value: a field that breaks its format might hold
 /// something pasted by mistake (a raw key), and errors end up in CI logs.
-public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertible, DiagnosticConvertible {
     public enum Reason: Equatable, Sendable {
         /// The file exists but could not be read.
         case unreadable(String)
@@ -38,19 +38,19 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         self.column = column
     }
 
-    /// Stable kebab-case identifier, as `Diagnostic.code`.
-    public var code: String {
+    /// The registered code; `code` is its text, as `Diagnostic.code`.
+    public var diagnosticCode: DiagnosticCode {
         switch reason {
-        case .unreadable: "state-unreadable"
-        case .missing: "state-missing"
-        case .malformed: "state-malformed"
-        case .unsupportedVersion: "state-version"
-        case .duplicateLiveKey: "state-duplicate-live-key"
-        case .duplicateID: "state-duplicate-id"
-        case .duplicateHash: "state-duplicate-hash"
-        case .invalidHash: "state-invalid-hash"
-        case .invalidPreview: "state-invalid-preview"
-        case .notCanonical: "state-not-canonical"
+        case .unreadable: .stateUnreadable
+        case .missing: .stateMissing
+        case .malformed: .stateMalformed
+        case .unsupportedVersion: .stateVersion
+        case .duplicateLiveKey: .stateDuplicateLiveKey
+        case .duplicateID: .stateDuplicateId
+        case .duplicateHash: .stateDuplicateHash
+        case .invalidHash: .stateInvalidHash
+        case .invalidPreview: .stateInvalidPreview
+        case .notCanonical: .stateNotCanonical
         }
     }
 
@@ -84,4 +84,12 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
 
     public var description: String { "error[\(code)]: \(message)" }
 
+}
+
+extension StateFileError {
+    /// Points into the state file at the place of the problem (its start when the place is unknown).
+    public func diagnostic(file: String?) -> Diagnostic {
+        .error(diagnosticCode, message, hint: hint,
+               at: file.map { SourceLocation(file: $0, line: line ?? 1, column: column ?? 1) })
+    }
 }

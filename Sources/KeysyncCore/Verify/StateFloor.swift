@@ -31,14 +31,14 @@ public struct StateFloor: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Why a verifier refuses a new state.
-public enum StateFloorError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum StateFloorError: Error, Equatable, Sendable, CustomStringConvertible, DiagnosticConvertible {
     case otherLineage(floor: StateFloor, found: String?)
     case older(floor: StateFloor, found: Int)
 
-    public var code: String {
+    public var diagnosticCode: DiagnosticCode {
         switch self {
-        case .otherLineage: "state-not-descendant"
-        case .older: "state-rolled-back"
+        case .otherLineage: .stateNotDescendant
+        case .older: .stateRolledBack
         }
     }
 
@@ -58,5 +58,12 @@ extension KeyVerifier {
     public init(state: StateFile, floor: StateFloor) throws(StateFloorError) {
         try floor.check(state)
         self.init(state: state)
+    }
+}
+
+extension StateFloorError {
+    /// Points at the start of the refused state file.
+    public func diagnostic(file: String?) -> Diagnostic {
+        .error(diagnosticCode, description, at: file.map { SourceLocation(file: $0, line: 1, column: 1) })
     }
 }

@@ -4,9 +4,26 @@ import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// Where several `keysync serve` nodes share usage, the request log and rate-limit counts:
-/// `--backend postgres://USER@HOST:PORT/DB`. The password never comes from the URL (argv is
-/// visible to every local user): it comes from `KEYSYNC_PG_PASSWORD` or `PGPASSWORD`.
+/// `--backend postgres://USER@HOST:PORT/DB[?sslmode=…&sslrootcert=PATH]`. The password never
+/// comes from the URL (argv is visible to every local user): it comes from `KEYSYNC_PG_PASSWORD`,
+/// the file named by `KEYSYNC_PG_PASSWORD_FILE`, or `PGPASSWORD`.
 public struct PostgresBackend: Sendable, Equatable {
+    /// TLS to PostgreSQL, as libpq's `sslmode` (the default is libpq's too: `prefer`).
+    public enum SSLMode: String, Sendable, Equatable, CaseIterable {
+        /// Plain TCP.
+        case disable
+        /// TLS when the server offers it, unverified; plain TCP when it does not.
+        case prefer
+        /// TLS or no connection; the certificate is not verified (protects against listening, not against an impostor).
+        case require
+        /// TLS with a certificate chained to the trusted roots; any host name.
+        case verifyCA = "verify-ca"
+        /// TLS with a certificate chained to the trusted roots and naming the host of the URL.
+        case verifyFull = "verify-full"
+
+        var verifies: Bool { self == .verifyCA || self == .verifyFull }
+    }
+
     public var host: String
     public var port: Int
     public var username: String
@@ -20,10 +37,15 @@ public struct PostgresBackend: Sendable, Equatable {
     public var syncShare: Double
     /// How long one database operation may take before it is counted as failed.
     public var operationTimeout: Duration
+    public var sslMode: SSLMode
+    /// PEM file of the roots trusted by `verify-ca` and `verify-full` (`sslrootcert`); `nil`: the system's roots.
+    public var rootCertificatePath: String?
 
     public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String,
                 nodeID: String, syncInterval: Duration = .seconds(2), syncShare: Double = 0.1,
-                operationTimeout: Duration = .seconds(5)) {
+                operationTimeout: Duration = .seconds(5), sslMode: SSLMode = .prefer, rootCertificatePath: String? = nil) {
+        self.sslMode = sslMode
+        self.rootCertificatePath = rootCertificatePath
         self.host = host
         self.port = port
         self.username = username
@@ -40,10 +62,13 @@ public struct PostgresBackend: Sendable, Equatable {
         public var description: String
     }
 
-    /// Parses `postgres://USER@HOST[:PORT]/DB` (or `postgresql://`); the password from
-    /// `KEYSYNC_PG_PASSWORD`, else `PGPASSWORD`. A password in the URL is refused.
+    /// Parses `postgres://USER@HOST[:PORT]/DB[?sslmode=MODE&sslrootcert=PATH]` (or
+    /// `postgresql://`); the password from `KEYSYNC_PG_PASSWORD`, else the first line of the file
+    /// named by `KEYSYNC_PG_PASSWORD_FILE` (a mounted secret), else `PGPASSWORD`. A password
+    /// in the URL, an unknown parameter or mode, and a root certificate file that cannot be read
+    /// are refused here, before anything connects.
     public init(url text: String, nodeID: String, environment: [String: String]) throws {
-        let usage = "--backend must be postgres://USER@HOST:PORT/DB"
+        let usage = "--backend must be postgres://USER@HOST:PORT/DB[?sslmode=MODE&sslrootcert=PATH]"
         guard let components = URLComponents(string: text),
               components.scheme == "postgres" || components.scheme == "postgresql"
         else { throw URLError(description: usage) }
@@ -55,24 +80,111 @@ public struct PostgresBackend: Sendable, Equatable {
         }
         let database = String(components.path.drop { $0 == "/" })
         guard !database.isEmpty, !database.contains("/") else { throw URLError(description: usage + " (the database is missing)") }
-        guard components.query == nil else { throw URLError(description: usage + " (no query parameters)") }
+        var sslMode = SSLMode.prefer
+        var rootCertificatePath: String?
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "sslmode":
+                guard let mode = item.value.flatMap(SSLMode.init(rawValue:)) else {
+                    throw URLError(description: "--backend: sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                sslMode = mode
+            case "sslrootcert":
+                guard let path = item.value, !path.isEmpty else { throw URLError(description: "--backend: sslrootcert needs a file") }
+                rootCertificatePath = path
+            default:
+                throw URLError(description: usage + " (unknown parameter \"\(item.name)\"; known: sslmode, sslrootcert)")
+            }
+        }
+        if let path = rootCertificatePath {
+            guard sslMode.verifies else {
+                throw URLError(description: "--backend: sslrootcert is used only with sslmode=verify-ca or verify-full (sslmode is \(sslMode.rawValue))")
+            }
+            do {
+                guard try !NIOSSLCertificate.fromPEMFile(path).isEmpty else { throw CocoaError(.fileReadCorruptFile) }
+            } catch {
+                throw URLError(description: "--backend: sslrootcert \(path) is not a readable PEM certificate file")
+            }
+        }
         let port = components.port ?? 5432
         guard (1...65535).contains(port) else { throw URLError(description: usage) }
-        let password = [environment["KEYSYNC_PG_PASSWORD"], environment["PGPASSWORD"]]
+        var fromFile: String?
+        if let file = environment["KEYSYNC_PG_PASSWORD_FILE"], !file.isEmpty {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw URLError(description: "KEYSYNC_PG_PASSWORD_FILE \(file) cannot be read")
+            }
+            fromFile = String(text.prefix { !$0.isNewline })
+        }
+        let password = [environment["KEYSYNC_PG_PASSWORD"], fromFile, environment["PGPASSWORD"]]
             .compactMap { $0 }.first { !$0.isEmpty }
-        self.init(host: host, port: port, username: user, password: password, database: database, nodeID: nodeID)
+        self.init(host: host, port: port, username: user, password: password, database: database, nodeID: nodeID,
+                  sslMode: sslMode, rootCertificatePath: rootCertificatePath)
     }
 
-    /// `postgres://user@host:port/db`: what logs may show (no password).
-    public var displayURL: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+    /// `postgres://user@host:port/db?sslmode=…`: what logs may show (no password).
+    public var displayURL: String {
+        "postgres://\(username)@\(host):\(port)/\(database)" + (sslMode == .prefer ? "" : "?sslmode=\(sslMode.rawValue)")
+    }
 
-    /// A pooled client (run it as a `Service`). Plain TCP: TLS to PostgreSQL belongs to a later issue.
-    public func makeClient(logger: Logger) -> PostgresClient {
+    /// The TLS configuration of `sslMode`, `nil` for `disable`. Reads `rootCertificatePath`
+    /// (checked readable when the URL was parsed).
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        guard sslMode != .disable else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch sslMode {
+        case .disable, .prefer, .require:
+            tls.certificateVerification = .none
+        case .verifyCA:
+            tls.certificateVerification = .noHostnameVerification
+        case .verifyFull:
+            tls.certificateVerification = .fullVerification
+        }
+        if sslMode.verifies, let path = rootCertificatePath {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+        }
+        return tls
+    }
+
+    /// A pooled client (run it as a `Service`), with the TLS of `sslMode`.
+    public func makeClient(logger: Logger) throws -> PostgresClient {
+        let settings = try tlsConfiguration()
+        let tls: PostgresClient.Configuration.TLS = switch (sslMode, settings) {
+        case (.prefer, let configuration?): .prefer(configuration)
+        case (_, let configuration?): .require(configuration)
+        case (_, nil): .disable
+        }
         var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.connectTimeout = operationTimeout
         configuration.options.maximumConnections = 8
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    /// Opens one connection as the pool would and runs `SELECT 1`: the pool only retries a
+    /// connection that fails, so this is where the reason (a refused certificate, a wrong
+    /// password) becomes an error a person can read. Never mentions the password.
+    public func probe(logger: Logger) async throws {
+        let tls: PostgresConnection.Configuration.TLS
+        if let settings = try tlsConfiguration() {
+            let context = try NIOSSLContext(configuration: settings)
+            tls = sslMode == .prefer ? .prefer(context) : .require(context)
+        } else {
+            tls = .disable
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
+        let (seconds, attoseconds) = operationTimeout.components
+        configuration.options.connectTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        try await withDeadline(operationTimeout) { [configuration] in
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            do {
+                try await connection.query("SELECT 1", logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try await connection.close()
+        }
     }
 }
 

@@ -44,6 +44,18 @@ enum PostgresSchema {
                 PRIMARY KEY (key_id, window_index, node))
             """,
         ]),
+        (2, [
+            // The ids of the usage batches already written, so a batch retried after its
+            // outcome was lost (a deadline passed, a connection broke around COMMIT) is not
+            // counted twice. Pruned with the request log.
+            """
+            CREATE TABLE keysync_usage_batches (
+                id uuid PRIMARY KEY,
+                node text NOT NULL,
+                at double precision NOT NULL)
+            """,
+            "CREATE INDEX keysync_usage_batches_by_time ON keysync_usage_batches (at)",
+        ]),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

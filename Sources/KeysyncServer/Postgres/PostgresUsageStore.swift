@@ -35,6 +35,13 @@ public final class PostgresUsageStore: UsageStore {
     }
 
     public func record(_ events: [UsageEvent]) async throws {
+        try await record(events, batchID: UUID())
+    }
+
+    /// One transaction: claims `batchID` in `keysync_usage_batches` first; when another
+    /// attempt of the same batch already committed it, writes nothing (when that attempt is
+    /// still open, PostgreSQL makes this one wait for its outcome on the primary key).
+    public func record(_ events: [UsageEvent], batchID: UUID) async throws {
         guard !events.isEmpty else { return }
         try await ensureSchema()
         struct Slot: Hashable, Comparable {
@@ -59,7 +66,18 @@ public final class PostgresUsageStore: UsageStore {
         let eventOutcomes = events.map(\.outcome.rawValue)
         let methods = events.map(\.method), paths = events.map(\.path), clients = events.map(\.client)
         let node = nodeID
+        let batchTime = times.max() ?? 0
         try await client.withTransaction(logger: logger) { connection in
+            let claimed = try await connection.query("""
+                INSERT INTO keysync_usage_batches (id, node, at) VALUES (\(batchID), \(node), \(batchTime))
+                ON CONFLICT (id) DO NOTHING RETURNING 1
+                """, logger: logger)
+            var isNew = false
+            for try await _ in claimed.decode(Int32.self) { isNew = true }
+            guard isNew else {
+                self.logger.info("usage batch already written; not counted again", metadata: ["events": "\(events.count)"])
+                return
+            }
             if !slots.isEmpty {
                 try await connection.query("""
                     INSERT INTO keysync_key_usage (key_id, outcome, count, last_at)
@@ -81,7 +99,8 @@ public final class PostgresUsageStore: UsageStore {
     public func prune(before cutoff: Date) async throws -> Int {
         try await ensureSchema()
         let rows = try await client.query("""
-            WITH removed AS (DELETE FROM keysync_requests WHERE at < \(cutoff.timeIntervalSince1970) RETURNING 1)
+            WITH removed AS (DELETE FROM keysync_requests WHERE at < \(cutoff.timeIntervalSince1970) RETURNING 1),
+                 batches AS (DELETE FROM keysync_usage_batches WHERE at < \(cutoff.timeIntervalSince1970))
             SELECT count(*)::bigint FROM removed
             """, logger: logger)
         var removed = 0
@@ -124,11 +143,13 @@ public final class PostgresUsageStore: UsageStore {
     }
 
     /// Runs `body` with a store on a client that runs only for its duration (the `usage` and
-    /// `requests` commands). Does not migrate: a database `serve` never used is an error.
+    /// `requests` commands). Does not migrate: a database `serve` never used is an error. When
+    /// the database does not answer in time, the error is the reason one connection gives (a
+    /// refused certificate, a refused login), when there is one.
     public static func withStore<T: Sendable>(
         _ backend: PostgresBackend, logger: Logger, _ body: @escaping @Sendable (PostgresUsageStore) async throws -> T
     ) async throws -> T {
-        let client = backend.makeClient(logger: logger)
+        let client = try backend.makeClient(logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 await client.run()
@@ -136,7 +157,13 @@ public final class PostgresUsageStore: UsageStore {
             }
             defer { group.cancelAll() }
             let store = PostgresUsageStore(client: client, nodeID: backend.nodeID, logger: logger, migrates: false)
-            return try await withDeadline(backend.operationTimeout) { try await body(store) }
+            do {
+                return try await withDeadline(backend.operationTimeout) { try await body(store) }
+            } catch let timeout as DatabaseTimeout {
+                // The pool retries a failing connection quietly: ask one connection why.
+                try await backend.probe(logger: logger)
+                throw timeout
+            }
         }
     }
 }

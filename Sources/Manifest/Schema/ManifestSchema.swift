@@ -1,3 +1,5 @@
+import KeysyncCore
+
 /// The manifest format as a JSON Schema (draft 2020-12), generated from `ManifestFields`, the
 /// same descriptions the decoder reads fields by. Editors use it (through yaml-language-server)
 /// to complete field names and flag wrong types and bounds while a manifest is being written.
@@ -9,7 +11,7 @@
 /// text that YAML 1.2 would read as a number or a boolean is quoted.
 public enum ManifestSchema {
     /// The JSON text of the schema, ending in a newline; the same bytes every time.
-    public static var jsonText: String { document.text() + "\n" }
+    public static var jsonText: String { String(decoding: JSONWriter.write(document, layout: .schema), as: UTF8.self) }
 
     static var document: SchemaJSON {
         var members: [(String, SchemaJSON)] = [

@@ -2,7 +2,7 @@
 /// writer means the write order decides what is on disk (see `ApplyWriter`).
 ///
 /// Messages carry ids, names and paths only — never key material.
-public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible, DiagnosticConvertible {
     /// The plan names a key id the state does not hold (the plan was not made from this state).
     case unknownKey(KeyID)
     /// The plan's `old` value of a field is not the state's: the plan was made from another state.
@@ -22,14 +22,14 @@ public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A sealed file of this apply's serial is already there: a delivery is never replaced.
     case sealedFileExists(String)
 
-    public var code: String {
+    public var diagnosticCode: DiagnosticCode {
         switch self {
-        case .unknownKey, .planDoesNotMatchState, .keyAlreadyRevoked, .malformedChange: "apply-plan-mismatch"
-        case .cannotMint: "apply-mint"
-        case .invalidNewState: "apply-invalid-state"
-        case .sealing: "apply-seal"
-        case .storage: "apply-write"
-        case .sealedFileExists: "apply-sealed-file-exists"
+        case .unknownKey, .planDoesNotMatchState, .keyAlreadyRevoked, .malformedChange: .applyPlanMismatch
+        case .cannotMint: .applyMint
+        case .invalidNewState: .applyInvalidState
+        case .sealing: .applySeal
+        case .storage: .applyWrite
+        case .sealedFileExists: .applySealedFileExists
         }
     }
 
@@ -54,5 +54,12 @@ public enum ApplyError: Error, Equatable, Sendable, CustomStringConvertible {
         case .sealedFileExists(let path):
             "\(path) already exists; a sealed file is written once and never replaced"
         }
+    }
+}
+
+extension ApplyError {
+    /// The message names what failed; `file`, when given, is where the diagnostic points.
+    public func diagnostic(file: String?) -> Diagnostic {
+        .error(diagnosticCode, description, at: file.map { SourceLocation(file: $0, line: 1, column: 1) })
     }
 }

@@ -72,13 +72,12 @@ public enum AuditLog {
         return problems
     }
 
-    /// One line's exact bytes: the line's fields and `prev`, keys sorted, no spaces, no line
-    /// break; `/` unescaped, other characters as Foundation's JSON encoder writes them.
+    /// One line's exact bytes: the line's fields and `prev` in the compact layout of the one JSON
+    /// writer (keys sorted, no spaces, no line break, strings escaped as in the state file).
+    /// Earlier lines are never re-encoded: the chain hashes the bytes as they were written.
     static func encodeLine(_ line: AuditLine, prev: String) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings, numbers and dictionaries cannot fail.
-        return Array(try! encoder.encode(Chained(line: line, prev: prev)))
+        try! JSONWriter.encode(Chained(line: line, prev: prev), layout: .compact)
     }
 
     static let newline = UInt8(ascii: "\n")

@@ -1,5 +1,5 @@
 /// Something `AuditLog.verify` found wrong with one line of an audit log.
-public struct AuditProblem: Equatable, Sendable, CustomStringConvertible {
+public struct AuditProblem: Equatable, Sendable, CustomStringConvertible, DiagnosticConvertible {
     public enum Kind: Equatable, Sendable {
         /// `prev` is not the hash of the line before. `follows` is the line whose hash it does
         /// hold when that line is still in the file, or 0 when it holds `AuditLog.genesis`
@@ -20,12 +20,12 @@ public struct AuditProblem: Equatable, Sendable, CustomStringConvertible {
         self.kind = kind
     }
 
-    /// Stable kebab-case identifier.
-    public var code: String {
+    /// The registered code; `code` is its text.
+    public var diagnosticCode: DiagnosticCode {
         switch kind {
-        case .brokenLink: "audit-chain-broken"
-        case .malformed: "audit-line-malformed"
-        case .unterminated: "audit-line-unterminated"
+        case .brokenLink: .auditChainBroken
+        case .malformed: .auditLineMalformed
+        case .unterminated: .auditLineUnterminated
         }
     }
 
@@ -46,5 +46,12 @@ public struct AuditProblem: Equatable, Sendable, CustomStringConvertible {
         case .unterminated:
             return "line \(line) does not end with a line break: the last write was cut off or the file was edited"
         }
+    }
+}
+
+extension AuditProblem {
+    /// Points at the problem's line of the audit log `file`.
+    public func diagnostic(file: String?) -> Diagnostic {
+        .error(diagnosticCode, description, at: file.map { SourceLocation(file: $0, line: line, column: 1) })
     }
 }

@@ -5,7 +5,7 @@ import Manifest
 ///
 /// Each case is refused with its own code wherever the state is read (plan, apply, verify,
 /// list, expiring, audit verify); none is ever "repaired" by writing over it.
-public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible, DiagnosticConvertible {
     /// The log records a completed apply with a higher serial than the state's: the state is
     /// an older copy put back (every key revoked since would live again).
     case stateRolledBack(stateSerial: Int, completedSerial: Int, line: Int)
@@ -27,16 +27,16 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `--previous-state`: the state is not a descendant of the base branch's.
     case notADescendant(String)
 
-    public var code: String {
+    public var diagnosticCode: DiagnosticCode {
         switch self {
-        case .stateRolledBack: "state-rolled-back"
-        case .auditLogTruncated: "audit-log-truncated"
-        case .auditLogMismatch: "audit-log-mismatch"
-        case .auditLogUnreadable: "audit-log-unreadable"
-        case .auditChainBroken: "audit-chain-broken"
-        case .auditLogMissing: "audit-log-missing"
-        case .historyWithoutState: "state-missing-with-history"
-        case .notADescendant: "state-not-descendant"
+        case .stateRolledBack: .stateRolledBack
+        case .auditLogTruncated: .auditLogTruncated
+        case .auditLogMismatch: .auditLogMismatch
+        case .auditLogUnreadable: .auditLogUnreadable
+        case .auditChainBroken: .auditChainBroken
+        case .auditLogMissing: .auditLogMissing
+        case .historyWithoutState: .stateMissingWithHistory
+        case .notADescendant: .stateNotDescendant
         }
     }
 

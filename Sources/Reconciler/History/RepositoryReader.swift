@@ -12,16 +12,16 @@ public struct RepositorySnapshot: Sendable {
 }
 
 /// Why the repository cannot be read: the state, the log or the folder, with where to look.
-public enum RepositoryError: Error, Sendable, CustomStringConvertible {
+public enum RepositoryError: Error, Sendable, CustomStringConvertible, DiagnosticConvertible {
     case state(StateFileError, path: String)
     case history(HistoryError, auditLog: String)
     case storage(StorageError)
 
-    public var code: String {
+    public var diagnosticCode: DiagnosticCode {
         switch self {
-        case .state(let error, _): error.code
-        case .history(let error, _): error.code
-        case .storage: "repository-unreadable"
+        case .state(let error, _): error.diagnosticCode
+        case .history(let error, _): error.diagnosticCode
+        case .storage: .repositoryUnreadable
         }
     }
 
@@ -32,6 +32,9 @@ public enum RepositoryError: Error, Sendable, CustomStringConvertible {
         case .storage(let error): "\(error)"
         }
     }
+
+    /// The error carries its own paths; `file` is not needed.
+    public func diagnostic(file: String?) -> Diagnostic { diagnostic }
 
     public var diagnostic: Diagnostic {
         switch self {

@@ -145,7 +145,7 @@ private struct PlannerRun {
         guard let located = declaration.expiration, case .at(let date) = located.value, date <= now
         else { return true }
         diagnostics.append(.error(
-            "expires-in-past",
+            .expiresInPast,
             "key \(team.name.value)/\(declaration.name.value) would be created already expired (expires \(Timestamp.format(date)))",
             hint: "set a later `expires`, use `expires_in`, or remove the key",
             at: located.location))
@@ -198,7 +198,7 @@ private struct PlannerRun {
 
         if declaration.rotate < record.generation {
             diagnostics.append(.warning(
-                "rotate-lowered",
+                .rotateLowered,
                 "key \(teamName)/\(name) says rotate: \(declaration.rotate), but its key is already at generation \(record.generation); lowering it changes nothing",
                 hint: "set rotate back to \(record.generation), or raise it above to rotate again",
                 at: declaration.location))

@@ -23,7 +23,7 @@ public enum SavedPlan {
 }
 
 /// Why a saved plan cannot be used.
-public enum SavedPlanError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum SavedPlanError: Error, Equatable, Sendable, CustomStringConvertible, DiagnosticConvertible {
     /// Not a plan file this keysync understands.
     case unreadable(String)
     /// The state's history is another one (another lineage).
@@ -36,11 +36,11 @@ public enum SavedPlanError: Error, Equatable, Sendable, CustomStringConvertible 
     /// it was saved (a CI artifact, say), to send keys elsewhere or change what they allow.
     case edited
 
-    public var code: String {
+    public var diagnosticCode: DiagnosticCode {
         switch self {
-        case .unreadable: "plan-unreadable"
-        case .lineageChanged, .serialChanged, .manifestChanged: "plan-stale"
-        case .edited: "plan-tampered"
+        case .unreadable: .planUnreadable
+        case .lineageChanged, .serialChanged, .manifestChanged: .planStale
+        case .edited: .planTampered
         }
     }
 
@@ -88,5 +88,23 @@ extension Plan {
             return .manifestChanged(planned: self.manifestDigest, current: manifestDigest)
         }
         return nil
+    }
+}
+
+extension SavedPlanError {
+    /// What `apply PLANFILE` prints: a stale plan says so and gives the reason as the hint; the
+    /// others say what is wrong and how to make a new plan. `file`, when given, is where it points.
+    public func diagnostic(file: String?) -> Diagnostic {
+        let location = file.map { SourceLocation(file: $0, line: 1, column: 1) }
+        switch self {
+        case .lineageChanged, .serialChanged, .manifestChanged:
+            return .error(diagnosticCode, "the plan is stale; run keysync plan again", hint: description, at: location)
+        case .edited:
+            return .error(diagnosticCode, description,
+                          hint: "make the plan again with keysync plan --out, and keep the file where no one else can write it",
+                          at: location)
+        case .unreadable:
+            return .error(diagnosticCode, description, hint: "save a new one with keysync plan --out", at: location)
+        }
     }
 }

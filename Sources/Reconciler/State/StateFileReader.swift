@@ -6,10 +6,10 @@ import Foundation
 public enum StateFileReader {
     /// A missing file is the empty state (first run); anything unreadable or invalid is an
     /// error, and so is a symbolic link or anything but a regular file.
-    public static func read(at path: String) throws(StateFileError) -> StateFile {
+    public static func read(at path: String, storage: some DurableStorage = FileSystemStorage()) throws(StateFileError) -> StateFile {
         let bytes: [UInt8]?
         do {
-            bytes = try FileSystemStorage().read(path)
+            bytes = try storage.read(path)
         } catch {
             throw StateFileError(.unreadable("\(error)"))
         }

@@ -31,6 +31,10 @@ public protocol DurableStorage {
     /// Throws when something other than a regular file (a symbolic link, a folder) is at
     /// `path`; nothing there is fine. Lets apply refuse before its first write.
     func ensureWritable(_ path: String) throws(StorageError)
+    /// Takes the apply lock that guards the state at `statePath` (`StateLock`), waiting up to
+    /// `timeout` for another holder, and writes `holder` into it for whoever waits next. Held
+    /// until the returned lock is released or dropped.
+    func lock(forState statePath: String, holder: LockHolder, timeout: Duration) throws(StateLockError) -> StateLock
 }
 
 extension DurableStorage {

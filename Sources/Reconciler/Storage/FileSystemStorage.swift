@@ -14,6 +14,11 @@ import Foundation
 /// and unlinked on any failure. It holds only what the final file will hold (callers pass
 /// ciphertext, never raw keys), and a crash (not an error) is the only way one is left behind.
 public struct FileSystemStorage: DurableStorage, Sendable {
+    /// `flock` on `<state>.lock`, never through a symbolic link (see `StateLock`).
+    public func lock(forState statePath: String, holder: LockHolder, timeout: Duration) throws(StateLockError) -> StateLock {
+        try StateLock.acquire(forState: statePath, holder: holder, timeout: timeout)
+    }
+
     /// Permissions of written files (before the umask). Sealed files are ciphertext and the
     /// state holds only hashes, so both may be readable by the repository's users.
     public var mode: mode_t

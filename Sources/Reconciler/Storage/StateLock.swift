@@ -36,17 +36,17 @@ public struct LockHolder: Equatable, Sendable, Codable, CustomStringConvertible 
 }
 
 /// Why the state lock could not be taken.
-public enum StateLockError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum StateLockError: Error, Equatable, Sendable, CustomStringConvertible, DiagnosticConvertible {
     /// Another live process holds it; `holder` is `nil` when its details could not be read
     /// (it is still writing them, or an older tool holds the lock).
     case held(lockFile: String, holder: LockHolder?, waited: Duration)
     /// The lock file could not be opened or locked at all.
     case unavailable(StorageError)
 
-    public var code: String {
+    public var diagnosticCode: DiagnosticCode {
         switch self {
-        case .held: "state-locked"
-        case .unavailable: "state-lock-unavailable"
+        case .held: .stateLocked
+        case .unavailable: .stateLockUnavailable
         }
     }
 
@@ -128,7 +128,7 @@ public final class StateLock {
                 nanosleep(&request, nil)
             }
         }
-        var line = (try? encoder.encode(holder)) ?? Data()
+        var line = (try? JSONWriter.encode(holder, layout: .compact)) ?? []
         line.append(UInt8(ascii: "\n"))
         _ = ftruncate(fd, 0)
         _ = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
@@ -152,14 +152,15 @@ public final class StateLock {
         return try? JSONDecoder().decode(LockHolder.self, from: Data(buffer[..<count]))
     }
 
-    private static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-
     private static func systemError(_ operation: String, _ path: String) -> StorageError {
         let code = errno
         return StorageError(operation: operation, path: path, code: code, reason: String(cString: strerror(code)))
+    }
+}
+
+extension StateLockError {
+    /// The message names the lock file; `file`, when given, is where the diagnostic points.
+    public func diagnostic(file: String?) -> Diagnostic {
+        .error(diagnosticCode, description, at: file.map { SourceLocation(file: $0, line: 1, column: 1) })
     }
 }

@@ -122,7 +122,7 @@ public struct ApplySession<Storage: DurableStorage> {
             return false
         }
         do {
-            lock = try StateLock.acquire(forState: statePath, holder: lockHolder, timeout: lockTimeout)
+            lock = try storage.lock(forState: statePath, holder: lockHolder, timeout: lockTimeout)
             return true
         } catch {
             report.diagnostics.append(.error(error.code, "\(error)", at: nil))

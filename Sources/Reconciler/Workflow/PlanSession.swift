@@ -42,7 +42,7 @@ public struct PlanSession<Storage: DurableStorage> {
         guard let path else { return true }
         let previous: StateFile
         do {
-            previous = try StateFileReader.read(at: path)
+            previous = try StateFileReader.read(at: path, storage: storage)
         } catch {
             steps.report.diagnostics.append(error.diagnostic(file: path))
             return false

@@ -84,6 +84,11 @@ final class FaultInjectingStorage<Base: DurableStorage>: DurableStorage {
         try base.ensureWritable(path)
     }
 
+    /// Not a write point: a crash before or after taking the lock writes nothing.
+    public func lock(forState statePath: String, holder: LockHolder, timeout: Duration) throws(StateLockError) -> StateLock {
+        try base.lock(forState: statePath, holder: holder, timeout: timeout)
+    }
+
     private func step(_ step: StorageStep, _ body: () throws(StorageError) -> Void) throws(StorageError) {
         try reach(.before(step))
         try body()

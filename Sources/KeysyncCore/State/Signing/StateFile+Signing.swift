@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension StateFile {
     /// The first line of what is signed: names the scheme so a signature can never be taken
@@ -33,6 +38,27 @@ extension StateFile {
     /// Checks that `trusted` signed exactly this content; throws what is wrong otherwise:
     /// no signature, another signer, an unreadable block, or content changed after signing.
     public func verifySignature(trusting trusted: StatePublicKey) throws(StateSignatureError) {
+        let value = try signatureValue(trusting: trusted)
+        guard trusted.key.isValidSignature(value, for: signingPayload) else { throw .badSignature }
+    }
+
+    /// `verifySignature(trusting:)` for the state `StateFile.decode` read from `canonicalBytes`,
+    /// without encoding it again: the payload is cut from those bytes (they are `encoded()`, so
+    /// dropping the `signature` member's lines leaves `withoutSignature.encoded()`). The bytes
+    /// are consumed — turned into the payload in place — so a 72 MB state is never held twice;
+    /// the caller must not use them afterwards. Same answers as `verifySignature(trusting:)`.
+    public func verifySignature(trusting trusted: StatePublicKey, consumingCanonicalBytes canonicalBytes: inout Data)
+        throws(StateSignatureError)
+    {
+        let value = try signatureValue(trusting: trusted)
+        let valid = Self.withSigningPayload(cutFrom: &canonicalBytes) { payload in
+            trusted.key.isValidSignature(value, for: payload)
+        } ?? trusted.key.isValidSignature(value, for: signingPayload)
+        guard valid else { throw .badSignature }
+    }
+
+    /// The signature's 64 bytes once the block names `trusted` and Ed25519; throws otherwise.
+    private func signatureValue(trusting trusted: StatePublicKey) throws(StateSignatureError) -> Data {
         guard let signature else { throw .missingSignature }
         guard signature.algorithm == StateSignature.ed25519 else { throw .unsupportedAlgorithm(signature.algorithm) }
         let signer = try StatePublicKey(base64: signature.publicKey) { _ in
@@ -42,6 +68,56 @@ extension StateFile {
         guard let value = Data(base64Encoded: signature.value), value.count == 64 else {
             throw .malformedSignature("value must be the base64 of a 64-byte Ed25519 signature")
         }
-        guard trusted.key.isValidSignature(value, for: signingPayload) else { throw .badSignature }
+        return value
+    }
+
+    /// `signingPayload` of the signed state whose canonical bytes (`encoded()`) are `bytes`, cut
+    /// from them; `nil` when they hold no `signature` member. For tests (it copies the bytes).
+    static func signingPayload(cutFrom bytes: Data) -> Data? {
+        var copy = bytes
+        return withSigningPayload(cutFrom: &copy) { Data($0) }
+    }
+
+    /// Rewrites canonical bytes, in place, into `signingDomain` + the same bytes without the
+    /// `signature` member, and passes that to `body`; `nil` (bytes untouched) when no member is
+    /// found. In canonical bytes a raw newline never occurs inside a string and a top-level
+    /// member's line starts with exactly two spaces, so `\n  "signature": {` marks the member,
+    /// and its object (strings only, one level deeper) ends at the first `\n  }` after it; a
+    /// comma always follows (`teams` and `version` come after it in sorted order).
+    static func withSigningPayload<R>(cutFrom bytes: inout Data, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        let opening = Array("\n  \"signature\": {\n".utf8)
+        let closing = Array("\n  },\n".utf8)
+        let domain = Array(signingDomain.utf8)
+        let count = bytes.count
+        return bytes.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) -> R? in
+            guard let marker = firstIndex(of: opening, in: UnsafeRawBufferPointer(raw), from: 0),
+                  let close = firstIndex(of: closing, in: UnsafeRawBufferPointer(raw), from: marker + opening.count)
+            else { return nil }
+            let start = marker + 1  // the member's first line
+            let end = close + closing.count  // after its last line
+            let cut = end - start
+            guard cut >= domain.count, let base = raw.baseAddress else { return nil }
+            // [head][member][tail] → [unused][domain][head][tail]: the head moves right by `cut`.
+            (base + cut).copyMemory(from: base, byteCount: start)
+            let payloadStart = cut - domain.count
+            domain.withUnsafeBytes { (base + payloadStart).copyMemory(from: $0.baseAddress!, byteCount: domain.count) }
+            return body(UnsafeRawBufferPointer(rebasing: raw[payloadStart..<count]))
+        }
+    }
+
+    /// Where `needle` first occurs in `haystack` at or after `start` (memchr to each candidate).
+    private static func firstIndex(of needle: [UInt8], in haystack: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let base = haystack.baseAddress, let first = needle.first else { return nil }
+        return needle.withUnsafeBytes { (pattern: UnsafeRawBufferPointer) -> Int? in
+            var i = start
+            while i + pattern.count <= haystack.count {
+                guard let hit = memchr(base + i, Int32(first), haystack.count - i) else { return nil }
+                let at = base.distance(to: UnsafeRawPointer(hit))
+                guard at + pattern.count <= haystack.count else { return nil }
+                if memcmp(base + at, pattern.baseAddress!, pattern.count) == 0 { return at }
+                i = at + 1
+            }
+            return nil
+        }
     }
 }

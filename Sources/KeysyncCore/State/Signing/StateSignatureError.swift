@@ -1,7 +1,7 @@
 /// Why a state is not trusted, or why a signing or public key cannot be used. Each case names
 /// one thing that is wrong, because the fix differs: sign it, restore it, or configure the
 /// right key.
-public enum StateSignatureError: Error, Sendable, Hashable, CustomStringConvertible {
+public enum StateSignatureError: Error, Sendable, Hashable, CustomStringConvertible, DiagnosticConvertible {
     /// A public key is configured but the state has no `signature` block.
     case missingSignature
     /// Signed by the trusted key, but the content no longer matches: edited after signing
@@ -18,16 +18,16 @@ public enum StateSignatureError: Error, Sendable, Hashable, CustomStringConverti
     /// A public key string that is not `keysync-ed25519:<base64 of 32 bytes>`.
     case malformedPublicKey(String)
 
-    /// Stable kebab-case identifier, as `Diagnostic.code`.
-    public var code: String {
+    /// The registered code; `code` is its text, as `Diagnostic.code`.
+    public var diagnosticCode: DiagnosticCode {
         switch self {
-        case .missingSignature: "state-signature-missing"
-        case .badSignature: "state-signature-bad"
-        case .signedByAnotherKey: "state-signature-other-key"
-        case .unsupportedAlgorithm: "state-signature-algorithm"
-        case .malformedSignature: "state-signature-malformed"
-        case .malformedSigningKey: "signing-key-malformed"
-        case .malformedPublicKey: "state-public-key-malformed"
+        case .missingSignature: .stateSignatureMissing
+        case .badSignature: .stateSignatureBad
+        case .signedByAnotherKey: .stateSignatureOtherKey
+        case .unsupportedAlgorithm: .stateSignatureAlgorithm
+        case .malformedSignature: .stateSignatureMalformed
+        case .malformedSigningKey: .signingKeyMalformed
+        case .malformedPublicKey: .statePublicKeyMalformed
         }
     }
 
@@ -62,4 +62,11 @@ public enum StateSignatureError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     public var description: String { "error[\(code)]: \(message)" }
+}
+
+extension StateSignatureError {
+    /// Points at the start of the state file whose signature is refused.
+    public func diagnostic(file: String?) -> Diagnostic {
+        .error(diagnosticCode, message, hint: hint, at: file.map { SourceLocation(file: $0, line: 1, column: 1) })
+    }
 }

@@ -1,8 +1,10 @@
-/// One problem found in the input: the single error type of keysync's front half.
+/// One problem keysync reports: every error type of the libraries converts to it
+/// (`DiagnosticConvertible`), so the command line prints one kind of thing.
 ///
 /// Validation collects these instead of stopping at the first, so one run reports every
-/// problem. The `code` is stable (tools and docs refer to it); `message` says what is wrong
-/// and `hint` what to do. Rendering (text, JSON, GitHub annotations) lives in the CLI.
+/// problem. The `code` is stable (tools and docs refer to it; `DiagnosticCode` lists them all);
+/// `message` says what is wrong and `hint` what to do. Rendering (text, JSON, GitHub
+/// annotations) lives in the CLI.
 public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Severity: String, Sendable, Hashable, Comparable {
         case error
@@ -30,6 +32,29 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
         self.hint = hint
         self.location = location
+    }
+
+    public init(
+        _ severity: Severity, code: DiagnosticCode, message: String, hint: String? = nil,
+        at location: SourceLocation?
+    ) {
+        self.init(severity, code: code.rawValue, message: message, hint: hint, at: location)
+    }
+
+    /// The registered code; `nil` only for a code missing from `DiagnosticCode` (a test
+    /// keeps every code the sources use registered).
+    public var registeredCode: DiagnosticCode? { DiagnosticCode(rawValue: code) }
+
+    public static func error(
+        _ code: DiagnosticCode, _ message: String, hint: String? = nil, at location: SourceLocation?
+    ) -> Diagnostic {
+        Diagnostic(.error, code: code.rawValue, message: message, hint: hint, at: location)
+    }
+
+    public static func warning(
+        _ code: DiagnosticCode, _ message: String, hint: String? = nil, at location: SourceLocation?
+    ) -> Diagnostic {
+        Diagnostic(.warning, code: code.rawValue, message: message, hint: hint, at: location)
     }
 
     public static func error(

@@ -1,0 +1,135 @@
+import Foundation
+import TestSupport
+import XCTest
+@testable import KeysyncCore
+@testable import Reconciler
+
+/// The fast paths `keysync serve` loads a state with, each against its reference on random
+/// states: the canonical check compared piece by piece (`isEncoding(of:)` against
+/// `encoded() == data`), and the signing payload cut from the canonical bytes (against
+/// `signingPayload`, which encodes the state again).
+final class CanonicalFastPathTests: XCTestCase {
+    /// Text that looks like the structure the fast paths search for, quoted inside values.
+    private static let awkward = [
+        "plain", "", "\n  \"signature\": {\n", "\n  },\n", "  \"signature\": {", "},", "\\n  }", "quote \" \\ /",
+        "line\nbreak\ttab\r", "control \u{01}\u{7F}", "naïve ✓ 🔑", "signature",
+    ]
+
+    private func text(_ generator: inout SeededGenerator) -> String {
+        Bool.random(using: &generator) ? Self.awkward.randomElement(using: &generator)!
+            : String((0..<Int.random(in: 1...12, using: &generator)).map { _ in "abcxyz-_.".randomElement(using: &generator)! })
+    }
+
+    private func hex(_ generator: inout SeededGenerator) -> String {
+        "sha256:" + String((0..<64).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
+    }
+
+    /// A recipient's shape (`age1` and 58 Bech32 characters), which is all the state checks.
+    private func recipient(_ generator: inout SeededGenerator) -> RecipientText {
+        RecipientText(rawValue: "age1" + String((0..<58).map { _ in "qpzry9x8gf2tvdw0s3jn54khce6mua7l".randomElement(using: &generator)! }))!
+    }
+
+    private func randomState(_ generator: inout SeededGenerator) -> StateFile {
+        let teamNames = (0..<Int.random(in: 0...4, using: &generator)).map { "team-\($0)-" + text(&generator) }
+        let teams = teamNames.shuffled(using: &generator).map { name in
+            TeamRecord(name: name, plan: text(&generator), apiAccess: .random(using: &generator),
+                       owner: Bool.random(using: &generator) ? text(&generator) : nil,
+                       contacts: (0..<Int.random(in: 0...2, using: &generator)).map { _ in text(&generator) },
+                       recipients: Bool.random(using: &generator) ? [recipient(&generator)] : nil)
+        }
+        let keys = (0..<Int.random(in: 0...8, using: &generator)).map { n in
+            let revoked = Int.random(in: 0..<4, using: &generator) == 0
+            return KeyRecord(
+                id: "key_" + String((0..<20).map { _ in "abcdefghijklmnopqrstuvwxyz234567".randomElement(using: &generator)! }),
+                team: teamNames.randomElement(using: &generator) ?? "gone",
+                name: "name-\(n)-" + text(&generator), generation: Int.random(in: 0...3, using: &generator), hash: KeyHash(rawValue: hex(&generator))!,
+                preview: KeyPreview(rawValue: "thig_G1x2...7kPm")!, createdAt: Date(timeIntervalSince1970: 1_790_000_000),
+                createdBy: text(&generator),
+                expiresAt: Bool.random(using: &generator) ? Date(timeIntervalSince1970: 1_800_000_000) : nil,
+                rateLimit: Int.random(in: 1...10_000, using: &generator),
+                description: Bool.random(using: &generator) ? text(&generator) : nil,
+                owner: Bool.random(using: &generator) ? text(&generator) : nil, status: revoked ? .revoked : .active,
+                revokedAt: revoked ? Date(timeIntervalSince1970: 1_795_000_000) : nil,
+                revokedReason: revoked ? [.removedFromManifest, .teamRemoved, .rotated, .rotationGraceEnded].randomElement(using: &generator) : nil, revokeAfter: nil, sealedFile: text(&generator))
+        }
+        var state = StateFile(
+            lineage: Bool.random(using: &generator) ? text(&generator) : nil, serial: Int.random(in: 0...99, using: &generator),
+            prefix: Bool.random(using: &generator) ? "thig" : nil, teams: teams, keys: keys.shuffled(using: &generator))
+        if Bool.random(using: &generator) { state.version = 1 }
+        if Bool.random(using: &generator) { state.log = AuditAnchor(events: 3, head: hex(&generator)) }
+        return state
+    }
+
+    func testTheCanonicalCheckAgreesWithEncodingAgainOnRandomStatesAndDamagedBytes() {
+        var generator = SeededGenerator(seed: 0xC4_0001)
+        for round in 0..<300 {
+            var state = randomState(&generator)
+            if Bool.random(using: &generator) { state = state.signed(with: .generate(using: &generator)) }
+            let bytes = state.encoded()
+            XCTAssertTrue(state.isEncoding(of: bytes), "round \(round)")
+            XCTAssertEqual(state.normalized.encoded(), bytes, "round \(round)")
+            var damaged = bytes
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0: damaged[Int.random(in: 0..<damaged.count, using: &generator)] ^= 0x01
+            case 1: damaged.removeLast(Int.random(in: 1...min(30, damaged.count), using: &generator))
+            case 2: damaged.append(contentsOf: Array(" \n".utf8))
+            default: damaged.insert(UInt8(ascii: " "), at: Int.random(in: 0..<damaged.count, using: &generator))
+            }
+            XCTAssertEqual(state.isEncoding(of: damaged), state.encoded() == damaged, "round \(round)")
+            XCTAssertFalse(state.isEncoding(of: damaged), "round \(round)")
+        }
+        XCTAssertTrue(StateFile.empty.isEncoding(of: StateFile.empty.encoded()))
+        XCTAssertFalse(StateFile.empty.isEncoding(of: Data()))
+    }
+
+    func testNormalizedKeepsOnlyTheOrderOfSortedInput() {
+        var generator = SeededGenerator(seed: 0xC4_0002)
+        for _ in 0..<100 {
+            let state = randomState(&generator)
+            let normalized = state.normalized
+            XCTAssertEqual(normalized.teams.map(\.name), state.teams.map(\.name).sorted())
+            XCTAssertEqual(normalized.keys.map { [$0.team, $0.name, $0.id] },
+                           state.keys.map { [$0.team, $0.name, $0.id] }.sorted { $0.lexicographicallyPrecedes($1) })
+            XCTAssertEqual(normalized.normalized, normalized)
+        }
+    }
+
+    func testTheSigningPayloadCutFromTheBytesIsTheEncodedOne() throws {
+        var generator = SeededGenerator(seed: 0xC4_0003)
+        for round in 0..<300 {
+            let state = randomState(&generator)
+            XCTAssertNil(StateFile.signingPayload(cutFrom: state.encoded()), "unsigned, round \(round)")
+            let signed = state.signed(with: .generate(using: &generator))
+            let cut = try XCTUnwrap(StateFile.signingPayload(cutFrom: signed.encoded()), "round \(round)")
+            XCTAssertEqual(cut, signed.signingPayload, "round \(round)")
+        }
+    }
+
+    /// The consuming check gives the reference's answer for each way a signature can be wrong.
+    func testVerifyingOverTheBytesAnswersAsTheReference() throws {
+        var generator = SeededGenerator(seed: 0xC4_0004)
+        for round in 0..<60 {
+            let key = StateSigningKey.generate(using: &generator)
+            let other = StateSigningKey.generate(using: &generator)
+            let state = randomState(&generator)
+            var tampered = state.signed(with: key)
+            tampered.serial += 1
+            var damaged = state.signed(with: key)
+            damaged.signature?.value = "AAAA"
+            for candidate in [state, state.signed(with: key), state.signed(with: other), tampered, damaged] {
+                let reread = try StateFile.decode(candidate.encoded())
+                let reference = Result { () throws(StateSignatureError) in try reread.verifySignature(trusting: key.publicKey) }
+                var bytes = candidate.encoded()
+                let fast = Result { () throws(StateSignatureError) in
+                    try reread.verifySignature(trusting: key.publicKey, consumingCanonicalBytes: &bytes)
+                }
+                switch (reference, fast) {
+                case (.success, .success): break
+                case (.failure(let a), .failure(let b)): XCTAssertEqual(a, b, "round \(round)")
+                default: XCTFail("round \(round): reference \(reference), fast path \(fast)")
+                }
+            }
+            XCTAssertNoThrow(try StateFile.decode(state.signed(with: key).encoded()).verifySignature(trusting: key.publicKey))
+        }
+    }
+}
