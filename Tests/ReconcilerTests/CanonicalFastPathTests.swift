@@ -40,7 +40,7 @@ final class CanonicalFastPathTests: XCTestCase {
         let keys = (0..<Int.random(in: 0...8, using: &generator)).map { n in
             let revoked = Int.random(in: 0..<4, using: &generator) == 0
             return KeyRecord(
-                id: "key_" + String((0..<20).map { _ in "abcdefghijklmnopqrstuvwxyz234567".randomElement(using: &generator)! }),
+                id: KeyID(rawValue: "key_" + String((0..<20).map { _ in "abcdefghijklmnopqrstuvwxyz234567".randomElement(using: &generator)! }))!,
                 team: teamNames.randomElement(using: &generator) ?? "gone",
                 name: "name-\(n)-" + text(&generator), generation: Int.random(in: 0...3, using: &generator), hash: KeyHash(rawValue: hex(&generator))!,
                 preview: KeyPreview(rawValue: "thig_G1x2...7kPm")!, createdAt: Date(timeIntervalSince1970: 1_790_000_000),
@@ -88,8 +88,8 @@ final class CanonicalFastPathTests: XCTestCase {
             let state = randomState(&generator)
             let normalized = state.normalized
             XCTAssertEqual(normalized.teams.map(\.name), state.teams.map(\.name).sorted())
-            XCTAssertEqual(normalized.keys.map { [$0.team, $0.name, $0.id] },
-                           state.keys.map { [$0.team, $0.name, $0.id] }.sorted { $0.lexicographicallyPrecedes($1) })
+            XCTAssertEqual(normalized.keys.map { [$0.team, $0.name, $0.id.rawValue] },
+                           state.keys.map { [$0.team, $0.name, $0.id.rawValue] }.sorted { $0.lexicographicallyPrecedes($1) })
             XCTAssertEqual(normalized.normalized, normalized)
         }
     }

@@ -1,5 +1,6 @@
 import AgeFormat
 import Reconciler
+import TestSupport
 import XCTest
 
 /// Every library error becomes the one `Diagnostic` through `DiagnosticConvertible`, with its
@@ -9,7 +10,7 @@ final class DiagnosticConversionTests: XCTestCase {
         let storage = StorageError(operation: "write", path: "sealed/x.age", code: 28, reason: "No space left on device")
         let errors: [(any DiagnosticConvertible, DiagnosticCode)] = [
             (ApplyError.storage(storage), .applyWrite),
-            (ApplyError.unknownKey("key_x"), .applyPlanMismatch),
+            (ApplyError.unknownKey(KeyID.test("x")), .applyPlanMismatch),
             (StateLockError.unavailable(storage), .stateLockUnavailable),
             (SavedPlanError.edited, .planTampered),
             (SavedPlanError.unreadable("not JSON"), .planUnreadable),
