@@ -36,29 +36,20 @@ public struct ApplyMarker: Equatable, Sendable, Codable {
         self.lineage = lineage
     }
 
-    enum CodingKeys: String, CodingKey { case time, event, actor, commit, serial, lineage }
+    private enum CodingKeys: String, CodingKey { case event, lineage }
 
     public init(from decoder: Decoder) throws {
+        let stamp = try AuditStamp(from: decoder)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let text = try container.decode(String.self, forKey: .time)
-        guard let time = Timestamp.parse(text) else {
-            throw DecodingError.dataCorruptedError(forKey: .time, in: container, debugDescription: "not an RFC 3339 time")
-        }
         self.init(
-            time: time, event: try container.decode(Kind.self, forKey: .event),
-            actor: try container.decode(String.self, forKey: .actor),
-            commit: try container.decode(String?.self, forKey: .commit),
-            serial: try container.decode(Int.self, forKey: .serial),
-            lineage: try container.decode(String?.self, forKey: .lineage))
+            time: stamp.time, event: try container.decode(Kind.self, forKey: .event), actor: stamp.actor,
+            commit: stamp.commit, serial: stamp.serial, lineage: try container.decode(String?.self, forKey: .lineage))
     }
 
     public func encode(to encoder: Encoder) throws {
+        try AuditStamp(time: time, actor: actor, commit: commit, serial: serial).encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(Timestamp.format(time), forKey: .time)
         try container.encode(event, forKey: .event)
-        try container.encode(actor, forKey: .actor)
-        try container.encode(commit, forKey: .commit)
-        try container.encode(serial, forKey: .serial)
         try container.encode(lineage, forKey: .lineage)
     }
 }

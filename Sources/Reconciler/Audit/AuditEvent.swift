@@ -48,37 +48,26 @@ public struct AuditEvent: Equatable, Sendable, Codable {
         self.changes = changes
     }
 
-    enum CodingKeys: String, CodingKey {
-        case time, event, actor, commit, serial, team, name, changes
+    private enum CodingKeys: String, CodingKey {
+        case event, team, name, changes
         case keyID = "key_id"
     }
 
     public init(from decoder: Decoder) throws {
+        let stamp = try AuditStamp(from: decoder)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let text = try container.decode(String.self, forKey: .time)
-        guard let time = Timestamp.parse(text) else {
-            throw DecodingError.dataCorruptedError(forKey: .time, in: container, debugDescription: "not an RFC 3339 time")
-        }
         self.init(
-            time: time,
-            event: try container.decode(Kind.self, forKey: .event),
-            actor: try container.decode(String.self, forKey: .actor),
-            commit: try container.decode(String?.self, forKey: .commit),
-            serial: try container.decode(Int.self, forKey: .serial),
-            keyID: try container.decode(KeyID.self, forKey: .keyID),
-            team: try container.decode(String.self, forKey: .team),
-            name: try container.decode(String.self, forKey: .name),
+            time: stamp.time, event: try container.decode(Kind.self, forKey: .event), actor: stamp.actor,
+            commit: stamp.commit, serial: stamp.serial, keyID: try container.decode(KeyID.self, forKey: .keyID),
+            team: try container.decode(String.self, forKey: .team), name: try container.decode(String.self, forKey: .name),
             changes: try container.decode([String: AuditChange].self, forKey: .changes))
     }
 
     /// Every field is always present (`commit` as `null` when unknown), so lines have one shape.
     public func encode(to encoder: Encoder) throws {
+        try AuditStamp(time: time, actor: actor, commit: commit, serial: serial).encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(Timestamp.format(time), forKey: .time)
         try container.encode(event, forKey: .event)
-        try container.encode(actor, forKey: .actor)
-        try container.encode(commit, forKey: .commit)
-        try container.encode(serial, forKey: .serial)
         try container.encode(keyID, forKey: .keyID)
         try container.encode(team, forKey: .team)
         try container.encode(name, forKey: .name)
