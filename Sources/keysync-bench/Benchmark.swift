@@ -47,33 +47,46 @@ struct Benchmark {
             }
             rows.append(BenchRow(
                 operation: "validate", keys: keys, measured: try measure("validate", ["validate", manifest]),
-                floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 200_000_000))
+                floorName: floorName, floor: scan, targetRatio: 2, memoryLimitBytes: 200_000_000))
             rows.append(BenchRow(
                 operation: "plan (empty state: all create)", keys: keys,
                 measured: try measure("plan, empty state", ["plan", "-m", manifest, "--state", emptyPath]),
-                floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 300_000_000))
+                floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 200_000_000))
             rows.append(BenchRow(
                 operation: "plan (converged state: no changes)", keys: keys,
                 measured: try measure("plan, converged state", ["plan", "-m", manifest, "--state", convergedPath]),
-                floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 300_000_000))
+                floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 200_000_000))
 
             if options.measureApply {
-                let sealing = try SealingFloor(generator: generator, keys: converged.keys, directory: dir + "/floor")
                 let applyRuns = options.applyRuns ?? options.runs
-                log("\(keys) keys: age -e floor (\(min(options.ageSampleTeams, sealing.teams)) of \(sealing.teams) teams)")
-                let floor = try medianOf(applyRuns) { try sealing.measure(sampleTeams: options.ageSampleTeams) }
-                if sealing.teams > options.ageSampleTeams {
-                    notes.append("Apply floor at \(keys) keys: `age -e` timed on \(options.ageSampleTeams) of \(sealing.teams) teams and scaled linearly (one process per team; the per-team cost is constant).")
-                }
+                log("\(keys) keys: in-process crypto floor")
+                let floor = try CryptoFloor(sealing: SealingFloor(generator: generator, keys: converged.keys)).measure()
                 log("\(keys) keys: apply")
+                let applyDirectory = dir + "/apply"
                 let apply = try medianOf(applyRuns) {
-                    try ApplyRun(manifest: manifest, directory: dir + "/apply", keysync: options.keysync,
+                    try ApplyRun(manifest: manifest, directory: applyDirectory, keysync: options.keysync,
                                  environment: environment).measure()
                 }
                 rows.append(BenchRow(
                     operation: "apply (create all, sealed per team)", keys: keys, measured: apply,
-                    floorName: "`age -e` per team + SHA-256", floor: floor, targetRatio: 2,
-                    memoryLimitBytes: 300_000_000))
+                    floorName: "in-process crypto (X25519, HKDF, ChaCha20-Poly1305 per team + SHA-256 per key)",
+                    floor: floor, targetRatio: 3, memoryLimitBytes: 200_000_000))
+
+                // The last apply left a converged, signed repository: add one key to it.
+                let oneMore = dir + "/keys-one-more.yaml"
+                try generator.yaml(extraKey: true).write(toFile: oneMore, atomically: false, encoding: .utf8)
+                let added = OneKeyAdded(repository: applyDirectory, manifest: oneMore, directory: dir + "/one-key",
+                                        keysync: options.keysync, environment: environment)
+                log("\(keys) keys: plan, one key added")
+                rows.append(BenchRow(
+                    operation: "plan (one key added, converged signed repository)", keys: keys,
+                    measured: try medianOf(options.runs) { try added.measurePlan() },
+                    floorName: floorName, floor: scan, targetRatio: 3, memoryLimitBytes: 200_000_000))
+                log("\(keys) keys: apply, one key added")
+                rows.append(BenchRow(
+                    operation: "apply (one key added, converged signed repository)", keys: keys,
+                    measured: try medianOf(options.runs) { try added.measureApply() },
+                    floorName: floorName, floor: scan, targetRatio: 4, memoryLimitBytes: 200_000_000))
             }
             if options.measureVerify && size == options.sizes.max() {
                 log("\(keys) keys: verify throughput")

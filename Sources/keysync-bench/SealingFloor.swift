@@ -2,21 +2,16 @@ import Crypto
 import Foundation
 import Reconciler
 
-/// The floor for `apply`: the work no implementation can skip. One `age -e` process per team
-/// sealing that team's plaintext (the same document shape apply writes: the team's new keys as
-/// canonical JSON) to the team's two recipients, plus a raw SHA-256 of every key.
+/// What `apply` creating every key must seal: per team, a plaintext of the same shape and size as
+/// apply's sealed document (the team's new keys as canonical JSON), for `CryptoFloor`.
 struct SealingFloor {
     var plaintexts: [String]
     var keys: [APIKey]
-    var directory: String
-    var age = "/usr/bin/age"
 
     var teams: Int { plaintexts.count }
 
-    init(generator: ManifestGenerator, keys: [APIKey], directory: String) throws {
+    init(generator: ManifestGenerator, keys: [APIKey]) {
         self.keys = keys
-        self.directory = directory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var plaintexts: [String] = []
         for team in 0..<generator.teams {
             var entries: [String] = []
@@ -48,28 +43,6 @@ struct SealingFloor {
                 """)
         }
         self.plaintexts = plaintexts
-    }
-
-    /// Seals the first `sampleTeams` teams' plaintexts (all of them when there are fewer) and
-    /// hashes every key; when sampled, the sealing time is scaled to all teams.
-    func measure(sampleTeams: Int) throws -> ProcessMeasurement {
-        let sample = min(sampleTeams, teams)
-        let input = directory + "/plaintext"
-        var sealing = 0.0
-        var peak = 0
-        for team in 0..<sample {
-            // Writing the plaintext is not timed: age reads it, keysync has it in memory.
-            try plaintexts[team].write(toFile: input, atomically: false, encoding: .utf8)
-            let run = try measureProcess([
-                age, "-e", "-r", ManifestGenerator.recipients[0], "-r", ManifestGenerator.recipients[1],
-                "-o", directory + "/team-\(team).age", input,
-            ])
-            sealing += run.seconds
-            peak = max(peak, run.peakMemoryBytes)
-        }
-        unlink(input)
-        sealing *= Double(teams) / Double(sample)
-        return ProcessMeasurement(seconds: sealing + SHA256Floor.seconds(hashing: keys), peakMemoryBytes: peak)
     }
 }
 

@@ -5,7 +5,7 @@ import Foundation
 /// and compiles the C floor.
 ///
 ///   keysync-bench --keysync PATH --yaml-scan PATH --rusage PATH [--sizes 1000,10000,100000] [--runs 5]
-///                 [--apply yes|no] [--apply-runs N] [--verify yes|no] [--serve yes|no] [--age-sample TEAMS] [--work DIR]
+///                 [--apply yes|no] [--apply-runs N] [--verify yes|no] [--serve yes|no] [--work DIR]
 ///                 [--backends yes|no] [--backend-runs N]
 struct BenchOptions {
     var keysync = ".build/release/keysync"
@@ -14,13 +14,12 @@ struct BenchOptions {
     var sizes = [1_000, 10_000, 100_000]
     var runs = 5
     var workDirectory = NSTemporaryDirectory() + "keysync-bench"
-    /// `apply` rows (and their `age -e` floor); `--apply no` skips them while iterating.
+    /// `apply` rows (and their in-process crypto floor) and the one-key-added rows, which run
+    /// on the repository the last apply left; `--apply no` skips them while iterating.
     var measureApply = true
     /// Runs of `apply` and its floor (each creates every key and seals every team, so they are
     /// the slow rows); defaults to `--runs`.
     var applyRuns: Int?
-    /// Teams whose plaintext the `age -e` floor seals per run; scaled to all teams beyond.
-    var ageSampleTeams = 2_000
     /// The in-process verify throughput rows, at the largest size only.
     var measureVerify = true
     /// The `keysync serve` row under wrk beside nginx, at the largest size only.
@@ -48,7 +47,6 @@ struct BenchOptions {
             case "--serve": measureServe = value != "no"
             case "--backends": measureBackends = value == "yes"
             case "--backend-runs": backendRuns = Int(value) ?? backendRuns
-            case "--age-sample": ageSampleTeams = Int(value) ?? ageSampleTeams
             default: throw BenchUsage("unknown option \(arg)")
             }
         }

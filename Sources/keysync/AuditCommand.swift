@@ -54,8 +54,9 @@ struct AuditCommand: ParsableCommand {
                 do {
                     let trusted = try trust.resolve(environment: ProcessInfo.processInfo.environment)
                     let snapshot = try RepositoryReader.read(
-                        ApplyLayout(statePath: statePath, auditLogPath: file), storage: FileSystemStorage(), requireState: true)
-                    if let refusal = trusted.refusal(of: snapshot.state, exists: true, path: statePath) {
+                        ApplyLayout(statePath: statePath, auditLogPath: file), storage: FileSystemStorage(), requireState: true,
+                        trusting: trusted)
+                    if let refusal = trusted.refusal(of: snapshot, path: statePath) {
                         problems.append(refusal)
                     } else {
                         anchored = snapshot.state

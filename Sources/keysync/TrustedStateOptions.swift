@@ -81,7 +81,7 @@ struct TrustedStateOptions: ParsableArguments {
         let snapshot: RepositorySnapshot
         do {
             trusted = try trust.resolve(environment: environment)
-            snapshot = try RepositoryReader.read(layout, storage: FileSystemStorage(), requireState: true)
+            snapshot = try RepositoryReader.read(layout, storage: FileSystemStorage(), requireState: true, trusting: trusted)
         } catch let error as Diagnostic {
             throw Self.failure(error)
         } catch let error as RepositoryError {
@@ -89,7 +89,7 @@ struct TrustedStateOptions: ParsableArguments {
         } catch {
             throw Self.failure(.error(.stateUnreadable, "\(error)", at: nil))
         }
-        if let refusal = trusted.refusal(of: snapshot.state, exists: true, path: state) {
+        if let refusal = trusted.refusal(of: snapshot, path: state) {
             throw Self.failure(refusal)
         }
         return snapshot.state

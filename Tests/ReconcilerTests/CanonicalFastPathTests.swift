@@ -132,4 +132,50 @@ final class CanonicalFastPathTests: XCTestCase {
             XCTAssertNoThrow(try StateFile.decode(state.signed(with: key).encoded()).verifySignature(trusting: key.publicKey))
         }
     }
+
+    /// `signedEncoding(with:)` (one encode, signed in place) gives what `signed(with:)` then
+    /// `encoded()` give: the same bytes for the state it returns, a valid signature over them.
+    func testSigningWhileEncodingOnceAnswersAsTheReference() throws {
+        var generator = SeededGenerator(seed: 0xC4_0005)
+        for round in 0..<200 {
+            let key = StateSigningKey.generate(using: &generator)
+            var state = randomState(&generator)
+            if round % 3 == 0 { state = state.signed(with: .generate(using: &generator)) }  // an old block is replaced
+            let (signed, bytes) = state.signedEncoding(with: key)
+            XCTAssertEqual(bytes, signed.encoded(), "round \(round)")
+            XCTAssertEqual(signed.withoutSignature, state.withoutSignature, "round \(round)")
+            XCTAssertEqual(signed.signature?.publicKey, key.publicKey.base64, "round \(round)")
+            XCTAssertEqual(signed.signingPayload, state.signed(with: key).signingPayload, "round \(round)")
+            let reread = try StateFile.decode(bytes)
+            XCTAssertEqual(reread, signed.normalized, "round \(round)")
+            XCTAssertNoThrow(try reread.verifySignature(trusting: key.publicKey), "round \(round)")
+        }
+    }
+
+    /// The repository reader's check over the file's bytes, then `StateTrust.refusal(of:path:)`,
+    /// refuses exactly what the reference check (encoding the state again) refuses, saying the same.
+    func testTheReadersSignatureCheckAnswersAsTheReference() throws {
+        var generator = SeededGenerator(seed: 0xC4_0006)
+        for round in 0..<60 {
+            let key = StateSigningKey.generate(using: &generator)
+            let other = StateSigningKey.generate(using: &generator)
+            let state = randomState(&generator)
+            var tampered = state.signed(with: key)
+            tampered.serial += 1
+            var damaged = state.signed(with: key)
+            damaged.signature?.value = "AAAA"
+            for trust in [StateTrust.signer(key.publicKey), .signer(other.publicKey), .unsigned] {
+                for candidate in [state, state.signed(with: key), state.signed(with: other), tampered, damaged] {
+                    var bytes = candidate.encoded()
+                    let reread = try StateFile.decode(bytes)
+                    let signer = RepositoryReader.signer(of: reread, verifiedOver: &bytes, trust: trust)
+                    let snapshot = RepositorySnapshot(
+                        state: reread, stateExists: true, continuation: RepositoryHistory.Continuation(following: reread),
+                        verifiedSigner: signer)
+                    XCTAssertEqual(trust.refusal(of: snapshot, path: "s.json"),
+                                   trust.refusal(of: reread, exists: true, path: "s.json"), "round \(round)")
+                }
+            }
+        }
+    }
 }

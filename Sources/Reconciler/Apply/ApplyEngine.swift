@@ -67,7 +67,8 @@ public enum ApplyEngine {
         } catch {
             throw .invalidNewState(error)
         }
-        let next = signingKey.map { unsigned.signed(with: $0) } ?? unsigned
+        // Encoded once here (signing and writing share the bytes), not again by the writer.
+        let (next, stateBytes) = signingKey.map { unsigned.signedEncoding(with: $0) } ?? (unsigned, unsigned.encoded())
         let sealed = try seal(minted, serial: run.serial, now: now, armor: armor, using: &generator)
         var counts: [KeyAction: Int] = [:]
         for change in plan.keyChanges {
@@ -75,7 +76,7 @@ public enum ApplyEngine {
         }
         return PreparedApply(previousState: state, state: next, sealedFiles: sealed, events: run.events,
                              hasChanges: true, actionCounts: counts, auditLines: auditLines,
-                             completionLine: completion, logLength: history.logLength)
+                             completionLine: completion, logLength: history.logLength, stateBytes: Array(stateBytes))
     }
 
     /// Groups the minted keys per team into one sealed document each, encrypted to the team's

@@ -49,7 +49,7 @@ public enum ApplyWriter {
             if let folder = ApplyLayout.folder(of: layout.auditLogPath) { try storage.createDirectory(folder) }
             try storage.append(prepared.auditLines, to: layout.auditLogPath, keepingFirst: prepared.logLength)
             logger.debug("appended audit lines", metadata: ["path": "\(layout.auditLogPath)", "events": "\(prepared.events.count)"])
-            try storage.writeKeepingBackup(Array(prepared.state.encoded()), to: layout.statePath)
+            try storage.writeKeepingBackup(prepared.stateBytes ?? Array(prepared.state.encoded()), to: layout.statePath)
             logger.debug("wrote state", metadata: ["path": "\(layout.statePath)", "serial": "\(prepared.state.serial)"])
             try storage.append(prepared.completionLine, to: layout.auditLogPath,
                                keepingFirst: prepared.logLength + prepared.auditLines.count)

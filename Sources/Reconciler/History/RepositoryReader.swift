@@ -9,6 +9,11 @@ public struct RepositorySnapshot: Sendable {
     /// `false` when there is no state file (before the first apply, or `--init`).
     public var stateExists: Bool
     public var continuation: RepositoryHistory.Continuation
+    /// The signer whose signature `RepositoryReader.read(trusting:)` found valid over the state
+    /// file's own bytes, while it still had them; `nil` when not asked, unsigned or not valid.
+    /// `StateTrust.refusal(of:path:)` accepts it as is, so no reader encodes a 72 MB state again
+    /// to rebuild the signing payload.
+    public var verifiedSigner: StatePublicKey?
 }
 
 /// Why the repository cannot be read: the state, the log or the folder, with where to look.
@@ -52,10 +57,13 @@ public enum RepositoryReader {
     /// Reads the state at `layout.statePath` and checks it against the audit log and sealed
     /// folder (`RepositoryHistory.check`). `requireState` refuses a missing state file
     /// (readers answering questions about keys); `allowInit` accepts one where history exists.
+    /// With `trust` naming a signer, the state's signature is checked over the bytes just read
+    /// (`verifiedSigner`); a failed check is left to `StateTrust.refusal`, which says why.
     public static func read(
-        _ layout: ApplyLayout, storage: some DurableStorage, requireState: Bool = false, allowInit: Bool = false
+        _ layout: ApplyLayout, storage: some DurableStorage, requireState: Bool = false, allowInit: Bool = false,
+        trusting trust: StateTrust = .unsigned
     ) throws(RepositoryError) -> RepositorySnapshot {
-        let stateBytes: [UInt8]?
+        var stateBytes: [UInt8]?
         let log: [UInt8]?
         let sealed: [String]
         do {
@@ -65,19 +73,36 @@ public enum RepositoryReader {
         } catch {
             throw .storage(error)
         }
-        guard let stateBytes else {
+        guard stateBytes != nil else {
             if requireState {
                 throw .state(StateFileError(.missing(path: layout.statePath)), path: layout.statePath)
             }
             return try snapshot(.empty, exists: false, log: log, sealed: sealed, layout: layout, allowInit: allowInit)
         }
+        var data = Data(stateBytes.take()!)  // the 72 MB are held once, as `data`
         let state: StateFile
         do {
-            state = try StateFile.decode(Data(stateBytes))
+            state = try StateFile.decode(data)
         } catch {
             throw .state(error, path: layout.statePath)
         }
-        return try snapshot(state, exists: true, log: log, sealed: sealed, layout: layout, allowInit: allowInit)
+        let verifiedSigner = signer(of: state, verifiedOver: &data, trust: trust)
+        data = Data()
+        var result = try snapshot(state, exists: true, log: log, sealed: sealed, layout: layout, allowInit: allowInit)
+        result.verifiedSigner = verifiedSigner
+        return result
+    }
+
+    /// The trusted signer when `state`'s signature by it is valid over `bytes`, the canonical
+    /// bytes `StateFile.decode` accepted (so the payload can be cut from them; they are consumed).
+    static func signer(of state: StateFile, verifiedOver bytes: inout Data, trust: StateTrust) -> StatePublicKey? {
+        guard case .signer(let trusted) = trust, state.signature != nil else { return nil }
+        do {
+            try state.verifySignature(trusting: trusted, consumingCanonicalBytes: &bytes)
+            return trusted
+        } catch {
+            return nil
+        }
     }
 
     private static func snapshot(

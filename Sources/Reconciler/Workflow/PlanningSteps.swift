@@ -39,14 +39,13 @@ struct PlanningSteps<Storage: DurableStorage> {
         let snapshot: RepositorySnapshot
         do {
             snapshot = try RepositoryReader.read(configuration.layout, storage: storage,
-                                                 allowInit: configuration.allowInit)
+                                                 allowInit: configuration.allowInit, trusting: configuration.trust)
         } catch {
             // The state's lines are not quoted under the error: a broken line may hold
             // something pasted by mistake (a raw key in a hash field), and this goes to CI logs.
             return fail(error.diagnostic)
         }
-        if let refusal = configuration.trust.refusal(of: snapshot.state, exists: snapshot.stateExists,
-                                                     path: configuration.layout.statePath) {
+        if let refusal = configuration.trust.refusal(of: snapshot, path: configuration.layout.statePath) {
             return fail(refusal)
         }
         return snapshot

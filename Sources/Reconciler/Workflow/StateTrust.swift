@@ -20,4 +20,13 @@ public enum StateTrust: Equatable, Sendable {
             return error.diagnostic(file: path)
         }
     }
+
+    /// `refusal(of:exists:path:)` for a state `RepositoryReader.read(trusting:)` read: a
+    /// signature it already found valid by the trusted signer over the file's own bytes is
+    /// accepted without encoding the state again; anything else is checked (and explained) as
+    /// above.
+    public func refusal(of snapshot: RepositorySnapshot, path: String) -> Diagnostic? {
+        if case .signer(let trusted) = self, snapshot.verifiedSigner == trusted { return nil }
+        return refusal(of: snapshot.state, exists: snapshot.stateExists, path: path)
+    }
 }
