@@ -45,14 +45,16 @@ public struct KeyVerifier: Sendable {
 
     /// Built from an `Index` filled record by record and the state's other fields (`keys` is
     /// not read): the one way a verifier is made, from a decoded state or a streamed one.
-    init(_ index: Index, shell state: StateFile) {
+    init(_ index: consuming Index, shell state: StateFile) {
         let prefix = state.prefix ?? index.previewPrefix
         self.prefix = prefix
         floor = StateFloor(of: state)
         prefixBytes = prefix.map { Array($0.utf8) } ?? []
         var teams: [String: TeamRecord] = [:]
         for team in state.teams { teams[team.name] = team }
+        // Moved out (not shared with `index`), so the fix-up below does not copy 100k entries.
         var entries = index.entries
+        index.entries = []
         // Teams come after the keys in the file: their part of each entry is filled in now. The
         // team's own strings are shared by all its keys' entries (one copy, not one per key).
         for i in entries.indices {
