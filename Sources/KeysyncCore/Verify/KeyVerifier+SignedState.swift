@@ -24,6 +24,9 @@ extension KeyVerifier {
         throws(StateSignatureError) -> SignedVerifierState?
     {
         var index = Index()
+        // A canonical record takes at least ~550 bytes (its id, hash, preview, dates and the
+        // field names alone): a bound on the count, so the index is not grown by doubling.
+        index.reserveCapacity(bytes.count / 550)
         // Unsigned: left to the reference, which refuses a non-canonical file first, as before.
         guard let shell = CanonicalStateReader.read(bytes, eachKey: { index.add($0) }), shell.signature != nil
         else { return nil }

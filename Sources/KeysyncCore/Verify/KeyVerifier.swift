@@ -39,6 +39,7 @@ public struct KeyVerifier: Sendable {
     /// code repeat one, the first record wins.
     public init(state: StateFile) {
         var index = Index()
+        index.reserveCapacity(state.keys.count)
         for record in state.keys { index.add(record) }
         self.init(index, shell: state)
     }
@@ -75,6 +76,13 @@ public struct KeyVerifier: Sendable {
         fileprivate var entries: [Entry] = []
         /// The prefix of the first valid preview: the verifier's prefix when the state names none.
         fileprivate var previewPrefix: String?
+
+        /// Room for about `count` records up front, so 100k entries are not grown by doubling
+        /// (each doubling briefly holds the old and the new storage).
+        mutating func reserveCapacity(_ count: Int) {
+            table.reserveCapacity(count)
+            entries.reserveCapacity(count)
+        }
 
         mutating func add(_ record: KeyRecord) {
             if previewPrefix == nil, APIKey.isValidPrefix(record.preview.prefix) { previewPrefix = record.preview.prefix }
