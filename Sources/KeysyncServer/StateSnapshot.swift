@@ -20,8 +20,9 @@ public struct StateSnapshot: Sendable {
     public let signatureVerified: Bool
     public let loadedAt: Date
 
-    init(state: StateFile, contentDigest: SHA256.Digest, signatureVerified: Bool, loadedAt: Date) {
-        verifier = KeyVerifier(state: state)
+    /// `verifier` is of `state` (whose `keys` are not read again: a streamed state has none).
+    init(verifier: KeyVerifier, state: StateFile, contentDigest: SHA256.Digest, signatureVerified: Bool, loadedAt: Date) {
+        self.verifier = verifier
         lineage = state.lineage
         serial = state.serial
         self.contentDigest = contentDigest
@@ -92,21 +93,25 @@ enum StateLoader {
         } catch {
             throw .unreadable(StateFileError(.unreadable("\(path): \(error.localizedDescription)")))
         }
-        let state: StateFile
-        do {
-            state = try StateFile.decode(data)
-        } catch {
-            throw .unreadable(error)
-        }
         let digest = SHA256.hash(data: data)
+        // A signed state goes straight into the verifier's index, record by record, and its
+        // signature over the file's own bytes vouches for them; otherwise, or when the one-pass
+        // reader does not vouch for the bytes, the reference decoder reads them.
+        var signed: SignedVerifierState?
         if let trustedKey {
             do {
-                // The decoded bytes are the canonical encoding: the payload is cut from them in
-                // place instead of encoding the state again (at 100k keys, 72 MB saved twice).
-                try state.verifySignature(trusting: trustedKey, consumingCanonicalBytes: &data)
+                signed = try KeyVerifier.readingSigned(&data, trusting: trustedKey)
             } catch {
                 throw .untrusted(error)
             }
+        }
+        let state: StateFile
+        let verifier: KeyVerifier
+        if let signed {
+            (state, verifier) = (signed.shell, signed.verifier)
+        } else {
+            state = try decodeVerifying(&data, trusting: trustedKey)
+            verifier = KeyVerifier(state: state)
         }
         data = Data()  // the file's bytes are not needed past this point
         if let current {
@@ -126,6 +131,29 @@ enum StateLoader {
                 return nil
             }
         }
-        return StateSnapshot(state: state, contentDigest: digest, signatureVerified: trustedKey != nil, loadedAt: now)
+        return StateSnapshot(verifier: verifier, state: state, contentDigest: digest,
+                             signatureVerified: trustedKey != nil, loadedAt: now)
+    }
+
+    /// The reference path: decode (canonical form checked), then the signature when a key is trusted.
+    private static func decodeVerifying(_ data: inout Data, trusting trustedKey: StatePublicKey?)
+        throws(StateLoadError) -> StateFile
+    {
+        let state: StateFile
+        do {
+            state = try StateFile.decode(data)
+        } catch {
+            throw .unreadable(error)
+        }
+        if let trustedKey {
+            do {
+                // The decoded bytes are the canonical encoding: the payload is cut from them in
+                // place instead of encoding the state again (at 100k keys, 72 MB saved twice).
+                try state.verifySignature(trusting: trustedKey, consumingCanonicalBytes: &data)
+            } catch {
+                throw .untrusted(error)
+            }
+        }
+        return state
     }
 }

@@ -5,6 +5,10 @@ import Reconciler
 /// request presenting one of the state's valid keys at random, beside nginx (1 worker) answering
 /// `return 204` under the same load: requests per second, p99 latency and keysync's peak RSS.
 /// Targets: ≥ 40% of nginx's rate, p99 ≤ 2 ms, ≤ 150 MB.
+///
+/// On a machine with two or more cores (and `taskset`), each server in turn runs pinned to CPU 0
+/// and wrk to CPU 1, so the comparison is fair (nginx's one worker and keysync get the same
+/// core) and wrk does not deschedule the server it measures; NIO then runs one event loop.
 struct ServeThroughput {
     var state: StateFile
     var keys: [APIKey]
@@ -14,6 +18,20 @@ struct ServeThroughput {
     var publicKey: String
     var seconds = 10
     var connections = 32
+
+    /// `taskset` when the servers and wrk can each have a core of their own, else `nil`.
+    static let pinning: String? = ProcessInfo.processInfo.activeProcessorCount >= 2 ? program("taskset") : nil
+
+    /// `program arguments`, pinned to `cpu` when pinning is on.
+    static func pinned(_ process: Process, _ program: String, _ arguments: [String], cpu: Int) {
+        if let pinning {
+            process.executableURL = URL(fileURLWithPath: pinning)
+            process.arguments = ["-c", String(cpu), program] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = arguments
+        }
+    }
 
     struct Load {
         var rate: Double
@@ -44,9 +62,8 @@ struct ServeThroughput {
 
         let port = 18_080
         let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: keysync)
-        serve.arguments = ["serve", "--state", statePath, "--listen", "127.0.0.1:\(port)",
-                           "--usage-db", directory + "/usage.sqlite"]
+        Self.pinned(serve, keysync, ["serve", "--state", statePath, "--listen", "127.0.0.1:\(port)",
+                                     "--usage-db", directory + "/usage.sqlite"], cpu: 0)
         serve.environment = ["KEYSYNC_LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin", "KEYSYNC_STATE_PUBLIC_KEY": publicKey]
         serve.standardOutput = FileHandle.nullDevice
         serve.standardError = FileHandle(forWritingAtPath: "/dev/null")
@@ -78,8 +95,7 @@ struct ServeThroughput {
             """
         try config.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
         let floor = Process()
-        floor.executableURL = URL(fileURLWithPath: nginx)
-        floor.arguments = ["-p", directory, "-c", directory + "/nginx.conf"]
+        Self.pinned(floor, nginx, ["-p", directory, "-c", directory + "/nginx.conf"], cpu: 0)
         floor.standardError = FileHandle.nullDevice
         try floor.run()
         defer { if floor.isRunning { kill(floor.processIdentifier, SIGKILL); floor.waitUntilExit() } }
@@ -98,10 +114,11 @@ struct ServeThroughput {
             measured: .rate(keysyncLoad.rate), floorName: "nginx `return 204`, 1 worker", floor: .rate(nginxLoad.rate))
         func verdict(_ ok: Bool) -> String { ok ? "ok" : "MISSED" }
         let note = String(
-            format: "Serve at %d keys: %.0f requests/s = %.0f%% of nginx's %.0f (target ≥ 40%%: %@); p99 %.2f ms (nginx %.2f ms; target ≤ 2 ms: %@); keysync peak RSS %.1f MB (target ≤ 150 MB: %@; the peak is the state's load, %.1f MB resident after the run); non-2xx answers: %d. Rates are requests per second (the table's \"keys/s\"); wrk and the server share the machine's cores.",
+            format: "Serve at %d keys: %.0f requests/s = %.0f%% of nginx's %.0f (target ≥ 40%%: %@); p99 %.2f ms (nginx %.2f ms; target ≤ 2 ms: %@); keysync peak RSS %.1f MB (target ≤ 150 MB: %@; the peak is the state's load, %.1f MB resident after the run); non-2xx answers: %d. Rates are requests per second (the table's \"keys/s\"); %@.",
             state.keys.count, keysyncLoad.rate, share * 100, nginxLoad.rate, verdict(share >= 0.4), keysyncLoad.p99Milliseconds,
             nginxLoad.p99Milliseconds, verdict(keysyncLoad.p99Milliseconds <= 2), Double(rss) / 1_000_000,
-            verdict(rss <= 150_000_000), Double(steady) / 1_000_000, keysyncLoad.non2xx)
+            verdict(rss <= 150_000_000), Double(steady) / 1_000_000, keysyncLoad.non2xx,
+            Self.pinning == nil ? "wrk and the server share the machine's cores" : "each server pinned to CPU 0, wrk to CPU 1 (taskset)")
         return (row, note)
     }
 
@@ -130,8 +147,7 @@ struct ServeThroughput {
     /// Runs wrk and reads its summary: Requests/sec, the 99% latency, non-2xx responses.
     static func wrk(_ wrk: String, url: String, script: String, seconds: Int, connections: Int) throws -> Load {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script, url]
+        pinned(process, wrk, ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script, url], cpu: 1)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

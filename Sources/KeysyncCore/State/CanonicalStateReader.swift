@@ -20,13 +20,27 @@ struct CanonicalStateReader {
     static func read(_ data: Data) -> StateFile? {
         data.withUnsafeBytes { raw in
             var reader = CanonicalStateReader(raw.bindMemory(to: UInt8.self))
-            return try? reader.document()
+            return try? reader.document(eachKey: nil)
+        }
+    }
+
+    /// The same pass, but each key record is handed to `eachKey` as soon as it is read instead
+    /// of being kept: returns the state without its keys (`keys` empty), or `nil` as `read`
+    /// does — possibly after some records were handed over, which the caller then discards.
+    /// For a reader that needs one record at a time (a verifier's index), so 100k records are
+    /// never held at once.
+    static func read(_ data: Data, eachKey: (KeyRecord) -> Void) -> StateFile? {
+        withoutActuallyEscaping(eachKey) { eachKey in
+            data.withUnsafeBytes { raw in
+                var reader = CanonicalStateReader(raw.bindMemory(to: UInt8.self))
+                return try? reader.document(eachKey: eachKey)
+            }
         }
     }
 
     // MARK: The state's shape
 
-    private mutating func document() throws(Unrecognised) -> StateFile {
+    private mutating func document(eachKey: ((KeyRecord) -> Void)?) throws(Unrecognised) -> StateFile {
         var version: Int?, lineage: String??, serial: Int?, prefix: String??
         var teams: [TeamRecord]??, keys: [KeyRecord]??, signature: StateSignature??, log: AuditAnchor??
         try object { (reader: inout CanonicalStateReader, field: String) throws(Unrecognised) in
@@ -36,7 +50,14 @@ struct CanonicalStateReader {
             case "serial": try Self.once(&serial, reader.integer())
             case "prefix": try Self.once(&prefix, reader.optionalString())
             case "teams": try Self.once(&teams, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.team() })
-            case "keys": try Self.once(&keys, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.key() })
+            case "keys":
+                if let eachKey {
+                    // Streamed: the records are handed over, the state is left with none.
+                    let seen = try reader.optionalElements { (r: inout CanonicalStateReader) throws(Unrecognised) in eachKey(try r.key()) }
+                    try Self.once(&keys, seen ? [] : nil)
+                } else {
+                    try Self.once(&keys, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.key() })
+                }
             case "signature": try Self.once(&signature, reader.null() ? nil : reader.signature())
             case "log": try Self.once(&log, reader.null() ? nil : reader.anchor())
             default: throw Unrecognised()
@@ -192,17 +213,25 @@ struct CanonicalStateReader {
     private mutating func optionalArray<T>(
         _ element: (inout CanonicalStateReader) throws(Unrecognised) -> T
     ) throws(Unrecognised) -> [T]? {
-        if null() { return nil }
-        try expect(0x5B)  // [
         var items: [T] = []
+        let present = try optionalElements { (r: inout CanonicalStateReader) throws(Unrecognised) in items.append(try element(&r)) }
+        return present ? items : nil
+    }
+
+    /// Reads an array (or `null`: returns `false`) one element at a time through `element`.
+    private mutating func optionalElements(
+        _ element: (inout CanonicalStateReader) throws(Unrecognised) -> Void
+    ) throws(Unrecognised) -> Bool {
+        if null() { return false }
+        try expect(0x5B)  // [
         skipWhitespace()
-        if i < bytes.count, bytes[i] == 0x5D { i += 1; return items }
+        if i < bytes.count, bytes[i] == 0x5D { i += 1; return true }
         while true {
-            items.append(try element(&self))
+            try element(&self)
             skipWhitespace()
             guard i < bytes.count else { throw Unrecognised() }
             if bytes[i] == 0x2C { i += 1; continue }
-            if bytes[i] == 0x5D { i += 1; return items }
+            if bytes[i] == 0x5D { i += 1; return true }
             throw Unrecognised()
         }
     }

@@ -24,7 +24,7 @@ public struct KeyVerifier: Sendable {
     private let table: [KeyDigest: Int]
     private let entries: [Entry]
 
-    private struct Entry: Sendable {
+    fileprivate struct Entry: Sendable, Equatable {
         var key: VerifiedKey
         var status: KeyStatus
         /// Seconds since the reference date; `+infinity` when unset, so one comparison decides.
@@ -38,33 +38,73 @@ public struct KeyVerifier: Sendable {
     /// revoked, not unknown). Hashes are unique in a decoded state; should a state built in
     /// code repeat one, the first record wins.
     public init(state: StateFile) {
-        let prefix = state.prefix ?? Self.prefixFromPreviews(state.keys)
+        var index = Index()
+        index.reserveCapacity(state.keys.count)
+        for record in state.keys { index.add(record) }
+        self.init(index, shell: state)
+    }
+
+    /// Built from an `Index` filled record by record and the state's other fields (`keys` is
+    /// not read): the one way a verifier is made, from a decoded state or a streamed one.
+    init(_ index: consuming Index, shell state: StateFile) {
+        let prefix = state.prefix ?? index.previewPrefix
         self.prefix = prefix
         floor = StateFloor(of: state)
         prefixBytes = prefix.map { Array($0.utf8) } ?? []
         var teams: [String: TeamRecord] = [:]
         for team in state.teams { teams[team.name] = team }
-        var table: [KeyDigest: Int] = [:]
-        table.reserveCapacity(state.keys.count)
-        var entries: [Entry] = []
-        entries.reserveCapacity(state.keys.count)
-        for record in state.keys {
+        // Moved out (not shared with `index`), so the fix-up below does not copy 100k entries.
+        var entries = index.entries
+        index.entries = []
+        // Teams come after the keys in the file: their part of each entry is filled in now. The
+        // team's own strings are shared by all its keys' entries (one copy, not one per key).
+        for i in entries.indices {
+            guard let team = teams[entries[i].key.team] else { continue }
+            entries[i].key.team = team.name
+            if entries[i].key.owner == nil { entries[i].key.owner = team.owner }
+            entries[i].apiAccess = team.apiAccess
+            entries[i].plan = team.plan
+        }
+        table = index.table
+        self.entries = entries
+    }
+
+    /// The lookup table under construction, one record at a time: a record is reduced to its
+    /// entry as soon as it is read, so a streamed state never holds all its records.
+    struct Index {
+        fileprivate var table: [KeyDigest: Int] = [:]
+        fileprivate var entries: [Entry] = []
+        /// The prefix of the first valid preview: the verifier's prefix when the state names none.
+        fileprivate var previewPrefix: String?
+
+        /// Room for about `count` records up front, so 100k entries are not grown by doubling
+        /// (each doubling briefly holds the old and the new storage).
+        mutating func reserveCapacity(_ count: Int) {
+            table.reserveCapacity(count)
+            entries.reserveCapacity(count)
+        }
+
+        mutating func add(_ record: KeyRecord) {
+            if previewPrefix == nil, APIKey.isValidPrefix(record.preview.prefix) { previewPrefix = record.preview.prefix }
             let digest = KeyDigest(record.hash)
-            guard table[digest] == nil else { continue }
-            let team = teams[record.team]
+            guard table[digest] == nil else { return }
             table[digest] = entries.count
             entries.append(Entry(
                 key: VerifiedKey(
-                    id: record.id, team: record.team, name: record.name, owner: record.owner ?? team?.owner,
+                    id: record.id, team: record.team, name: record.name, owner: record.owner,
                     rateLimit: record.rateLimit, expiresAt: record.expiresAt, preview: record.preview),
                 status: record.status,
                 expiresAt: record.expiresAt?.timeIntervalSinceReferenceDate ?? .infinity,
                 revokeAfter: record.revokeAfter?.timeIntervalSinceReferenceDate ?? .infinity,
-                apiAccess: team?.apiAccess ?? false,
-                plan: team?.plan))
+                apiAccess: false,
+                plan: nil))
         }
-        self.table = table
-        self.entries = entries
+    }
+
+    /// Whether `other` holds the same index (prefix, floor, table, entries): for the tests
+    /// that compare a streamed verifier with one built from the decoded state.
+    func hasSameIndex(as other: KeyVerifier) -> Bool {
+        prefix == other.prefix && floor == other.floor && table == other.table && entries == other.entries
     }
 
     /// How many keys (tombstones included) the verifier knows.
@@ -122,15 +162,6 @@ public struct KeyVerifier: Sendable {
         }
         if case .otherPrefix(let expected, let found) = error { return .otherPrefix(expected: expected, found: found) }
         return .malformed(error)
-    }
-
-    /// The prefix of the first preview (every preview has a valid one).
-    private static func prefixFromPreviews(_ keys: [KeyRecord]) -> String? {
-        for record in keys {
-            let candidate = record.preview.prefix
-            if APIKey.isValidPrefix(candidate) { return candidate }
-        }
-        return nil
     }
 }
 

@@ -107,6 +107,23 @@ extension StateFile {
         guard valid else { throw .badSignature }
     }
 
+    /// Checks `trusted`'s signature over `signedBytes` as they are, cut in place into the
+    /// signing payload (consumed, as above), for a state whose `signature` block was read from
+    /// them without decoding the rest. A valid signature proves the bytes without the block are
+    /// exactly what the signer encoded — canonical, since only `encoded()` is ever signed — so
+    /// no other check of their form is needed. `nil` (bytes untouched) when they hold no
+    /// `signature` member where canonical bytes hold it: the caller must decode them in full.
+    public func verifySignature(trusting trusted: StatePublicKey, consumingSignedBytes signedBytes: inout Data)
+        throws(StateSignatureError) -> Void?
+    {
+        let value = try signatureValue(trusting: trusted)
+        guard let valid = Self.withSigningPayload(cutFrom: &signedBytes, { payload in
+            trusted.key.isValidSignature(value, for: payload)
+        }) else { return nil }
+        guard valid else { throw .badSignature }
+        return ()
+    }
+
     /// The signature's 64 bytes once the block names `trusted` and Ed25519; throws otherwise.
     private func signatureValue(trusting trusted: StatePublicKey) throws(StateSignatureError) -> Data {
         guard let signature else { throw .missingSignature }
