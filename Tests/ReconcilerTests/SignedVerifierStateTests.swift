@@ -39,7 +39,7 @@ final class SignedVerifierStateTests: XCTestCase {
             raw.append(key.reveal())
             let status = [KeyStatus.active, .active, .inactive, .revoked].randomElement(using: &generator)!
             return KeyRecord(
-                id: "key_" + String((0..<20).map { _ in "abcdefghijklmnopqrstuvwxyz234567".randomElement(using: &generator)! }),
+                id: KeyID(rawValue: "key_" + String((0..<20).map { _ in "abcdefghijklmnopqrstuvwxyz234567".randomElement(using: &generator)! }))!,
                 team: teamNames.randomElement(using: &generator) ?? "gone", name: "name-\(n)-" + word(&generator),
                 generation: Int.random(in: 0...3, using: &generator), hash: key.hash, preview: key.preview,
                 createdAt: base, createdBy: word(&generator),
