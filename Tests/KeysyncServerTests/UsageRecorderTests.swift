@@ -55,8 +55,8 @@ final class UsageRecorderTests: ServerTestCase {
             XCTAssertEqual(components.recorder.uncountedRequests, 6, "every request is counted in memory")
             await components.recorder.flush()
             XCTAssertEqual(components.recorder.pendingCount, 4)
-            XCTAssertEqual(components.metrics.value(of: "keysync_usage_flush_failures_total"), 1,
-                           "while the kept batch is refused, no new batch is cut")
+            XCTAssertEqual(components.metrics.value(of: "keysync_usage_flush_failures_total"), 2,
+                           "the kept batch was retried and refused again; no new batch is cut meanwhile")
             XCTAssertEqual(components.metrics.value(of: "keysync_usage_events_dropped_total"), 2)
             store.failing = false
             await components.recorder.flush()
