@@ -58,32 +58,24 @@ public final class SQLiteUsageStore: UsageStore {
         return migrator
     }
 
-    public func record(_ events: [UsageEvent]) async throws {
-        guard !events.isEmpty else { return }
-        // Fold the batch into one upsert per key and outcome.
-        struct Slot: Hashable { var keyID: String; var outcome: DecisionCode }
-        var counts: [Slot: (count: Int, last: Date)] = [:]
-        for event in events {
-            guard let keyID = event.keyID else { continue }
-            let slot = Slot(keyID: keyID, outcome: event.outcome)
-            let previous = counts[slot]
-            counts[slot] = ((previous?.count ?? 0) + 1, max(previous?.last ?? event.time, event.time))
-        }
-        let folded = counts
+    /// One transaction per batch, each statement prepared once per connection and reused
+    /// (GRDB's cached statements): one upsert per key and outcome, one insert per log entry.
+    public func record(_ batch: UsageBatch) async throws {
+        guard !batch.isEmpty else { return }
         try await pool.write { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO key_usage (key_id, outcome, count, last_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (key_id, outcome) DO UPDATE SET
                     count = count + excluded.count, last_at = max(last_at, excluded.last_at)
                 """)
-            for (slot, value) in folded {
-                try upsert.execute(arguments: [slot.keyID, slot.outcome.rawValue, value.count,
-                                                value.last.timeIntervalSince1970])
+            for count in batch.counts {
+                try upsert.execute(arguments: [count.keyID, count.outcome.rawValue, count.requests,
+                                                count.last.timeIntervalSince1970])
             }
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO requests (at, key_id, outcome, method, path, client) VALUES (?, ?, ?, ?, ?, ?)
                 """)
-            for event in events {
+            for event in batch.log {
                 try insert.execute(arguments: [event.time.timeIntervalSince1970, event.keyID, event.outcome.rawValue,
                                                 event.method, event.path, event.client])
             }

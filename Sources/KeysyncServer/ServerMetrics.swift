@@ -16,6 +16,7 @@ public final class ServerMetrics: Sendable {
     let usageFlushFailures: Counter
     let usageEventsWritten: Counter
     let usageEventsDropped: Counter
+    let usageRequestsCounted: Counter
     let limitSyncs: Counter
     let limitSyncFailures: Counter
     let backendUp: Gauge
@@ -33,9 +34,10 @@ public final class ServerMetrics: Sendable {
         keysLoaded = registry.makeGauge(descriptor: Self.named("state_keys", unit: "", "Keys in the state being served, tombstones included"))
         reloads = registry.makeCounter(descriptor: Self.named("state_reloads", unit: "total", "States swapped in after the first"))
         usageFlushes = registry.makeCounter(descriptor: Self.named("usage_flushes", unit: "total", "Batches written to the usage store"))
-        usageFlushFailures = registry.makeCounter(descriptor: Self.named("usage_flush_failures", unit: "total", "Batches the usage store refused (their events are lost)"))
-        usageEventsWritten = registry.makeCounter(descriptor: Self.named("usage_events_written", unit: "total", "Usage events written to the usage store"))
-        usageEventsDropped = registry.makeCounter(descriptor: Self.named("usage_events_dropped", unit: "total", "Usage events dropped because the buffer was full"))
+        usageFlushFailures = registry.makeCounter(descriptor: Self.named("usage_flush_failures", unit: "total", "Usage batches not confirmed by the usage store (kept and retried with the next flush)"))
+        usageEventsWritten = registry.makeCounter(descriptor: Self.named("usage_events_written", unit: "total", "Request-log entries written to the usage store"))
+        usageEventsDropped = registry.makeCounter(descriptor: Self.named("usage_events_dropped", unit: "total", "Request-log entries dropped because the log buffer was full (per-key counts are never dropped)"))
+        usageRequestsCounted = registry.makeCounter(descriptor: Self.named("usage_requests_counted", unit: "total", "Requests added to the per-key counts in the usage store"))
         limitSyncs = registry.makeCounter(descriptor: Self.named("limit_syncs", unit: "total", "Rate-limit counts exchanged with the shared backend"))
         limitSyncFailures = registry.makeCounter(descriptor: Self.named("limit_sync_failures", unit: "total", "Rate-limit syncs (or schema migrations) that failed; limits are then decided on local counts"))
         backendUp = registry.makeGauge(descriptor: Self.named("backend_up", unit: "", "1 when the last exchange with the shared backend succeeded"))

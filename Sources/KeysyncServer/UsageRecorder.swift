@@ -3,26 +3,36 @@ import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 
-/// The bounded buffer between the request path and the usage store: `add` takes a lock for an
-/// append and never waits for the database; when `capacity` events are waiting (a batch being
-/// retried included), new ones are dropped and counted. The `run()` of this `Service` drains
-/// the buffer every `flushInterval`, prunes the request log once an hour, and drains it one
-/// last time on graceful shutdown.
+/// Between the request path and the usage store, two records with two promises:
+/// - **counts** (requests per key and outcome, last used) are exact: `add` adds the request to
+///   an in-memory tally under one of `stripes` locks (picked by key, so requests of different
+///   keys rarely contend); the tally grows with the keys, not the requests, and nothing is
+///   ever dropped from it;
+/// - the **request log** is best-effort: a bounded buffer of `capacity` entries (a batch being
+///   written or retried included); beyond it, entries are dropped and counted.
+/// The `run()` of this `Service` flushes both every `flushInterval` as one batch (counts for
+/// the keys used since the last flush, one row per key and outcome, and the log entries),
+/// prunes the request log once an hour, and flushes one last time on graceful shutdown.
 public final class UsageRecorder: Service, Sendable {
     /// A batch with the id the store uses to write it at most once (see `UsageStore`).
     struct Batch: Sendable {
         var id = UUID()
-        var events: [UsageEvent]
+        var usage: UsageBatch
     }
     /// What waits to be written: the batches whose outcome was not learned (refused, or not
-    /// answered by their deadline), each retried as it is with its id; the events that came
-    /// after; and how many events are in batches being written now (all count toward `capacity`).
+    /// answered by their deadline), each retried as it is with its id; the log entries that
+    /// came after; and how many entries are in batches being written now (all count toward
+    /// `capacity`).
     private struct Waiting {
         var unconfirmed: [Batch] = []
-        var events: [UsageEvent] = []
+        var log: [UsageEvent] = []
         var writing = 0
-        var count: Int { events.count + writing + unconfirmed.reduce(0) { $0 + $1.events.count } }
+        var writingRequests = 0
+        var count: Int { log.count + writing + unconfirmed.reduce(0) { $0 + $1.usage.log.count } }
+        var unconfirmedRequests: Int { writingRequests + unconfirmed.reduce(0) { $0 + $1.usage.requests } }
     }
+    private static let stripes = 16
+    private let tallies: [NIOLockedValueBox<UsageTally>] = (0..<UsageRecorder.stripes).map { _ in NIOLockedValueBox(UsageTally()) }
     private let waiting = NIOLockedValueBox(Waiting())
     private let capacity: Int
     private let store: any UsageStore
@@ -34,6 +44,7 @@ public final class UsageRecorder: Service, Sendable {
     private let dropped = NIOLockedValueBox<Int>(0)
     private let writeTimeout: Duration
 
+    /// `capacity`: request-log entries waiting at most (the counts have no bound but the keys).
     init(store: any UsageStore, capacity: Int, flushInterval: Duration, retention: TimeInterval,
          clock: ServerClock, metrics: ServerMetrics, logger: Logger, writeTimeout: Duration = .seconds(30)) {
         self.writeTimeout = writeTimeout
@@ -46,12 +57,18 @@ public final class UsageRecorder: Service, Sendable {
         self.logger = logger
     }
 
-    /// Queues one event; `false` (and counted) when the buffer is full.
+    /// Counts the request (always) and queues its log entry; `false` (and counted) when the
+    /// request-log buffer is full.
     @discardableResult
     func add(_ event: UsageEvent) -> Bool {
+        if let keyID = event.keyID {
+            var hasher = Hasher()
+            hasher.combine(keyID)
+            tallies[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.stripes))].withLockedValue { $0.add(event) }
+        }
         let accepted = waiting.withLockedValue { waiting in
             guard waiting.count < capacity else { return false }
-            waiting.events.append(event)
+            waiting.log.append(event)
             return true
         }
         if !accepted {
@@ -61,56 +78,84 @@ public final class UsageRecorder: Service, Sendable {
         return accepted
     }
 
-    /// Events dropped so far because the buffer was full.
+    /// Request-log entries dropped so far because the buffer was full (counts never are).
     public var droppedCount: Int { dropped.withLockedValue { $0 } }
 
-    /// Writes everything buffered now: first the unconfirmed batches, if any, then the events
-    /// that came after them as a new batch. Each write has a deadline (`writeTimeout`); past it
-    /// the recorder stops waiting (the write is cancelled, and may still commit if the store
-    /// ignores the cancellation) and keeps the batch, with its id, for the next flush. The store
-    /// writes a batch id once, so a retry never counts a batch twice, and a database that
-    /// never answers only delays the writes: it cannot stop them once it answers again.
+    /// Writes everything waiting now: first the unconfirmed batches, if any, then the counts
+    /// added up and the log entries that came after them as a new batch. Each write has a
+    /// deadline (`writeTimeout`); past it the recorder stops waiting (the write is cancelled,
+    /// and may still commit if the store ignores the cancellation) and keeps the batch, with
+    /// its id, for the next flush. The store writes a batch id once, so a retry never counts a
+    /// batch twice, and a database that never answers only delays the writes: it cannot stop
+    /// them once it answers again. While a kept batch is refused, no new batch is cut: the
+    /// counts keep adding up in memory (one entry per key and outcome).
     public func flush() async {
         // Each batch is taken under the lock, so two flushes at once never send the same one.
         while let retry = waiting.withLockedValue({ waiting -> Batch? in
             guard !waiting.unconfirmed.isEmpty else { return nil }
             let batch = waiting.unconfirmed.removeFirst()
-            waiting.writing += batch.events.count
+            waiting.writing += batch.usage.log.count
+            waiting.writingRequests += batch.usage.requests
             return batch
         }) {
             guard await write(retry) else { return }
         }
-        let batch = waiting.withLockedValue { waiting -> Batch in
-            defer { waiting.events.removeAll(keepingCapacity: true) }
-            waiting.writing += waiting.events.count
-            return Batch(events: waiting.events)
+        // A request added between the two takes may have its log entry in this batch and its
+        // count in the next: both are written, each once.
+        var counts: [UsageCount] = []
+        for stripe in tallies {
+            let tally = stripe.withLockedValue { tally -> UsageTally in
+                defer { tally = UsageTally() }
+                return tally
+            }
+            counts += tally.counts
         }
-        guard !batch.events.isEmpty else { return }
+        let batch = waiting.withLockedValue { waiting -> Batch in
+            defer { waiting.log.removeAll(keepingCapacity: true) }
+            let batch = Batch(usage: UsageBatch(counts: counts, log: waiting.log))
+            waiting.writing += batch.usage.log.count
+            waiting.writingRequests += batch.usage.requests
+            return batch
+        }
+        guard !batch.usage.isEmpty else { return }
         await write(batch)
     }
 
     /// One attempt at `batch`, within `writeTimeout`; `false`: not confirmed, kept for the next flush.
     @discardableResult
     private func write(_ batch: Batch) async -> Bool {
+        let entries = batch.usage.log.count, requests = batch.usage.requests
         do {
-            try await withDeadline(writeTimeout) { [store] in try await store.record(batch.events, batchID: batch.id) }
+            try await withDeadline(writeTimeout) { [store] in try await store.record(batch.usage, batchID: batch.id) }
         } catch {
             waiting.withLockedValue { waiting in
-                waiting.writing -= batch.events.count
+                waiting.writing -= entries
+                waiting.writingRequests -= requests
                 waiting.unconfirmed.append(batch)
             }
             metrics.usageFlushFailures.increment()
             logger.error("usage batch not confirmed; retried with the next flush", metadata: [
-                "events": "\(batch.events.count)", "error": "\(describeDatabaseError(error))"])
+                "requests": "\(requests)", "events": "\(entries)", "error": "\(describeDatabaseError(error))"])
             return false
         }
-        waiting.withLockedValue { $0.writing -= batch.events.count }
+        waiting.withLockedValue {
+            $0.writing -= entries
+            $0.writingRequests -= requests
+        }
         metrics.usageFlushes.increment()
-        metrics.usageEventsWritten.increment(by: Int64(batch.events.count))
+        metrics.usageEventsWritten.increment(by: Int64(entries))
+        metrics.usageRequestsCounted.increment(by: Int64(requests))
         return true
     }
 
-    /// Events not yet written: buffered, being written, or in a batch not confirmed yet.
+    /// Requests counted in memory and not yet confirmed written: added up since the last
+    /// flush, being written, or in a batch not confirmed yet.
+    public var uncountedRequests: Int {
+        let tallied = tallies.reduce(0) { sum, stripe in sum + stripe.withLockedValue { $0.requests } }
+        return tallied + waiting.withLockedValue { $0.unconfirmedRequests }
+    }
+
+    /// Request-log entries not yet written: buffered, being written, or in a batch not confirmed yet.
     public var pendingCount: Int { waiting.withLockedValue { $0.count } }
 
     func prune() async {

@@ -37,16 +37,82 @@ public struct KeyUsage: Sendable, Equatable {
     public var total: Int { requests.values.reduce(0, +) }
 }
 
-/// Where usage counts and the request log live. SQLite today (`SQLiteUsageStore`); the
-/// protocol is small so a PostgreSQL store for several nodes can follow.
+/// Requests of one key with one outcome, and the latest of them: what the recorder adds up in
+/// memory between two flushes, and what a store adds to its per-key counts.
+public struct UsageCount: Sendable, Equatable {
+    public var keyID: String
+    public var outcome: DecisionCode
+    public var requests: Int
+    public var last: Date
+
+    public init(keyID: String, outcome: DecisionCode, requests: Int, last: Date) {
+        self.keyID = keyID
+        self.outcome = outcome
+        self.requests = requests
+        self.last = last
+    }
+}
+
+/// What one flush writes, in one transaction: the per-key counts added up since the last
+/// flush (exact: never dropped) and the request-log entries buffered since (best-effort: the
+/// buffer is bounded and drops beyond it). Both travel under one batch id, so a retried batch
+/// counts its requests once.
+public struct UsageBatch: Sendable, Equatable {
+    /// One per key and outcome, sorted by key and outcome (so concurrent writers lock rows in
+    /// the same order).
+    public var counts: [UsageCount]
+    public var log: [UsageEvent]
+
+    public init(counts: [UsageCount], log: [UsageEvent]) {
+        self.counts = counts.sorted { ($0.keyID, $0.outcome.rawValue) < ($1.keyID, $1.outcome.rawValue) }
+        self.log = log
+    }
+
+    /// Every event counted and logged (a store's tests and tools; the server adds up as it goes).
+    public init(events: [UsageEvent]) {
+        var tally = UsageTally()
+        for event in events { tally.add(event) }
+        self.init(counts: tally.counts, log: events)
+    }
+
+    public var isEmpty: Bool { counts.isEmpty && log.isEmpty }
+    /// Requests the counts add up to.
+    public var requests: Int { counts.reduce(0) { $0 + $1.requests } }
+}
+
+/// Per key and outcome: how many requests, the latest. Grows with the keys, not the requests.
+struct UsageTally: Sendable {
+    private struct Slot: Hashable { var keyID: String; var outcome: DecisionCode }
+    private var slots: [Slot: (requests: Int, last: Date)] = [:]
+
+    /// Counts `event` when it names a key (an unrecognised key has no count to add to).
+    mutating func add(_ event: UsageEvent) {
+        guard let keyID = event.keyID else { return }
+        let slot = Slot(keyID: keyID, outcome: event.outcome)
+        if let previous = slots[slot] {
+            slots[slot] = (previous.requests + 1, max(previous.last, event.time))
+        } else {
+            slots[slot] = (1, event.time)
+        }
+    }
+
+    var isEmpty: Bool { slots.isEmpty }
+    var requests: Int { slots.values.reduce(0) { $0 + $1.requests } }
+    var counts: [UsageCount] {
+        slots.map { UsageCount(keyID: $0.key.keyID, outcome: $0.key.outcome, requests: $0.value.requests, last: $0.value.last) }
+    }
+}
+
+/// Where usage counts and the request log live: one SQLite file (`SQLiteUsageStore`) or a
+/// PostgreSQL database shared by several nodes (`PostgresUsageStore`).
 public protocol UsageStore: Sendable {
-    /// Records a batch of events in one transaction: adds to the per-key counts and appends to
-    /// the request log.
-    func record(_ events: [UsageEvent]) async throws
+    /// Writes a batch in one transaction: adds its counts to the per-key counts and appends
+    /// its log entries to the request log.
+    func record(_ batch: UsageBatch) async throws
     /// Records one batch at most once: `batchID` names it, and a store whose write can outlive
     /// its caller's deadline (a shared database over a network) skips a batch it already
     /// committed, so the recorder may retry a batch whose outcome it never learned.
-    func record(_ events: [UsageEvent], batchID: UUID) async throws
+    func record(_ batch: UsageBatch, batchID: UUID) async throws
     /// Deletes request-log rows older than `cutoff`; returns how many. Per-key counts stay.
     func prune(before cutoff: Date) async throws -> Int
     /// Per-key counts, for every key the store has seen.
@@ -57,7 +123,12 @@ public protocol UsageStore: Sendable {
 
 extension UsageStore {
     /// A local store answers or fails within its own transaction: the id adds nothing.
-    public func record(_ events: [UsageEvent], batchID: UUID) async throws {
-        try await record(events)
+    public func record(_ batch: UsageBatch, batchID: UUID) async throws {
+        try await record(batch)
+    }
+
+    /// Counts and logs every one of `events`.
+    public func record(_ events: [UsageEvent]) async throws {
+        try await record(UsageBatch(events: events))
     }
 }

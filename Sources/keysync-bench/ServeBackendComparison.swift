@@ -20,6 +20,9 @@ struct ServeBackendComparison {
     /// One node's load and what its usage writer did meanwhile (read from `/metrics` before it stops).
     struct NodeRun {
         var load: ServeThroughput.Load
+        /// Requests added to the per-key counts (exact: never dropped).
+        var counted: Int
+        /// Request-log entries written and dropped (best-effort: a bounded buffer).
         var written: Int
         var dropped: Int
     }
@@ -67,14 +70,14 @@ struct ServeBackendComparison {
             operation: "serve /v1/authz with --backend postgres (median of \(pairs.count) runs)", keys: state.keys.count,
             measured: .rate(median.postgres.load.rate), floorName: "the same node with SQLite", floor: .rate(median.sqlite.load.rate))
         let perRun = pairs.enumerated().map { index, pair in
-            String(format: "run %d: SQLite %.0f req/s (p99 %.2f ms; usage written %d, dropped %d), PostgreSQL %.0f req/s (p99 %.2f ms; usage written %d, dropped %d), %.0f%%",
-                   index + 1, pair.sqlite.load.rate, pair.sqlite.load.p99Milliseconds, pair.sqlite.written, pair.sqlite.dropped,
-                   pair.postgres.load.rate, pair.postgres.load.p99Milliseconds, pair.postgres.written, pair.postgres.dropped,
+            String(format: "run %d: SQLite %.0f req/s (p99 %.2f ms; requests counted %d; log written %d, dropped %d), PostgreSQL %.0f req/s (p99 %.2f ms; requests counted %d; log written %d, dropped %d), %.0f%%",
+                   index + 1, pair.sqlite.load.rate, pair.sqlite.load.p99Milliseconds, pair.sqlite.counted, pair.sqlite.written, pair.sqlite.dropped,
+                   pair.postgres.load.rate, pair.postgres.load.p99Milliseconds, pair.postgres.counted, pair.postgres.written, pair.postgres.dropped,
                    pair.share * 100)
         }.joined(separator: "; ")
         let shares = pairs.map(\.share)
         let note = String(
-            format: "Serve backends at %d keys (wrk -t2 -c%d -d%ds each, alternating in one run): PostgreSQL keeps %.0f%% of SQLite's rate (median; spread %.0f–%.0f%%; target ≥ 90%%: %@). %@. Usage rows written to PostgreSQL: %@; non-2xx answers: %d (SQLite) and %d (PostgreSQL).",
+            format: "Serve backends at %d keys (wrk -t2 -c%d -d%ds each, alternating in one run): PostgreSQL keeps %.0f%% of SQLite's rate (median; spread %.0f–%.0f%%; target ≥ 90%%: %@). %@. Requests counted in PostgreSQL (all runs, after shutdown): %@; non-2xx answers: %d (SQLite) and %d (PostgreSQL).",
             state.keys.count, connections, seconds, median.share * 100, (shares.min() ?? 0) * 100, (shares.max() ?? 0) * 100,
             median.share >= 0.9 ? "ok" : "MISSED", perRun, written,
             pairs.map(\.sqlite.load.non2xx).reduce(0, +), pairs.map(\.postgres.load.non2xx).reduce(0, +))
@@ -100,7 +103,8 @@ struct ServeBackendComparison {
         let metrics = Self.metrics(port: port)
         serve.terminate()
         serve.waitUntilExit()
-        return NodeRun(load: measured, written: metrics["keysync_usage_events_written_total"] ?? -1,
+        return NodeRun(load: measured, counted: metrics["keysync_usage_requests_counted_total"] ?? -1,
+                       written: metrics["keysync_usage_events_written_total"] ?? -1,
                        dropped: metrics["keysync_usage_events_dropped_total"] ?? -1)
     }
 

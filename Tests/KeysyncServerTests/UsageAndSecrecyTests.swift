@@ -66,23 +66,70 @@ final class UsageAndSecrecyTests: ServerTestCase {
         XCTAssertEqual(usage.first?.requests[.valid], 2)
     }
 
-    func testAFullBufferDropsAndCountsInsteadOfWaiting() async throws {
+    /// The request log is bounded and drops beyond its bound; the counts never drop: they
+    /// equal what the clients saw, however small the log buffer.
+    func testAFullLogBufferDropsLogEntriesButTheCountsStayExact() async throws {
         let f = fixture!
         var configuration = f.configuration(clock: ManualClock(ServerFixture.now), logs: logs)
         configuration.usageBufferCapacity = 2
-        configuration.flushInterval = .seconds(60)
+        configuration.flushInterval = .seconds(3600)
         let (app, components) = try buildApplication(configuration: configuration)
-        try await app.test(.router) { client in
-            for _ in 0..<5 {
-                let answer = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)])
-                XCTAssertEqual(answer.status, 200)
+        let names = ["valid", "limited", "revoked"]
+        let seen = try await app.test(.router) { client -> [String: [Int: Int]] in
+            var seen: [String: [Int: Int]] = [:]  // key name → status → responses
+            for round in 0..<3 {
+                for request in 0..<150 {
+                    let name = names[request % names.count]
+                    let answer = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys[name]!)])
+                    seen[name, default: [:]][answer.status, default: 0] += 1
+                }
+                if round == 1 { await components.recorder.flush() }
             }
             let metrics = try await client.send("/metrics").body
-            XCTAssertTrue(metrics.contains("keysync_usage_events_dropped_total 3"), metrics)
+            XCTAssertTrue(metrics.contains("keysync_usage_events_dropped_total 446"), metrics)
+            return seen
         }
-        XCTAssertEqual(components.recorder.droppedCount, 3)
-        let usage = try await SQLiteUsageStore(path: f.usagePath, readOnly: true).usage()
-        XCTAssertEqual(usage.first?.requests[.valid], 2)
+        XCTAssertEqual(components.recorder.droppedCount, 446, "450 requests, 2 log entries before each of 2 flushes")
+        XCTAssertEqual(components.metrics.value(of: "keysync_usage_requests_counted_total"), 450)
+        XCTAssertEqual(components.metrics.value(of: "keysync_usage_events_written_total"), 4)
+        let store = try SQLiteUsageStore(path: f.usagePath, readOnly: true)
+        let usage = try await store.usage()
+        XCTAssertEqual(seen["valid"], [200: 150])
+        XCTAssertEqual(usage.first { $0.keyID == f.id("valid") }?.requests, [.valid: 150])
+        let limited = try XCTUnwrap(seen["limited"])
+        XCTAssertEqual(Set(limited.keys), [200, 429], "the limited key is both allowed and limited")
+        XCTAssertEqual(usage.first { $0.keyID == f.id("limited") }?.requests, [.valid: limited[200]!, .rateLimited: limited[429]!])
+        let revoked = try XCTUnwrap(seen["revoked"])
+        XCTAssertEqual(revoked.values.reduce(0, +), 150)
+        XCTAssertEqual(usage.first { $0.keyID == f.id("revoked") }?.requests, [.keyRevoked: 150])
+        var logged = 0
+        for name in names { logged += try await store.requests(keyID: f.id(name), since: nil, limit: 1000).count }
+        XCTAssertEqual(logged, 4, "the log holds what its buffer held")
+    }
+
+    /// Two runs of `serve` on one usage database, each stopped with counts only in memory (a
+    /// flush interval of an hour, a log buffer of 1): the flush on shutdown writes them all,
+    /// and the second run adds to the first.
+    func testCountsSurviveARestartThroughTheFlushOnShutdown() async throws {
+        let f = fixture!
+        for run in 1...2 {
+            var configuration = f.configuration(clock: ManualClock(ServerFixture.now + Double(run)), logs: logs)
+            configuration.usageBufferCapacity = 1
+            configuration.flushInterval = .seconds(3600)
+            let (app, components) = try buildApplication(configuration: configuration)
+            try await app.test(.router) { client in
+                for _ in 0..<40 {
+                    let answer = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)])
+                    XCTAssertEqual(answer.status, 200)
+                }
+                XCTAssertEqual(components.recorder.uncountedRequests, 40)
+            }
+            XCTAssertEqual(components.recorder.uncountedRequests, 0, "run \(run): all written on shutdown")
+            XCTAssertEqual(components.recorder.droppedCount, 39)
+            let usage = try await SQLiteUsageStore(path: f.usagePath, readOnly: true).usage()
+            XCTAssertEqual(usage.first { $0.keyID == f.id("valid") }?.requests, [.valid: 40 * run])
+            XCTAssertEqual(usage.first { $0.keyID == f.id("valid") }?.lastUsed, ServerFixture.now + Double(run))
+        }
     }
 
     func testNoRawKeyReachesALogTheDatabaseAResponseOrTheMetrics() async throws {

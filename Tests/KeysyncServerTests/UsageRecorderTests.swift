@@ -7,6 +7,7 @@ import XCTest
 final class FlakyStore: UsageStore, @unchecked Sendable {
     private let lock = NSLock()
     private var accepted: [UsageEvent] = []
+    private var counted: [UsageCount] = []
     private var isFailing = true
     struct Down: Error {}
 
@@ -14,12 +15,18 @@ final class FlakyStore: UsageStore, @unchecked Sendable {
         get { lock.withLock { isFailing } }
         set { lock.withLock { isFailing = newValue } }
     }
+    /// The request-log entries written.
     var events: [UsageEvent] { lock.withLock { accepted } }
+    /// Requests counted, per outcome.
+    var requests: [DecisionCode: Int] {
+        lock.withLock { counted.reduce(into: [:]) { $0[$1.outcome, default: 0] += $1.requests } }
+    }
 
-    func record(_ events: [UsageEvent]) async throws {
+    func record(_ batch: UsageBatch) async throws {
         try lock.withLock {
             if isFailing { throw Down() }
-            accepted += events
+            accepted += batch.log
+            counted += batch.counts
         }
     }
     func prune(before cutoff: Date) async throws -> Int { 0 }
@@ -27,8 +34,9 @@ final class FlakyStore: UsageStore, @unchecked Sendable {
     func requests(keyID: String, since: Date?, limit: Int) async throws -> [UsageEvent] { [] }
 }
 
-/// A store that is down keeps its batches in the bounded buffer; beyond the bound they are
-/// dropped and counted; once it is back, everything kept is written.
+/// A store that is down: the counts add up in memory and are all written once it is back; the
+/// request log keeps its entries in the bounded buffer, beyond the bound they are dropped and
+/// counted; once it is back, everything kept is written.
 final class UsageRecorderTests: ServerTestCase {
     func testAFailedBatchIsKeptUpToTheBufferAndWrittenWhenTheStoreIsBack() async throws {
         let f = fixture!
@@ -43,16 +51,22 @@ final class UsageRecorderTests: ServerTestCase {
             XCTAssertEqual(components.recorder.pendingCount, 3, "the refused batch waits for the next flush")
             XCTAssertEqual(components.recorder.droppedCount, 0)
             for _ in 0..<3 { _ = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)]) }
-            XCTAssertEqual(components.recorder.droppedCount, 2, "a buffer of 4 holds 3 kept + 1 new")
+            XCTAssertEqual(components.recorder.droppedCount, 2, "a log buffer of 4 holds 3 kept + 1 new")
+            XCTAssertEqual(components.recorder.uncountedRequests, 6, "every request is counted in memory")
             await components.recorder.flush()
             XCTAssertEqual(components.recorder.pendingCount, 4)
-            XCTAssertEqual(components.metrics.value(of: "keysync_usage_flush_failures_total"), 2)
+            XCTAssertEqual(components.metrics.value(of: "keysync_usage_flush_failures_total"), 2,
+                           "the kept batch was retried and refused again; no new batch is cut meanwhile")
             XCTAssertEqual(components.metrics.value(of: "keysync_usage_events_dropped_total"), 2)
             store.failing = false
             await components.recorder.flush()
             XCTAssertEqual(components.recorder.pendingCount, 0)
+            XCTAssertEqual(components.recorder.uncountedRequests, 0)
             XCTAssertEqual(store.events.count, 4)
             XCTAssertEqual(store.events.map(\.outcome), [.valid, .valid, .valid, .valid])
+            XCTAssertEqual(store.requests, [.valid: 6], "the counts lose nothing the log dropped")
+            XCTAssertEqual(components.metrics.value(of: "keysync_usage_requests_counted_total"), 6)
+            XCTAssertEqual(components.metrics.value(of: "keysync_usage_events_written_total"), 4)
         }
     }
 }
@@ -62,17 +76,18 @@ final class UsageRecorderTests: ServerTestCase {
 /// once, as the PostgreSQL store does with `keysync_usage_batches`.
 final class SilentOnceStore: UsageStore, @unchecked Sendable {
     private let lock = NSLock()
-    private var written: [UUID: [UsageEvent]] = [:]
+    private var written: [UUID: UsageBatch] = [:]
     private var attempted: [UUID] = []
     private var silent = true
     private var released = false
     private var stalled: CheckedContinuation<Void, Never>?
 
-    var events: [UsageEvent] { lock.withLock { written.values.flatMap { $0 } } }
+    var events: [UsageEvent] { lock.withLock { written.values.flatMap(\.log) } }
+    var requests: Int { lock.withLock { written.values.reduce(0) { $0 + $1.requests } } }
     var attempts: [UUID] { lock.withLock { attempted } }
 
-    func record(_ events: [UsageEvent]) async throws { try await record(events, batchID: UUID()) }
-    func record(_ events: [UsageEvent], batchID: UUID) async throws {
+    func record(_ batch: UsageBatch) async throws { try await record(batch, batchID: UUID()) }
+    func record(_ batch: UsageBatch, batchID: UUID) async throws {
         let stall = lock.withLock { () -> Bool in
             attempted.append(batchID)
             defer { silent = false }
@@ -87,7 +102,7 @@ final class SilentOnceStore: UsageStore, @unchecked Sendable {
             }
         }
         lock.withLock {
-            if written[batchID] == nil { written[batchID] = events }
+            if written[batchID] == nil { written[batchID] = batch }
         }
     }
     func release() {
@@ -134,6 +149,7 @@ extension UsageRecorderTests {
             store.release()  // the silent write completes after all
             try await Task.sleep(for: .milliseconds(100))
             XCTAssertEqual(store.events.count, 5, "the late write of a retried batch counts nothing")
+            XCTAssertEqual(store.requests, 5)
             XCTAssertEqual(components.recorder.droppedCount, 0)
         }
     }

@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// The usage store in PostgreSQL, shared by every node: the same two tables as the SQLite
 /// store (`keysync_key_usage`, `keysync_requests`, the latter with the writing node), written
-/// one batch per transaction with array parameters (two statements per batch, whatever its size).
+/// one batch per transaction with array parameters (three statements per batch, whatever its size).
 public final class PostgresUsageStore: UsageStore {
     let client: PostgresClient
     let nodeID: String
@@ -34,39 +34,27 @@ public final class PostgresUsageStore: UsageStore {
         return applied
     }
 
-    public func record(_ events: [UsageEvent]) async throws {
-        try await record(events, batchID: UUID())
+    public func record(_ batch: UsageBatch) async throws {
+        try await record(batch, batchID: UUID())
     }
 
     /// One transaction: claims `batchID` in `keysync_usage_batches` first; when another
     /// attempt of the same batch already committed it, writes nothing (when that attempt is
-    /// still open, PostgreSQL makes this one wait for its outcome on the primary key).
-    public func record(_ events: [UsageEvent], batchID: UUID) async throws {
-        guard !events.isEmpty else { return }
+    /// still open, PostgreSQL makes this one wait for its outcome on the primary key). Then
+    /// one multi-row upsert of the counts (sorted by key and outcome, so concurrent batches of
+    /// several nodes lock the same rows in the same order) and one multi-row insert of the log.
+    public func record(_ batch: UsageBatch, batchID: UUID) async throws {
+        guard !batch.isEmpty else { return }
         try await ensureSchema()
-        struct Slot: Hashable, Comparable {
-            var keyID: String
-            var outcome: String
-            static func < (a: Slot, b: Slot) -> Bool { (a.keyID, a.outcome) < (b.keyID, b.outcome) }
-        }
-        var counts: [Slot: (count: Int64, last: Double)] = [:]
-        for event in events {
-            guard let keyID = event.keyID else { continue }
-            let slot = Slot(keyID: keyID, outcome: event.outcome.rawValue)
-            let time = event.time.timeIntervalSince1970
-            let previous = counts[slot]
-            counts[slot] = ((previous?.count ?? 0) + 1, max(previous?.last ?? time, time))
-        }
-        // Sorted, so concurrent batches of several nodes lock the same rows in the same order.
-        let slots = counts.keys.sorted()
-        let keyIDs = slots.map(\.keyID), outcomes = slots.map(\.outcome)
-        let amounts = slots.map { counts[$0]!.count }, lasts = slots.map { counts[$0]!.last }
-        let times = events.map { $0.time.timeIntervalSince1970 }
-        let eventKeys = events.map { $0.keyID ?? "" }  // "" for an unknown key: stored as NULL
-        let eventOutcomes = events.map(\.outcome.rawValue)
-        let methods = events.map(\.method), paths = events.map(\.path), clients = events.map(\.client)
+        let counts = batch.counts, log = batch.log
+        let keyIDs = counts.map(\.keyID), outcomes = counts.map(\.outcome.rawValue)
+        let amounts = counts.map { Int64($0.requests) }, lasts = counts.map(\.last.timeIntervalSince1970)
+        let times = log.map { $0.time.timeIntervalSince1970 }
+        let eventKeys = log.map { $0.keyID ?? "" }  // "" for an unknown key: stored as NULL
+        let eventOutcomes = log.map(\.outcome.rawValue)
+        let methods = log.map(\.method), paths = log.map(\.path), clients = log.map(\.client)
         let node = nodeID
-        let batchTime = times.max() ?? 0
+        let batchTime = max(times.max() ?? 0, lasts.max() ?? 0)
         try await client.withTransaction(logger: logger) { connection in
             let claimed = try await connection.query("""
                 INSERT INTO keysync_usage_batches (id, node, at) VALUES (\(batchID), \(node), \(batchTime))
@@ -75,10 +63,11 @@ public final class PostgresUsageStore: UsageStore {
             var isNew = false
             for try await _ in claimed.decode(Int32.self) { isNew = true }
             guard isNew else {
-                self.logger.info("usage batch already written; not counted again", metadata: ["events": "\(events.count)"])
+                self.logger.info("usage batch already written; not counted again", metadata: [
+                    "requests": "\(batch.requests)", "events": "\(log.count)"])
                 return
             }
-            if !slots.isEmpty {
+            if !counts.isEmpty {
                 try await connection.query("""
                     INSERT INTO keysync_key_usage (key_id, outcome, count, last_at)
                     SELECT * FROM unnest(\(keyIDs)::text[], \(outcomes)::text[], \(amounts)::bigint[], \(lasts)::float8[])
@@ -87,12 +76,14 @@ public final class PostgresUsageStore: UsageStore {
                         last_at = greatest(keysync_key_usage.last_at, excluded.last_at)
                     """, logger: logger)
             }
-            try await connection.query("""
-                INSERT INTO keysync_requests (at, key_id, outcome, method, path, client, node)
-                SELECT t.at, nullif(t.key_id, ''), t.outcome, t.method, t.path, t.client, \(node)
-                FROM unnest(\(times)::float8[], \(eventKeys)::text[], \(eventOutcomes)::text[], \(methods)::text[],
-                            \(paths)::text[], \(clients)::text[]) AS t(at, key_id, outcome, method, path, client)
-                """, logger: logger)
+            if !log.isEmpty {
+                try await connection.query("""
+                    INSERT INTO keysync_requests (at, key_id, outcome, method, path, client, node)
+                    SELECT t.at, nullif(t.key_id, ''), t.outcome, t.method, t.path, t.client, \(node)
+                    FROM unnest(\(times)::float8[], \(eventKeys)::text[], \(eventOutcomes)::text[], \(methods)::text[],
+                                \(paths)::text[], \(clients)::text[]) AS t(at, key_id, outcome, method, path, client)
+                    """, logger: logger)
+            }
         }
     }
 
