@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// Self-signed certificates for TLS tests, made by the `openssl` command (Debian's `openssl`
 /// package; .ci/run installs it with PostgreSQL). Each names `localhost` and 127.0.0.1, so
@@ -13,6 +14,9 @@ public enum TestCertificates {
     public static func selfSigned(in folder: URL, name: String, alternativeNames: String = "DNS:localhost,IP:127.0.0.1")
         throws -> (certificate: String, key: String) {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") else {
+            throw XCTSkip("openssl is not installed (apt-get install openssl; .ci/run does)")
+        }
         let certificate = folder.appendingPathComponent("\(name).crt").path
         let key = folder.appendingPathComponent("\(name).key").path
         let process = Process()
