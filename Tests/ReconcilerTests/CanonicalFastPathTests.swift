@@ -105,6 +105,16 @@ final class CanonicalFastPathTests: XCTestCase {
         }
     }
 
+    /// `state` unsigned, signed by `key`, signed by `other`, changed after `key` signed it, and
+    /// with a damaged signature value: each way a signature check can answer.
+    private func signatureCases(_ state: StateFile, key: StateSigningKey, other: StateSigningKey) -> [StateFile] {
+        var tampered = state.signed(with: key)
+        tampered.serial += 1
+        var damaged = state.signed(with: key)
+        damaged.signature?.value = "AAAA"
+        return [state, state.signed(with: key), state.signed(with: other), tampered, damaged]
+    }
+
     /// The consuming check gives the reference's answer for each way a signature can be wrong.
     func testVerifyingOverTheBytesAnswersAsTheReference() throws {
         var generator = SeededGenerator(seed: 0xC4_0004)
@@ -112,11 +122,7 @@ final class CanonicalFastPathTests: XCTestCase {
             let key = StateSigningKey.generate(using: &generator)
             let other = StateSigningKey.generate(using: &generator)
             let state = randomState(&generator)
-            var tampered = state.signed(with: key)
-            tampered.serial += 1
-            var damaged = state.signed(with: key)
-            damaged.signature?.value = "AAAA"
-            for candidate in [state, state.signed(with: key), state.signed(with: other), tampered, damaged] {
+            for candidate in signatureCases(state, key: key, other: other) {
                 let reread = try StateFile.decode(candidate.encoded())
                 let reference = Result { () throws(StateSignatureError) in try reread.verifySignature(trusting: key.publicKey) }
                 var bytes = candidate.encoded()
@@ -160,12 +166,8 @@ final class CanonicalFastPathTests: XCTestCase {
             let key = StateSigningKey.generate(using: &generator)
             let other = StateSigningKey.generate(using: &generator)
             let state = randomState(&generator)
-            var tampered = state.signed(with: key)
-            tampered.serial += 1
-            var damaged = state.signed(with: key)
-            damaged.signature?.value = "AAAA"
             for trust in [StateTrust.signer(key.publicKey), .signer(other.publicKey), .unsigned] {
-                for candidate in [state, state.signed(with: key), state.signed(with: other), tampered, damaged] {
+                for candidate in signatureCases(state, key: key, other: other) {
                     var bytes = candidate.encoded()
                     let reread = try StateFile.decode(bytes)
                     let signer = RepositoryReader.signer(of: reread, verifiedOver: &bytes, trust: trust)
