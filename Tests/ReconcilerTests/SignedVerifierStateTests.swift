@@ -122,4 +122,24 @@ final class SignedVerifierStateTests: XCTestCase {
             XCTAssertNil(try KeyVerifier.readingSigned(&spelled, trusting: signer.publicKey), "round \(round)")
         }
     }
+
+    /// A field slipped into the signature member's lines (after its values, before the line
+    /// that closes it) is outside what the signature covers: a state signed without an audit
+    /// anchor must not come back with one an attacker chose. The streamed read leaves such bytes
+    /// to the reference, which refuses them as not canonical.
+    func testAFieldSlippedIntoTheSignatureMemberIsNotAccepted() throws {
+        var generator = SeededGenerator(seed: 0x5E_2003)
+        for round in 0..<20 {
+            let signer = StateSigningKey.generate(using: &generator)
+            var (state, _) = try randomState(&generator)
+            state.log = nil
+            let signed = String(decoding: state.signed(with: signer).encoded(), as: UTF8.self)
+            let close = try XCTUnwrap(signed.range(of: "\n  },\n", range: try XCTUnwrap(signed.range(of: "\"signature\": {")).upperBound..<signed.endIndex))
+            let forged = signed.replacingCharacters(
+                in: close, with: "\n  }, \"log\": {\"events\": 9, \"head\": \"sha256:\(String(repeating: "0", count: 64))\"\n  },\n")
+            var bytes = Data(forged.utf8)
+            XCTAssertNil(try KeyVerifier.readingSigned(&bytes, trusting: signer.publicKey), "round \(round)")
+            XCTAssertThrowsError(try StateFile.decode(Data(forged.utf8)), "round \(round)")
+        }
+    }
 }

@@ -13,7 +13,7 @@ public struct RepositorySnapshot: Sendable {
     /// file's own bytes, while it still had them; `nil` when not asked, unsigned or not valid.
     /// `StateTrust.refusal(of:path:)` accepts it as is, so no reader encodes a 72 MB state again
     /// to rebuild the signing payload.
-    public var verifiedSigner: StatePublicKey?
+    public internal(set) var verifiedSigner: StatePublicKey?
 }
 
 /// Why the repository cannot be read: the state, the log or the folder, with where to look.

@@ -101,7 +101,7 @@ extension StateFile {
         throws(StateSignatureError)
     {
         let value = try signatureValue(trusting: trusted)
-        let valid = Self.withSigningPayload(cutFrom: &canonicalBytes) { payload in
+        let valid = Self.withSigningPayload(cutFrom: &canonicalBytes, expecting: canonicalMember) { payload in
             trusted.key.isValidSignature(value, for: payload)
         } ?? trusted.key.isValidSignature(value, for: signingPayload)
         guard valid else { throw .badSignature }
@@ -117,11 +117,21 @@ extension StateFile {
         throws(StateSignatureError) -> Void?
     {
         let value = try signatureValue(trusting: trusted)
-        guard let valid = Self.withSigningPayload(cutFrom: &signedBytes, { payload in
+        guard let valid = Self.withSigningPayload(cutFrom: &signedBytes, expecting: canonicalMember, { payload in
             trusted.key.isValidSignature(value, for: payload)
         }) else { return nil }
         guard valid else { throw .badSignature }
         return ()
+    }
+
+    /// The `signature` member's lines as canonical bytes hold them (two-space indent, the comma
+    /// that always follows it), for `withSigningPayload` to cut only exactly that.
+    private var canonicalMember: [UInt8]? {
+        guard let signature, let document = try? JSONWriter.encode(["signature": signature], layout: .canonical),
+              document.count > 5
+        else { return nil }
+        // `{\n` + the member + `\n}\n`.
+        return Array(document[2..<document.count - 3]) + Array(",\n".utf8)
     }
 
     /// The signature's 64 bytes once the block names `trusted` and Ed25519; throws otherwise.
@@ -151,7 +161,13 @@ extension StateFile {
     /// member's line starts with exactly two spaces, so `\n  "signature": {` marks the member,
     /// and its object (strings only, one level deeper) ends at the first `\n  }` after it; a
     /// comma always follows (`teams` and `version` come after it in sorted order).
-    static func withSigningPayload<R>(cutFrom bytes: inout Data, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+    ///
+    /// `member`, when given, is the member's exact canonical lines (`canonicalMember(of:)`): a
+    /// stretch that holds anything else (another field slipped in after the object's values) is
+    /// not cut, so nothing outside the signed payload can ride along unchecked.
+    static func withSigningPayload<R>(
+        cutFrom bytes: inout Data, expecting member: [UInt8]? = nil, _ body: (UnsafeRawBufferPointer) -> R
+    ) -> R? {
         let opening = Array("\n  \"signature\": {\n".utf8)
         let closing = Array("\n  },\n".utf8)
         let domain = Array(signingDomain.utf8)
@@ -164,6 +180,7 @@ extension StateFile {
             let end = close + closing.count  // after its last line
             let cut = end - start
             guard cut >= domain.count, let base = raw.baseAddress else { return nil }
+            if let member, !member.elementsEqual(UnsafeRawBufferPointer(rebasing: raw[start..<end])) { return nil }
             // [head][member][tail] → [unused][domain][head][tail]: the head moves right by `cut`.
             (base + cut).copyMemory(from: base, byteCount: start)
             let payloadStart = cut - domain.count
