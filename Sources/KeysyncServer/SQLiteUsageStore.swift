@@ -55,6 +55,11 @@ public final class SQLiteUsageStore: UsageStore {
                 CREATE INDEX requests_by_time ON requests (at);
                 """)
         }
+        // A batch id is kept for as long as the request log it came with, so a write that
+        // committed after the recorder's deadline is not counted again when retried.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "CREATE TABLE usage_batches (id TEXT PRIMARY KEY, at REAL NOT NULL)")
+        }
         return migrator
     }
 
@@ -62,30 +67,46 @@ public final class SQLiteUsageStore: UsageStore {
     /// (GRDB's cached statements): one upsert per key and outcome, one insert per log entry.
     public func record(_ batch: UsageBatch) async throws {
         guard !batch.isEmpty else { return }
+        try await pool.write { db in try Self.write(batch, in: db) }
+    }
+
+    /// As `record(_:)`, at most once: the batch id is claimed in the same transaction, so a
+    /// retry of a batch whose first write committed after the recorder gave up adds nothing.
+    public func record(_ batch: UsageBatch, batchID: UUID) async throws {
+        guard !batch.isEmpty else { return }
         try await pool.write { db in
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO key_usage (key_id, outcome, count, last_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (key_id, outcome) DO UPDATE SET
-                    count = count + excluded.count, last_at = max(last_at, excluded.last_at)
-                """)
-            for count in batch.counts {
-                try upsert.execute(arguments: [count.keyID, count.outcome.rawValue, count.requests,
-                                                count.last.timeIntervalSince1970])
-            }
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO requests (at, key_id, outcome, method, path, client) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            for event in batch.log {
-                try insert.execute(arguments: [event.time.timeIntervalSince1970, event.keyID, event.outcome.rawValue,
-                                                event.method, event.path, event.client])
-            }
+            try db.execute(sql: "INSERT OR IGNORE INTO usage_batches (id, at) VALUES (?, ?)",
+                           arguments: [batchID.uuidString, batch.latest.timeIntervalSince1970])
+            guard db.changesCount == 1 else { return }
+            try Self.write(batch, in: db)
+        }
+    }
+
+    private static func write(_ batch: UsageBatch, in db: Database) throws {
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO key_usage (key_id, outcome, count, last_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (key_id, outcome) DO UPDATE SET
+                count = count + excluded.count, last_at = max(last_at, excluded.last_at)
+            """)
+        for count in batch.counts {
+            try upsert.execute(arguments: [count.keyID, count.outcome.rawValue, count.requests,
+                                            count.last.timeIntervalSince1970])
+        }
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO requests (at, key_id, outcome, method, path, client) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        for event in batch.log {
+            try insert.execute(arguments: [event.time.timeIntervalSince1970, event.keyID, event.outcome.rawValue,
+                                            event.method, event.path, event.client])
         }
     }
 
     public func prune(before cutoff: Date) async throws -> Int {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM requests WHERE at < ?", arguments: [cutoff.timeIntervalSince1970])
-            return db.changesCount
+            let pruned = db.changesCount
+            try db.execute(sql: "DELETE FROM usage_batches WHERE at < ?", arguments: [cutoff.timeIntervalSince1970])
+            return pruned
         }
     }
 

@@ -76,6 +76,10 @@ public struct UsageBatch: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { counts.isEmpty && log.isEmpty }
+    /// The time of the batch's latest request (server clock): how long its id is worth keeping.
+    public var latest: Date {
+        max(counts.map(\.last).max() ?? .distantPast, log.map(\.time).max() ?? .distantPast)
+    }
     /// Requests the counts add up to.
     public var requests: Int { counts.reduce(0) { $0 + $1.requests } }
 }
@@ -122,11 +126,6 @@ public protocol UsageStore: Sendable {
 }
 
 extension UsageStore {
-    /// A local store answers or fails within its own transaction: the id adds nothing.
-    public func record(_ batch: UsageBatch, batchID: UUID) async throws {
-        try await record(batch)
-    }
-
     /// Counts and logs every one of `events`.
     public func record(_ events: [UsageEvent]) async throws {
         try await record(UsageBatch(events: events))

@@ -22,6 +22,11 @@ final class FlakyStore: UsageStore, @unchecked Sendable {
         lock.withLock { counted.reduce(into: [:]) { $0[$1.outcome, default: 0] += $1.requests } }
     }
 
+    /// Never outlives the recorder's deadline, so the id adds nothing here.
+    func record(_ batch: UsageBatch, batchID: UUID) async throws {
+        try await record(batch)
+    }
+
     func record(_ batch: UsageBatch) async throws {
         try lock.withLock {
             if isFailing { throw Down() }
