@@ -41,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
     var usageDatabase: String?
 
     @Option(help: ArgumentHelp(
-        "Share usage, the request log and rate limits with other nodes through PostgreSQL instead of the SQLite file; the password from KEYSYNC_PG_PASSWORD or PGPASSWORD, never the URL.",
+        "Share usage, the request log and rate limits with other nodes through PostgreSQL instead of the SQLite file; the password from KEYSYNC_PG_PASSWORD, the file named by KEYSYNC_PG_PASSWORD_FILE, or PGPASSWORD, never the URL.",
         valueName: "postgres://USER@HOST:PORT/DB"))
     var backend: String?
 

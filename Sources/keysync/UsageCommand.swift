@@ -109,7 +109,7 @@ enum UsageDatabase {
                 return try await PostgresUsageStore.withStore(postgres, logger: logger) { try await body($0) }
             } catch {
                 throw ServeCommand.fail(.error(.usageDbUnusable, "the backend \(postgres.displayURL) cannot be read: \(describeDatabaseError(error))",
-                                               hint: "check that keysync serve --backend has run against it and the password is in KEYSYNC_PG_PASSWORD or PGPASSWORD", at: nil),
+                                               hint: "check that keysync serve --backend has run against it and the password is in KEYSYNC_PG_PASSWORD, the file named by KEYSYNC_PG_PASSWORD_FILE, or PGPASSWORD", at: nil),
                                         summary: "cannot read usage")
             }
         }

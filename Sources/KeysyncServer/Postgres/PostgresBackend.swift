@@ -73,7 +73,7 @@ public struct PostgresBackend: Sendable, Equatable {
               components.scheme == "postgres" || components.scheme == "postgresql"
         else { throw URLError(description: usage) }
         guard components.password == nil else {
-            throw URLError(description: "--backend must not carry a password (argv is visible to other users); set KEYSYNC_PG_PASSWORD or PGPASSWORD")
+            throw URLError(description: "--backend must not carry a password (argv is visible to other users); set KEYSYNC_PG_PASSWORD, the file named by KEYSYNC_PG_PASSWORD_FILE, or PGPASSWORD")
         }
         guard let user = components.user, !user.isEmpty, let host = components.host, !host.isEmpty else {
             throw URLError(description: usage)
