@@ -89,7 +89,7 @@ public struct ApplySession<Storage: DurableStorage> {
             for name in ApplyWriter.neverValidSealedFiles(in: layout.sealedDirectory, stateSerial: state.serial,
                                                           storage: storage) {
                 report.diagnostics.append(.warning(
-                    "apply-never-valid",
+                    .applyNeverValid,
                     "\(layout.sealedPath(name)) is from an apply that did not complete (the state is at serial \(state.serial)); the keys in it were never valid",
                     hint: "delete it; it is not a delivery", at: nil))
             }
@@ -118,7 +118,7 @@ public struct ApplySession<Storage: DurableStorage> {
         do {
             if let folder = ApplyLayout.folder(of: statePath) { try storage.createDirectory(folder) }
         } catch {
-            report.diagnostics.append(.error("apply-write", "\(error)", at: nil))
+            report.diagnostics.append(.error(.applyWrite, "\(error)", at: nil))
             return false
         }
         do {
@@ -140,10 +140,10 @@ public struct ApplySession<Storage: DurableStorage> {
         do {
             bytes = try storage.read(path)
         } catch {
-            return steps.fail(.error("plan-unreadable", "\(error)", hint: "save one with keysync plan --out \(path)", at: nil))
+            return steps.fail(.error(.planUnreadable, "\(error)", hint: "save one with keysync plan --out \(path)", at: nil))
         }
         guard let bytes else {
-            return steps.fail(.error("plan-unreadable", "cannot read the plan file \(path)",
+            return steps.fail(.error(.planUnreadable, "cannot read the plan file \(path)",
                                      hint: "save one with keysync plan --out \(path)", at: nil))
         }
         let saved: Plan
