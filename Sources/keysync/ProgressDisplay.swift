@@ -109,6 +109,7 @@ final class ProgressDisplay {
         case .readState: return done ? "read the state" : "reading the state..."
         case .plan: return done ? "planned" : "planning..."
         case .mint: return "prepared \(counted) key changes"
+        case .encodeState: return done ? "encoded the audit log and the state" : "encoding the audit log and the state..."
         case .seal: return "sealed \(counted) teams"
         case .writeSealedFiles: return "wrote \(counted) sealed files"
         case .writeState: return done ? "wrote the audit log and the state" : "writing the audit log and the state..."

@@ -144,7 +144,7 @@ final class PlanSummaryAndProgressTests: XCTestCase {
         let grouped = "\(bytes / 1000)," + String(String(bytes % 1000 + 1000).dropFirst())
         for line in [
             "read \(grouped) / \(grouped) bytes of the manifest", "read the state", "planned",
-            "prepared 270 / 270 key changes", "sealed 60 / 60 teams", "wrote 60 / 60 sealed files",
+            "prepared 270 / 270 key changes", "encoded the audit log and the state", "sealed 60 / 60 teams", "wrote 60 / 60 sealed files",
             "wrote the audit log and the state",
         ] {
             XCTAssertTrue(shown.stderr.contains(line + "\n"), "\(line) in: \(shown.stderr)")

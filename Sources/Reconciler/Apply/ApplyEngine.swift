@@ -28,7 +28,8 @@ public enum ApplyEngine {
     ///   signature block when there is none: a changed state never keeps an old signature).
     ///
     /// A plan without changes gives the state unchanged and nothing to write. `progress` hears
-    /// each key change minted or changed (`.mint`) and each team sealed (`.seal`).
+    /// each key change minted or changed (`.mint`), the audit lines and new state encoded
+    /// (`.encodeState`), and each team sealed (`.seal`).
     public static func prepare(
         plan: Plan, state: StateFile, history: RepositoryHistory.Continuation? = nil, now: Date,
         context: AuditContext, armor: Bool = false, signingKey: StateSigningKey? = nil,
@@ -54,6 +55,7 @@ public enum ApplyEngine {
             try run.apply(change, prefix: plan.prefix, minted: &minted, using: &generator)
             progress(.mint, index + 1, of: changeCount)
         }
+        progress(.encodeState, 0, of: 1)
         var markers: [ApplyMarker] = []
         func marker(_ kind: ApplyMarker.Kind, _ serial: Int) -> ApplyMarker {
             ApplyMarker(time: now, event: kind, actor: context.actor, commit: context.commit, serial: serial,
@@ -74,6 +76,7 @@ public enum ApplyEngine {
         }
         // Encoded once here (signing and writing share the bytes), not again by the writer.
         let (next, stateBytes) = signingKey.map { unsigned.signedEncoding(with: $0) } ?? (unsigned, unsigned.encoded())
+        progress(.encodeState, 1, of: 1)
         let sealed = try seal(minted, serial: run.serial, now: now, armor: armor, progress: progress, using: &generator)
         var counts: [KeyAction: Int] = [:]
         for change in plan.keyChanges {

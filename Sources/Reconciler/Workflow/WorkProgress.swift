@@ -13,8 +13,11 @@ public struct WorkProgress: Sendable, Equatable {
         case readState
         /// Diffing the manifest against the state.
         case plan
-        /// Minting new keys (creates and rotations); counted in key changes.
+        /// Minting new keys (creates and rotations) and applying the other changes to the state
+        /// in memory; counted in key changes.
         case mint
+        /// Encoding the audit lines and the new state, and signing it.
+        case encodeState
         /// Encrypting each team's new keys to its recipients; counted in teams.
         case seal
         /// Writing the sealed files; counted in files.
@@ -26,7 +29,7 @@ public struct WorkProgress: Sendable, Equatable {
         public var unit: Unit {
             switch self {
             case .readManifest: .bytes
-            case .readState, .plan, .writeState: .whole
+            case .readState, .plan, .encodeState, .writeState: .whole
             case .mint: .keys
             case .seal: .teams
             case .writeSealedFiles: .files
