@@ -1,8 +1,8 @@
 import Reconciler
 
 /// Shows a long command's `WorkProgress` on standard error: a bar redrawn in place at a
-/// terminal, a plain line every few seconds elsewhere (a CI log), e.g. `sealed 8,000 / 21,285
-/// teams`. Nothing is drawn before the run is `delay` old, so quick runs do not flicker, and
+/// terminal, plain lines elsewhere (a CI log: each step's start and end, every few seconds
+/// between), e.g. `sealed 8,000 / 21,285 teams`. Nothing is drawn before the run is `delay` old, so quick runs do not flicker, and
 /// nothing at all when hidden (`--quiet`, `KEYSYNC_PROGRESS=never`).
 ///
 /// What must hold: it writes only through `output` (standard error), and only fixed words and
@@ -25,7 +25,7 @@ final class ProgressDisplay {
     }
 
     static let defaultDelay: Duration = .seconds(2)
-    /// How often a log gets a line while a step runs (its end always gets one).
+    /// How often a log gets a line while a step runs (its start and end always get one).
     static let lineInterval: Duration = .seconds(5)
     /// How often a bar is redrawn: often enough to move, rarely enough to cost nothing.
     static let barInterval: Duration = .milliseconds(100)
@@ -61,14 +61,15 @@ final class ProgressDisplay {
         style == .hidden ? .silent : ProgressReporter { [self] in update($0) }
     }
 
-    /// Draws `progress` when it is time to: past the delay, and either a step's end, a bar's
-    /// new step, or `interval` after the last drawing. Steps with nothing to count are not shown.
+    /// Draws `progress` when it is time to: past the delay, and either a step's start or end,
+    /// or `interval` after the last drawing. A log thus shows what a long step without counts
+    /// (encoding the state) is doing while it runs. Steps with nothing to count are not shown.
     func update(_ progress: WorkProgress) {
         guard style != .hidden, progress.total > 0, progress != lastDrawn else { return }
         let now = clock()
         guard now - startedAt >= delay else { return }
-        let newBar = style == .bar && progress.step != lastDrawn?.step
-        if !progress.isFinished && !newBar, let lastDrawnAt, now - lastDrawnAt < interval { return }
+        let newStep = progress.step != lastDrawn?.step
+        if !progress.isFinished && !newStep, let lastDrawnAt, now - lastDrawnAt < interval { return }
         lastDrawnAt = now
         lastDrawn = progress
         let text = Self.describe(progress)

@@ -32,7 +32,7 @@ final class ProgressDisplayTests: XCTestCase {
         XCTAssertEqual(written(), [])
     }
 
-    func testLinesEveryFewSecondsAndAtEachStepsEnd() {
+    func testLinesAtEachStepsStartAndEndAndEveryFewSecondsBetween() {
         let (display, clock, written) = display(.lines)
         clock.advance(.seconds(2))
         display.update(sealed(8_000, of: 21_285))
@@ -43,12 +43,15 @@ final class ProgressDisplayTests: XCTestCase {
         clock.advance(.milliseconds(10))
         display.update(sealed(21_285, of: 21_285))  // the step's end: always drawn
         display.update(sealed(21_285, of: 21_285))  // the same report again: drawn once
+        display.update(WorkProgress(step: .writeState, completed: 0, total: 1))  // a new step: drawn at once
+        clock.advance(.seconds(1))
         display.update(WorkProgress(step: .writeState, completed: 1, total: 1))
         display.finish()
         XCTAssertEqual(written(), [
             "sealed 8,000 / 21,285 teams\n",
             "sealed 15,000 / 21,285 teams\n",
             "sealed 21,285 / 21,285 teams\n",
+            "writing the audit log and the state...\n",
             "wrote the audit log and the state\n",
         ])
     }
