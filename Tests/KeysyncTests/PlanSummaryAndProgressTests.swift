@@ -185,6 +185,37 @@ final class PlanSummaryAndProgressTests: XCTestCase {
         XCTAssertEqual(result.components(separatedBy: "(give it to team ").count - 1, 201)
     }
 
+    /// At a terminal (a pseudo-terminal from util-linux's `script`) progress is a bar redrawn
+    /// in place; with `TERM=dumb` it is lines again.
+    func testABarAtATerminal() throws {
+        let script = URL(fileURLWithPath: "/usr/bin/script")
+        guard FileManager.default.isExecutableFile(atPath: script.path) else { throw XCTSkip("no /usr/bin/script for a pseudo-terminal") }
+        let dir = try project()
+        func atTerminal(_ extra: [String: String]) throws -> String {
+            let process = Process()
+            process.executableURL = script
+            // Only standard error reaches the terminal: standard output goes to a file.
+            process.arguments = ["-qec", "'\(Keysync.binary.path)' validate > out.txt", "/dev/null"]
+            process.environment = Keysync.environment(extra.merging(["KEYSYNC_PROGRESS": "always"]) { $1 })
+            process.currentDirectoryURL = dir
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0)
+            return String(decoding: data, as: UTF8.self)
+        }
+        let bar = try atTerminal(["TERM": "xterm"])
+        XCTAssertTrue(bar.hasPrefix("\r[------------------------]   0% read 0 / "), bar)
+        XCTAssertTrue(bar.contains("\r[########################] 100% read "), bar)
+        let lines = try atTerminal(["TERM": "dumb"])
+        XCTAssertTrue(lines.hasPrefix("read 0 / "), lines)
+        XCTAssertFalse(lines.contains("\r["), lines)
+        XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("out.txt"), encoding: .utf8).hasPrefix("valid: 60 teams"))
+    }
+
     func testProgressSettings() throws {
         let dir = try project()
         let never = try Keysync.run(["validate"], in: dir, environment: ["KEYSYNC_PROGRESS": "never"])
