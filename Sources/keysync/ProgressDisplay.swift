@@ -114,6 +114,7 @@ final class ProgressDisplay {
         case .seal: return "sealed \(counted) teams"
         case .writeSealedFiles: return "wrote \(counted) sealed files"
         case .writeState: return done ? "wrote the audit log and the state" : "writing the audit log and the state..."
+        case .checkAuditLog: return done ? "checked the audit log" : "checking the audit log..."
         }
     }
 

@@ -160,6 +160,22 @@ final class PlanSummaryAndProgressTests: XCTestCase {
         XCTAssertEqual(quiet.exitCode, 0, quiet.stderr)
         XCTAssertEqual(quiet.stderr, "", "--quiet wins over KEYSYNC_PROGRESS=always")
         XCTAssertEqual(quiet.stdout, shown.stdout, "progress never changes standard output")
+
+        // The commands that read a large state say so too, and print the same.
+        for (command, status, steps) in [
+            (["list"], Int32(0), ["reading the state...", "read the state"]),
+            (["expiring", "--within", "1000d"], 2, ["reading the state...", "read the state"]),
+            (["audit", "verify"], 0, ["checking the audit log...", "checked the audit log", "reading the state...", "read the state"]),
+        ] {
+            let progress = try Keysync.run(command, in: dir, environment: clock.merging(["KEYSYNC_PROGRESS": "always"]) { $1 })
+            let silent = try Keysync.run(command + ["--quiet"], in: dir, environment: clock.merging(["KEYSYNC_PROGRESS": "always"]) { $1 })
+            XCTAssertEqual(progress.exitCode, status, "\(command): \(progress.stderr)")
+            XCTAssertEqual(progress.stderr, steps.map { $0 + "\n" }.joined(), "\(command)")
+            XCTAssertEqual(silent.exitCode, status)
+            XCTAssertEqual(silent.stderr, "")
+            XCTAssertEqual(progress.stdout, silent.stdout, "\(command)")
+            XCTAssertFalse(progress.stdout.isEmpty)
+        }
     }
 
     func testApplyCountsSealedFilesPastTheThresholdAndFullNamesThem() throws {

@@ -133,7 +133,8 @@ final class ApplySessionTests: XCTestCase {
 
         var steps: [WorkProgress.Step] = []
         for report in reports where steps.last != report.step { steps.append(report.step) }
-        XCTAssertEqual(steps, WorkProgress.Step.allCases, "each step once, in order")
+        XCTAssertEqual(steps, [.readManifest, .readState, .plan, .mint, .encodeState, .seal, .writeSealedFiles, .writeState],
+                       "each step once, in order")
         let manifestBytes = try XCTUnwrap(fileBytes(folder + "/keys.yaml")).count
         let manifest = reports.filter { $0.step == .readManifest }
         XCTAssertEqual(manifest.first, WorkProgress(step: .readManifest, completed: 0, total: manifestBytes))

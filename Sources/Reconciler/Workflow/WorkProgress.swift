@@ -5,7 +5,8 @@
 /// path or key material — so nothing shown as progress (in a CI log, say) can leak what the run
 /// handles. How it looks, and whether it is shown at all, is the caller's business.
 public struct WorkProgress: Sendable, Equatable {
-    /// The long parts of `validate`, `plan` and `apply`, in the order they run.
+    /// The long parts of `validate`, `plan` and `apply`, in the order they run, and of the
+    /// commands that read a large state (`list`, `expiring`, `audit verify`).
     public enum Step: String, Sendable, CaseIterable {
         /// Parsing and checking the manifest; counted in bytes of YAML.
         case readManifest
@@ -24,12 +25,14 @@ public struct WorkProgress: Sendable, Equatable {
         case writeSealedFiles
         /// Appending the audit log and writing the state.
         case writeState
+        /// Checking the audit log's hash chain (`audit verify`).
+        case checkAuditLog
 
         /// What `completed` and `total` count.
         public var unit: Unit {
             switch self {
             case .readManifest: .bytes
-            case .readState, .plan, .encodeState, .writeState: .whole
+            case .readState, .plan, .encodeState, .writeState, .checkAuditLog: .whole
             case .mint: .keys
             case .seal: .teams
             case .writeSealedFiles: .files
