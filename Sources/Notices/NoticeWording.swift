@@ -13,9 +13,10 @@ enum NoticeWording {
         return "\(notice.team)/\(notice.name) (\(notice.keyID), \(notice.preview.rawValue)) \(what)"
     }
 
-    /// "2 API keys have expired or expire within 7d".
+    /// "2 API keys have expired or expire within 7d"; "1 API key has expired or expires within 7d".
     static func headline(count: Int, within: String) -> String {
-        "\(count == 1 ? "1 API key has" : "\(count) API keys have") expired or expire within \(within)"
+        count == 1 ? "1 API key has expired or expires within \(within)"
+            : "\(count) API keys have expired or expire within \(within)"
     }
 
     static let advice = """

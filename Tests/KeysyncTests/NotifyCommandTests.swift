@@ -87,7 +87,8 @@ final class NotifyCommandTests: XCTestCase {
             XCTAssertEqual(message.headers["from"], "keysync <\(from)>")
             XCTAssertEqual(message.headers["to"], "<\(recipient)>")
             XCTAssertEqual(message.headers["subject"],
-                           "keysync: \(names.count == 1 ? "1 API key has" : "\(names.count) API keys have") expired or expire within 7d")
+                           names.count == 1 ? "keysync: 1 API key has expired or expires within 7d"
+                                : "keysync: \(names.count) API keys have expired or expire within 7d")
             for name in names {
                 XCTAssertTrue(message.body.contains(Self.line(fixture, name)), "\(recipient) should hear about \(name): \(message.body)")
             }
