@@ -123,7 +123,7 @@ final class NotifyCommandTests: XCTestCase {
         let dir = try fixture.write()
         let urlFile = dir.appendingPathComponent("webhook-url")
         let ledger = dir.appendingPathComponent("keysync.notices.json")
-        let receiver = WebhookReceiver(failingFirst: [.internalServerError])
+        let receiver = WebhookReceiver(failingFirst: [.internalServerError, .temporaryRedirect])
         try await receiver.application().test(.live) { client in
             let port = try XCTUnwrap(client.port)
             let url = "http://127.0.0.1:\(port)\(WebhookReceiver.secretPath)"
@@ -141,28 +141,35 @@ final class NotifyCommandTests: XCTestCase {
             XCTAssertTrue(refused.stderr.contains("the webhook message failed: the webhook (the webhook URL file \(urlFile.path)) answered HTTP 500"), refused.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: ledger.path))
 
+            // A redirect is not followed (the message goes to the configured host or nowhere).
+            let redirected = try Self.run(["--webhook-url-file", urlFile.path], fixture, in: dir)
+            check(redirected)
+            XCTAssertEqual(redirected.exitCode, 1, redirected.stderr)
+            XCTAssertTrue(redirected.stderr.contains("answered HTTP 307"), redirected.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: ledger.path))
+
             // Retried, from the environment this time: one message with every due key.
             let sent = try Self.run([], fixture, in: dir, environment: ["KEYSYNC_WEBHOOK_URL": url])
             check(sent)
             XCTAssertEqual(sent.exitCode, 0, sent.stderr)
             XCTAssertEqual(sent.stdout, "sent the webhook message: 3 keys\nrecorded in keysync.notices.json (commit it)\n")
             let bodies = await receiver.bodies
-            XCTAssertEqual(bodies.count, 2)
-            XCTAssertEqual(bodies[0], bodies[1], "the retry posts the same message")
-            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bodies[1].utf8)) as? [String: Any])
+            XCTAssertEqual(bodies.count, 3)
+            XCTAssertEqual(Set(bodies).count, 1, "each retry posts the same message")
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bodies[2].utf8)) as? [String: Any])
             let text = try XCTUnwrap(object["text"] as? String)
             XCTAssertTrue(text.hasPrefix("*keysync*: 3 API keys have expired or expire within 7d (as of 2026-11-25T12:00:00Z):\n"), text)
             XCTAssertTrue(text.contains("• \(Self.line(fixture, "edge")): lead@example.com, payments-oncall@example.com\n"), text)
             XCTAssertTrue(text.contains("• \(Self.line(fixture, "soon")): carol@example.com, payments-oncall@example.com, lead@example.com\n"), text)
             XCTAssertTrue(text.contains("• \(Self.line(fixture, "relic")): hobby-team\n"), "the owner that is not a mail address is named: \(text)")
-            fixture.assertNoRawKey(in: bodies[1], "the webhook message")
+            fixture.assertNoRawKey(in: bodies[2], "the webhook message")
 
             // Nothing new: nothing posted.
             let again = try Self.run(["--webhook-url-file", urlFile.path], fixture, in: dir)
             XCTAssertEqual(again.exitCode, 0, again.stderr)
             XCTAssertEqual(again.stdout, "nothing to send: 3 keys due, every notice was sent on an earlier run\n")
             let count = await receiver.bodies.count
-            XCTAssertEqual(count, 2)
+            XCTAssertEqual(count, 3)
 
             // A ledger that is a symbolic link is refused before anything is sent.
             let elsewhere = dir.appendingPathComponent("elsewhere.json")
@@ -172,7 +179,7 @@ final class NotifyCommandTests: XCTestCase {
             XCTAssertEqual(linked.exitCode, 1, linked.stderr)
             XCTAssertTrue(linked.stderr.contains("notice-ledger-unreadable"), linked.stderr)
             let after = await receiver.bodies.count
-            XCTAssertEqual(after, 2)
+            XCTAssertEqual(after, 3)
         }
     }
 

@@ -103,7 +103,7 @@ enum SendmailLookup {
 
 /// A Slack-style incoming webhook on loopback, served by Hummingbird in the test process: it
 /// records each body posted to its secret path and answers with the statuses it is given
-/// (then 200).
+/// (then 200); a 307 redirects to the same path.
 actor WebhookReceiver {
     static let secretPath = "/services/T0KEYSYNC/B0TEST/s3cr3tW3bh00kT0k3n"
     private(set) var bodies: [String] = []
@@ -120,9 +120,12 @@ actor WebhookReceiver {
 
     nonisolated func application() -> some ApplicationProtocol {
         let router = Router()
-        router.post(RouterPath(Self.secretPath)) { request, _ -> HTTPResponse.Status in
+        router.post(RouterPath(Self.secretPath)) { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
-            return await self.receive(String(decoding: body.readableBytesView, as: UTF8.self))
+            let status = await self.receive(String(decoding: body.readableBytesView, as: UTF8.self))
+            // A redirect points back here, so a client that followed it would post again and succeed.
+            let headers: HTTPFields = status == .temporaryRedirect ? [.location: Self.secretPath + "?redirected"] : [:]
+            return Response(status: status, headers: headers)
         }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
