@@ -67,13 +67,15 @@ public struct NoticeRun: Sendable {
                 }
             }
         }
-        if let webhook, !plan.webhook.isEmpty {
-            do {
-                try await webhook.post(NoticeWebhookMessage(plan.webhook, now: now, within: within))
-                updated.record(plan.webhook.map(\.subject), to: .webhook, at: now)
-                outcomes.append(Outcome(destination: .webhook, keys: plan.webhook.count, failure: nil))
-            } catch {
-                outcomes.append(Outcome(destination: .webhook, keys: plan.webhook.count, failure: error))
+        if let webhook {
+            for part in NoticeWebhookMessage.parts(plan.webhook, now: now, within: within) {
+                do {
+                    try await webhook.post(part.message)
+                    updated.record(part.notices.map(\.subject), to: .webhook, at: now)
+                    outcomes.append(Outcome(destination: .webhook, keys: part.notices.count, failure: nil))
+                } catch {
+                    outcomes.append(Outcome(destination: .webhook, keys: part.notices.count, failure: error))
+                }
             }
         }
         updated = updated.pruned(keeping: Set(due.map(\.subject)))

@@ -35,9 +35,9 @@ enum NotifyText {
                 out += NoticeMail(message, from: mail.from, now: run.now, within: run.within).text
             }
         }
-        if !plan.webhook.isEmpty {
-            out += "\n--- webhook message (\(keys(plan.webhook.count))) ---\n"
-            out += String(decoding: NoticeWebhookMessage(plan.webhook, now: run.now, within: run.within).body, as: UTF8.self) + "\n"
+        for part in NoticeWebhookMessage.parts(plan.webhook, now: run.now, within: run.within) {
+            out += "\n--- webhook message (\(keys(part.notices.count))) ---\n"
+            out += String(decoding: part.message.body, as: UTF8.self) + "\n"
         }
         return out
     }

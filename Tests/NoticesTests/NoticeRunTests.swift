@@ -69,6 +69,36 @@ final class NoticeRunTests: XCTestCase {
         XCTAssertTrue(ledger.hasSent(due[1].subject, to: .mail(MailAddress("carol@example.com")!)))
     }
 
+    /// A webhook seam that keeps what was posted.
+    final class Channel: WebhookTransport, @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var posted: [String] = []
+
+        func post(_ message: NoticeWebhookMessage) async throws(NoticeSendError) {
+            lock.withLock { posted.append(message.text) }
+        }
+    }
+
+    func testManyKeysArePostedInPartsSlackDoesNotCut() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("notice-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let due = (0..<230).map { NoticePlanTests.notice("key-\($0)", owner: "lead@example.com", seed: UInt64(100 + $0)) }
+        let channel = Channel()
+        let run = NoticeRun(due: due, now: NoticePlanTests.now, within: "7d",
+                            ledgerPath: dir.appendingPathComponent("keysync.notices.json").path, mail: nil, webhook: channel)
+        let planned = try run.plan(storage: FileSystemStorage())
+        let report = try await run.send(planned.plan, ledger: planned.ledger, storage: FileSystemStorage())
+        XCTAssertEqual(report.outcomes.map(\.keys), [100, 100, 30])
+        XCTAssertEqual(channel.posted.count, 3)
+        for (index, text) in channel.posted.enumerated() {
+            XCTAssertTrue(text.hasPrefix("*keysync*: 230 API keys have expired or expire within 7d (as of 2026-11-25T12:00:00Z), part \(index + 1) of 3:\n"), text)
+            XCTAssertLessThan(text.count, 40_000)
+        }
+        XCTAssertEqual(channel.posted.map { $0.components(separatedBy: "\n• ").count - 1 }, [100, 100, 30])
+        XCTAssertTrue(try run.plan(storage: FileSystemStorage()).plan.isEmpty, "every part is recorded")
+    }
+
     func testALedgerBehindASymbolicLinkIsRefusedBeforeAnythingIsSent() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("notice-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
