@@ -80,7 +80,7 @@ extension NoticeLedger {
         }
     }
 
-    /// The file's bytes: canonical JSON, entries sorted, so the job's commit is a small diff.
+    /// The file's bytes: JSON with one entry per line, sorted, so the job's commit is a small diff.
     public func encoded() -> [UInt8] {
         let entries = sent.keys.sorted().map { delivery in
             Entry(key: delivery.subject.keyID.rawValue, generation: delivery.subject.generation,
@@ -88,7 +88,7 @@ extension NoticeLedger {
                   to: delivery.destination.description, sentAt: Timestamp.format(sent[delivery]!))
         }
         // Only strings and integers: encoding cannot fail.
-        return try! JSONWriter.encode(File(version: Self.version, sent: entries), layout: .canonical)
+        return try! JSONWriter.encode(File(version: Self.version, sent: entries), layout: .ledger)
     }
 
     /// Reads a ledger file's bytes; every field is checked here, once.

@@ -19,6 +19,9 @@ final class NoticeLedgerTests: XCTestCase {
         XCTAssertTrue(text.contains("\"event\": \"expiry\""), text)
         XCTAssertTrue(text.contains("\"to\": \"mail:lead@example.com\""), text)
         XCTAssertFalse(text.contains(edge.preview.rawValue), "the ledger names keys by id only")
+        let entryLines = text.split(separator: "\n").filter { $0.contains("\"key\"") }
+        XCTAssertEqual(entryLines.count, 3, "one line per delivery: \(text)")
+        for line in entryLines { XCTAssertTrue(line.contains("\"sent_at\"") && line.contains("\"to\""), String(line)) }
 
         let pruned = ledger.pruned(keeping: [soon.subject])
         XCTAssertTrue(pruned.hasSent(soon.subject, to: .webhook))
