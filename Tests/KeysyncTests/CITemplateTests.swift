@@ -100,10 +100,11 @@ final class CITemplateTests: XCTestCase {
         XCTAssertTrue(plan.contains("--previous-state base/keysync.state.json"))
         XCTAssertEqual((jobs["apply"]?["permissions"] as? [String: String])?["contents"], "write")
         XCTAssertTrue(expiring.contains("keysync expiring"))
+        XCTAssertTrue(expiring.contains("keysync notify") && expiring.contains("git add keysync.notices.json"))
         XCTAssertEqual((workflow["env"] as? [String: String])?["KEYSYNC_STATE_PUBLIC_KEY"], "${{ vars.KEYSYNC_STATE_PUBLIC_KEY }}")
 
         try assertRealCommands(jobs.values.map(shell).joined(separator: "\n"), file: "github-actions.yml",
-                               expecting: ["validate", "plan", "apply", "expiring"])
+                               expecting: ["validate", "plan", "apply", "expiring", "notify"])
     }
 
     func testGitLabPipeline() throws {
@@ -129,8 +130,9 @@ final class CITemplateTests: XCTestCase {
         XCTAssertTrue(apply.contains("--actor \"$GITLAB_USER_LOGIN\""))
         XCTAssertTrue(apply.contains("git add keysync.state.json keysync.audit.jsonl sealed/") && apply.contains("git push"))
         XCTAssertTrue(shell(jobs["plan"]!).contains("merge_requests/$CI_MERGE_REQUEST_IID/notes"))
+        XCTAssertTrue(shell(jobs["expiring"]!).contains("keysync notify") && shell(jobs["expiring"]!).contains("git add keysync.notices.json"))
 
         try assertRealCommands(jobs.values.map(shell).joined(separator: "\n"), file: "gitlab-ci.yml",
-                               expecting: ["validate", "plan", "apply", "expiring"])
+                               expecting: ["validate", "plan", "apply", "expiring", "notify"])
     }
 }
