@@ -3,9 +3,10 @@ import Logging
 import PostgresNIO
 
 /// The request log's rows as `COPY keysync_requests (…) FROM STDIN` text, streamed in chunks of
-/// at most `chunkSize` bytes. Measured on PostgreSQL 15 (BENCHMARKS.md, 2026-12-02): COPY costs
-/// the server less per row than `INSERT … SELECT FROM unnest(arrays)`, since it inserts rows in
-/// batches instead of one by one through the executor; this is the one write path of the log.
+/// at most `chunkSize` bytes. Measured on PostgreSQL 15 (BENCHMARKS.md, 2026-12-02 afternoon):
+/// COPY cost the server about 15 % less per row than `INSERT … SELECT FROM unnest(arrays)`, since
+/// it inserts rows in batches instead of one by one through the executor; this is the one write
+/// path of the log.
 enum RequestLogCopy {
     static let columns = ["at", "key_id", "outcome", "method", "path", "client", "node"]
     /// Bytes per CopyData message: a batch of any size streams with bounded memory.
