@@ -148,7 +148,14 @@ public struct PostgresBackend: Sendable, Equatable {
         return tls
     }
 
-    /// A pooled client (run it as a `Service`), with the TLS of `sslMode`.
+    /// The event loop of every pooled PostgreSQL connection in this process: a thread of its
+    /// own, not the loops that answer requests (postgres-nio's default is the same process-wide
+    /// group Hummingbird serves on), so sending a batch or receiving a sync's rows never holds up
+    /// a request waiting on the same loop. One thread: a node's few connections are busy about
+    /// once a second.
+    static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    /// A pooled client (run it as a `Service`), with the TLS of `sslMode`, on `eventLoopGroup`.
     public func makeClient(logger: Logger) throws -> PostgresClient {
         let settings = tlsConfiguration()
         let tls: PostgresClient.Configuration.TLS = switch (sslMode, settings) {
@@ -160,7 +167,7 @@ public struct PostgresBackend: Sendable, Equatable {
             host: host, port: port, username: username, password: password?.text, database: database, tls: tls)
         configuration.options.connectTimeout = operationTimeout
         configuration.options.maximumConnections = 8
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return PostgresClient(configuration: configuration, eventLoopGroup: Self.eventLoopGroup, backgroundLogger: logger)
     }
 
     /// Opens one connection as the pool would and runs `SELECT 1`: the pool only retries a
