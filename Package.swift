@@ -139,6 +139,7 @@ let package = Package(
                 "KeysyncServer", "Reconciler", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
     ]
 )
