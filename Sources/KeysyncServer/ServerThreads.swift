@@ -60,8 +60,11 @@ final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
 /// A service whose work may take milliseconds at a time (a usage batch, a state reload, a
 /// database round trip), run on Swift's global executor whatever its parent task prefers, so
 /// it never holds the event loop that answers requests.
-struct OffLoopService: Service {
+struct OffLoopService: Service, CustomStringConvertible {
     let base: any Service
+
+    /// The wrapped service's name, so ServiceLifecycle's logs name the service as before.
+    var description: String { String(describing: base) }
 
     func run() async throws {
         try await withTaskExecutorPreference(globalConcurrentExecutor) { try await base.run() }
