@@ -37,6 +37,7 @@ public func buildApplication(
         // flushes, then the watcher, then (with PostgreSQL) the client.
         services: components.services,
         onServerRunning: onServerRunning,
+        eventLoopGroupProvider: .shared(ServerThreads.eventLoopGroup),
         logger: logger)
     return (app, components)
 }
@@ -45,7 +46,7 @@ public func buildApplication(
 /// Throws `StateLoadError` or `UsageDatabaseError` before listening when either cannot be used.
 public func runServer(configuration: ServerConfiguration, onListening: @escaping @Sendable () -> Void = {}) async throws {
     let (app, _) = try buildApplication(configuration: configuration) { _ in onListening() }
-    try await app.runService()
+    try await ServerThreads.run { try await app.runService() }
 }
 
 /// The usage database could not be opened or migrated.
@@ -97,7 +98,7 @@ func makeComponents(configuration: ServerConfiguration, store: (any UsageStore)?
     services += [watcher, recorder]
     if let limitSync { services.append(limitSync) }
     return ServerComponents(watcher: watcher, recorder: recorder, limiter: limiter, metrics: metrics, store: usageStore,
-                            services: services, limitSync: limitSync)
+                            services: services.map { OffLoopService(base: $0) }, limitSync: limitSync)
 }
 
 /// The routes. Each decision reads the current snapshot once, so a reload mid-request cannot
@@ -174,13 +175,23 @@ struct Authorizer: Sendable {
         components.metrics.latency.record(ContinuousClock.now - started)
         components.metrics.countDecision(code: decision.code, plan: decision.plan)
         var path = Self.originalPath(request)
-        if case .success(let presented) = credential, presented.utf8.count >= 8, path.contains(presented) {
+        if case .success(let presented) = credential, presented.utf8.count >= 8, Self.mayHold(path, presented),
+           path.contains(presented) {
             path = path.replacingOccurrences(of: presented, with: "[key]")  // a key in a path never reaches the log
         }
         components.recorder.add(UsageEvent(
             time: now, keyID: decision.key?.id.rawValue, outcome: decision.code,
             method: Self.originalMethod(request), path: path, client: Self.client(request, context)))
         return decision
+    }
+
+    /// `false` only when `path` cannot contain `presented`: both ASCII (so Foundation's search
+    /// compares bytes) and the path shorter. That is the common case (`/v1/authz` and a key of
+    /// 40 bytes), and it skips Foundation's string search, a noticeable share of a request.
+    static func mayHold(_ path: String, _ presented: String) -> Bool {
+        let path = path.utf8, presented = presented.utf8
+        guard path.allSatisfy({ $0 < 0x80 }), presented.allSatisfy({ $0 < 0x80 }) else { return true }
+        return path.count >= presented.count
     }
 
     /// The method the gateway forwarded (Traefik, Caddy: `X-Forwarded-Method`; the nginx
@@ -208,8 +219,9 @@ struct Authorizer: Sendable {
         let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? request.headers[.xRealIP]
         guard let forwarded, !forwarded.isEmpty else { return context.remoteAddress?.ipAddress ?? "unknown" }
-        let allowed = Set("0123456789abcdefABCDEF.:[]%".utf8)
-        guard forwarded.utf8.count <= 64, forwarded.utf8.allSatisfy(allowed.contains) else { return "invalid" }
+        guard forwarded.utf8.count <= 64, forwarded.utf8.allSatisfy(addressCharacters.contains) else { return "invalid" }
         return forwarded
     }
+
+    private static let addressCharacters = Set("0123456789abcdefABCDEF.:[]%".utf8)
 }

@@ -58,15 +58,17 @@ enum AuthResponses {
     }
 
     private static func gatewayResponse(_ decision: AuthDecision, status: Int) -> Response {
+        // Appended, not assigned: the fields are new, and assigning searches them for the name.
         var headers = HTTPFields()
-        headers[.code] = decision.code.rawValue
+        headers.reserveCapacity(12)
+        headers.append(HTTPField(name: .code, value: decision.code.rawValue))
         addRateLimitHeaders(decision, to: &headers)
         if decision.isAllowed, let key = decision.key {
-            headers[.keyID] = key.id.rawValue
-            headers[.team] = key.team
-            headers[.keyName] = key.name
-            headers[.plan] = decision.plan ?? ""
-            headers[.contentLength] = "0"
+            headers.append(HTTPField(name: .keyID, value: key.id.rawValue))
+            headers.append(HTTPField(name: .team, value: key.team))
+            headers.append(HTTPField(name: .keyName, value: key.name))
+            headers.append(HTTPField(name: .plan, value: decision.plan ?? ""))
+            headers.append(HTTPField(name: .contentLength, value: "0"))
             return Response(status: .init(code: status), headers: headers)
         }
         let body = ErrorBody(error: .init(code: decision.code.rawValue, message: decision.message,
@@ -74,18 +76,26 @@ enum AuthResponses {
         return json(body, status: status, headers: headers)
     }
 
-    /// `RateLimit-Policy`, `RateLimit`, the older `X-RateLimit-*`, and `Retry-After` on a refusal.
+    /// `RateLimit-Policy`, `RateLimit`, the older `X-RateLimit-*`, and `Retry-After` on a
+    /// refusal, appended to `headers`, which must hold none of them yet.
     static func addRateLimitHeaders(_ decision: AuthDecision, to headers: inout HTTPFields) {
         guard let rate = decision.rateLimit else { return }
-        headers[.rateLimitPolicy] = "\"\(policyName)\";q=\(rate.limit);w=\(Int(RateLimiter.window))"
-        headers[.rateLimit] = "\"\(policyName)\";r=\(rate.remaining);t=\(rate.reset)"
-        headers[.xRateLimitLimit] = String(rate.limit)
-        headers[.xRateLimitRemaining] = String(rate.remaining)
-        headers[.xRateLimitReset] = String(rate.reset)
+        let limit = String(rate.limit), remaining = String(rate.remaining), reset = String(rate.reset)
+        headers.append(HTTPField(name: .rateLimitPolicy, value: policyPrefix + limit + policyWindow))
+        headers.append(HTTPField(name: .rateLimit, value: remainingPrefix + remaining + ";t=" + reset))
+        headers.append(HTTPField(name: .xRateLimitLimit, value: limit))
+        headers.append(HTTPField(name: .xRateLimitRemaining, value: remaining))
+        headers.append(HTTPField(name: .xRateLimitReset, value: reset))
         if decision.code == .rateLimited, let retryAfter = rate.retryAfter {
-            headers[.retryAfter] = String(max(1, retryAfter))
+            headers.append(HTTPField(name: .retryAfter, value: String(max(1, retryAfter))))
         }
     }
+
+    /// The constant parts of the two structured rate-limit fields, spelled once:
+    /// `"default";q=<limit>;w=60` and `"default";r=<remaining>;t=<reset>`.
+    private static let policyPrefix = "\"\(policyName)\";q="
+    private static let policyWindow = ";w=\(Int(RateLimiter.window))"
+    private static let remainingPrefix = "\"\(policyName)\";r="
 
     struct ErrorBody: Encodable {
         struct Detail: Encodable {

@@ -6,7 +6,13 @@ import Prometheus
 /// Labels are codes, plans and reasons: never a key id, so cardinality stays small.
 public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let decisions = NIOLockedValueBox<[String: Counter]>([:])
+    /// The labelled decision counters, made once per code and plan: a request looks its
+    /// counter up here (no label strings built) instead of asking the registry.
+    private let decisions = NIOLockedValueBox<[DecisionLabels: Counter]>([:])
+    private struct DecisionLabels: Hashable {
+        var code: DecisionCode
+        var plan: String
+    }
     private let reloadFailures = NIOLockedValueBox<[String: Counter]>([:])
     let latency: DurationHistogram
     let stateSerial: Gauge
@@ -44,11 +50,10 @@ public final class ServerMetrics: Sendable {
     }
 
     func countDecision(code: DecisionCode, plan: String?) {
-        let plan = plan ?? "none"
+        let slot = DecisionLabels(code: code, plan: plan ?? "none")
         let counter = decisions.withLockedValue { cache in
-            let slot = code.rawValue + "\u{0}" + plan
             if let counter = cache[slot] { return counter }
-            let counter = registry.makeCounter(descriptor: Self.named("decisions", unit: "total", "Authorization decisions by outcome code and the key's plan"), labels: [("code", code.rawValue), ("plan", plan)])
+            let counter = registry.makeCounter(descriptor: Self.named("decisions", unit: "total", "Authorization decisions by outcome code and the key's plan"), labels: [("code", code.rawValue), ("plan", slot.plan)])
             cache[slot] = counter
             return counter
         }

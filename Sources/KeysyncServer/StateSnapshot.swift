@@ -4,8 +4,10 @@ import KeysyncCore
 
 /// One loaded state as the request path sees it: immutable, shared by every request until the
 /// watcher swaps in the next one. Everything a decision needs is here, so a decision is a pure
-/// function of a snapshot, a presented key, the limiter and the time.
-public struct StateSnapshot: Sendable {
+/// function of a snapshot, a presented key, the limiter and the time. A class: every request
+/// takes the current snapshot, and one reference is one retain where a struct of seven
+/// reference-counted fields was seven.
+public final class StateSnapshot: Sendable {
     public let verifier: KeyVerifier
     public let lineage: String?
     public let serial: Int

@@ -24,12 +24,28 @@ public final class UsageRecorder: Service, Sendable {
     /// came after; and how many entries are in batches being written now (all count toward
     /// `capacity`).
     private struct Waiting {
-        var unconfirmed: [Batch] = []
+        /// Changed only through `keep` and `takeUnconfirmed`, which keep `unconfirmedEntries` its sum.
+        private(set) var unconfirmed: [Batch] = []
         var log: [UsageEvent] = []
         var writing = 0
         var writingRequests = 0
-        var count: Int { log.count + writing + unconfirmed.reduce(0) { $0 + $1.usage.log.count } }
+        /// The log entries in `unconfirmed`, kept as they change: `count` is read by every
+        /// request under this lock, so it must not walk the batches.
+        private(set) var unconfirmedEntries = 0
+        var count: Int { log.count + writing + unconfirmedEntries }
         var unconfirmedRequests: Int { writingRequests + unconfirmed.reduce(0) { $0 + $1.usage.requests } }
+
+        mutating func keep(_ batch: Batch) {
+            unconfirmed.append(batch)
+            unconfirmedEntries += batch.usage.log.count
+        }
+
+        mutating func takeUnconfirmed() -> Batch? {
+            guard !unconfirmed.isEmpty else { return nil }
+            let batch = unconfirmed.removeFirst()
+            unconfirmedEntries -= batch.usage.log.count
+            return batch
+        }
     }
     private static let stripes = 16
     private let tallies: [NIOLockedValueBox<UsageTally>] = (0..<UsageRecorder.stripes).map { _ in NIOLockedValueBox(UsageTally()) }
@@ -92,8 +108,7 @@ public final class UsageRecorder: Service, Sendable {
     public func flush() async {
         // Each batch is taken under the lock, so two flushes at once never send the same one.
         while let retry = waiting.withLockedValue({ waiting -> Batch? in
-            guard !waiting.unconfirmed.isEmpty else { return nil }
-            let batch = waiting.unconfirmed.removeFirst()
+            guard let batch = waiting.takeUnconfirmed() else { return nil }
             waiting.writing += batch.usage.log.count
             waiting.writingRequests += batch.usage.requests
             return batch
@@ -131,7 +146,7 @@ public final class UsageRecorder: Service, Sendable {
             waiting.withLockedValue { waiting in
                 waiting.writing -= entries
                 waiting.writingRequests -= requests
-                waiting.unconfirmed.append(batch)
+                waiting.keep(batch)
             }
             metrics.usageFlushFailures.increment()
             logger.error("usage batch not confirmed; retried with the next flush", metadata: [

@@ -26,6 +26,10 @@ final class UsageAndSecrecyTests: ServerTestCase {
             _ = try await client.send("/v1/authz/nginx", headers: [
                 ("X-API-Key", f.keys["revoked"]!), ("X-Original-Method", "GET"), ("X-Original-URI", "/reports"), ("X-Real-IP", "198.51.100.4"),
             ])
+            // A key in the path itself (not the query) is replaced before the path is logged.
+            _ = try await client.send("/v1/authz/nginx", headers: [
+                ("X-API-Key", f.keys["revoked"]!), ("X-Original-URI", "/keys/\(f.keys["revoked"]!)/usage"), ("X-Real-IP", "198.51.100.4"),
+            ])
             _ = try await client.send("/v1/authz", headers: [("X-API-Key", "not-a-key")])
         }
         XCTAssertEqual(components.recorder.droppedCount, 0)
@@ -35,7 +39,7 @@ final class UsageAndSecrecyTests: ServerTestCase {
         XCTAssertEqual(limited.requests, [.valid: 2, .rateLimited: 1])
         XCTAssertEqual(limited.lastUsed, ServerFixture.now + 2)
         let revoked = try XCTUnwrap(usage.first { $0.keyID == f.id("revoked") })
-        XCTAssertEqual(revoked.requests, [.keyRevoked: 1])
+        XCTAssertEqual(revoked.requests, [.keyRevoked: 2])
         XCTAssertEqual(usage.count, 2, "an unknown key has no usage row")
 
         let log = try await store.requests(keyID: f.id("limited"), since: nil, limit: 10)
@@ -47,8 +51,8 @@ final class UsageAndSecrecyTests: ServerTestCase {
         let newest = try await store.requests(keyID: f.id("limited"), since: ServerFixture.now + 1, limit: 1)
         XCTAssertEqual(newest.map(\.time), [ServerFixture.now + 2])
         let nginx = try await store.requests(keyID: f.id("revoked"), since: nil, limit: 10)
-        XCTAssertEqual(nginx.map(\.path), ["/reports"])
-        XCTAssertEqual(nginx.map(\.client), ["198.51.100.4"])
+        XCTAssertEqual(nginx.map(\.path), ["/reports", "/keys/[key]/usage"])
+        XCTAssertEqual(nginx.map(\.client), ["198.51.100.4", "198.51.100.4"])
     }
 
     func testRetentionPrunesTheRequestLogButKeepsTheCounts() async throws {

@@ -10,12 +10,26 @@ import XCTest
 /// port, stopped with SIGTERM (graceful: the usage it holds is written), then read back.
 final class ServeCommandTests: XCTestCase {
     func testServeAnswersStopsOnSIGTERMAndUsageAndRequestsReadWhatItRecorded() async throws {
+        try await serveAnswersStopsAndRecords(pinnedToOneCore: false)
+    }
+
+    /// The same on one core (`taskset -c 0`): serve then runs one event loop with the request
+    /// handlers on it, and its reloads, usage writes and shutdown flush on Swift's own threads.
+    func testServePinnedToOneCoreAnswersReloadsAndFlushesTheSame() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset") else {
+            throw XCTSkip("taskset is not installed")
+        }
+        try await serveAnswersStopsAndRecords(pinnedToOneCore: true)
+    }
+
+    private func serveAnswersStopsAndRecords(pinnedToOneCore: Bool) async throws {
         let cli = CLIState.make()
         var seeded = SeededGenerator(seed: 5)
         let signing = StateSigningKey.generate(using: &seeded)
         let dir = try cli.write(signedWith: signing)
         let port = try freePort()
-        let (serve, errPipe) = try Self.startServe(dir: dir, port: port, signing: signing, ["--poll-interval", "1h"])
+        let (serve, errPipe) = try Self.startServe(dir: dir, port: port, signing: signing, ["--poll-interval", "1h"],
+                                                   pinnedToOneCore: pinnedToOneCore)
         defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
 
         let checkout = cli.keys["checkout"]!.reveal()
@@ -153,11 +167,15 @@ final class ServeCommandTests: XCTestCase {
 
     /// The built binary serving `dir`'s state on `port`, its standard error in the returned pipe.
     static func startServe(dir: URL, port: Int, signing: StateSigningKey, _ extra: [String],
-                           environment: [String: String] = [:]) throws -> (Process, Pipe) {
+                           environment: [String: String] = [:], pinnedToOneCore: Bool = false) throws -> (Process, Pipe) {
         let serve = Process()
         serve.executableURL = Keysync.binary
         serve.arguments = ["serve", "--state", dir.appendingPathComponent("keysync.state.json").path,
                            "--listen", "127.0.0.1:\(port)", "--state-public-key", signing.publicKey.description] + extra
+        if pinnedToOneCore {
+            serve.arguments = ["-c", "0", Keysync.binary.path] + (serve.arguments ?? [])
+            serve.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+        }
         serve.environment = Keysync.environment(["KEYSYNC_LOG_LEVEL": "info"].merging(environment) { _, new in new })
         let errPipe = Pipe()
         serve.standardError = errPipe

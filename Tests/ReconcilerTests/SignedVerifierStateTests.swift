@@ -9,7 +9,8 @@ import XCTest
 /// the state, check its signature, `KeyVerifier(state:)` — on random states: the same index, the
 /// same answer for every key at every instant that matters, the same refusals.
 final class SignedVerifierStateTests: XCTestCase {
-    private static let words = ["plain", "", "quote \" \\ /", "line\nbreak", "naïve ✓ 🔑", "\n  },\n", "signature"]
+    private static let words = ["plain", "", "quote \" \\ /", "line\nbreak", "naïve ✓ 🔑", "\n  },\n", "signature",
+                                 "\n      \"hash\": \"sha256:"]
 
     private func word(_ generator: inout SeededGenerator) -> String {
         Bool.random(using: &generator) ? Self.words.randomElement(using: &generator)!
@@ -69,6 +70,9 @@ final class SignedVerifierStateTests: XCTestCase {
             XCTAssertNoThrow(try decoded.verifySignature(trusting: signer.publicKey))
             let reference = KeyVerifier(state: decoded)
 
+            // The index is reserved for exactly the records (descriptions and names that hold
+            // `"hash": "` and line breaks are among the random words).
+            XCTAssertEqual(KeyVerifier.keyRecordLines(in: bytes), state.keys.count, "round \(round)")
             var consumed = bytes
             let streamed = try XCTUnwrap(try KeyVerifier.readingSigned(&consumed, trusting: signer.publicKey), "round \(round)")
             XCTAssertTrue(streamed.verifier.hasSameIndex(as: reference), "round \(round)")

@@ -24,14 +24,18 @@ public struct KeyVerifier: Sendable {
     private let table: [KeyDigest: Int]
     private let entries: [Entry]
 
+    /// One key's part of the index. 100k of these are alive beside the file's bytes while a
+    /// state loads, so every byte counts: the fields are in an order that leaves no padding
+    /// between them, and the expiry is read from `key` (a `Date` is its seconds already).
     fileprivate struct Entry: Sendable, Equatable {
         var key: VerifiedKey
-        var status: KeyStatus
         /// Seconds since the reference date; `+infinity` when unset, so one comparison decides.
-        var expiresAt: Double
         var revokeAfter: Double
-        var apiAccess: Bool
         var plan: String?
+        var status: KeyStatus
+        var apiAccess: Bool
+
+        var expiresAt: Double { key.expiresAt?.timeIntervalSinceReferenceDate ?? .infinity }
     }
 
     /// Loads `state` once: every record, tombstones included (so a revoked key is reported as
@@ -41,7 +45,7 @@ public struct KeyVerifier: Sendable {
         var index = Index()
         index.reserveCapacity(state.keys.count)
         for record in state.keys { index.add(record) }
-        self.init(index, shell: state)
+        self.init(consume index, shell: state)
     }
 
     /// Built from an `Index` filled record by record and the state's other fields (`keys` is
@@ -76,6 +80,9 @@ public struct KeyVerifier: Sendable {
         fileprivate var entries: [Entry] = []
         /// The prefix of the first valid preview: the verifier's prefix when the state names none.
         fileprivate var previewPrefix: String?
+        /// Names and owners seen so far: many keys share them (a team's owner, `billing-api`),
+        /// and each distinct one is kept once instead of once per key.
+        private var texts: Set<String> = []
 
         /// Room for about `count` records up front, so 100k entries are not grown by doubling
         /// (each doubling briefly holds the old and the new storage).
@@ -91,13 +98,17 @@ public struct KeyVerifier: Sendable {
             table[digest] = entries.count
             entries.append(Entry(
                 key: VerifiedKey(
-                    id: record.id, team: record.team, name: record.name, owner: record.owner,
+                    id: record.id, team: record.team, name: shared(record.name), owner: record.owner.map { shared($0) },
                     rateLimit: record.rateLimit, expiresAt: record.expiresAt, preview: record.preview),
-                status: record.status,
-                expiresAt: record.expiresAt?.timeIntervalSinceReferenceDate ?? .infinity,
                 revokeAfter: record.revokeAfter?.timeIntervalSinceReferenceDate ?? .infinity,
-                apiAccess: false,
-                plan: nil))
+                plan: nil,
+                status: record.status,
+                apiAccess: false))
+        }
+
+        /// `text`, or the equal string kept earlier (the same value, one copy in memory).
+        private mutating func shared(_ text: String) -> String {
+            texts.insert(text).memberAfterInsert
         }
     }
 
