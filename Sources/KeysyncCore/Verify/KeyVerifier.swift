@@ -60,8 +60,10 @@ public struct KeyVerifier: Sendable {
         // team's own strings are shared by all its keys' entries (one copy, not one per key).
         for i in entries.indices {
             guard let team = teams[entries[i].key.team] else { continue }
-            entries[i].key.team = team.name
-            if entries[i].key.owner == nil { entries[i].key.owner = team.owner }
+            let key = entries[i].key
+            entries[i].key = VerifiedKey(
+                id: key.id, team: team.name, name: key.name, owner: key.owner ?? team.owner,
+                rateLimit: key.rateLimit, expiresAt: key.expiresAt, preview: key.preview)
             entries[i].apiAccess = team.apiAccess
             entries[i].plan = team.plan
         }
