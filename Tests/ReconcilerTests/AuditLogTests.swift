@@ -1,5 +1,5 @@
 import Foundation
-import Reconciler
+@testable import Reconciler
 import XCTest
 import TestSupport
 
@@ -244,5 +244,41 @@ final class AuditChainDifferentialTests: XCTestCase {
             let reference = AuditLog.verify(bytes).first { if case .brokenLink = $0.kind { true } else { false } }?.line
             XCTAssertEqual(file.firstBrokenLink(through: file.count), reference, "round \(round)")
         }
+    }
+}
+
+/// `AuditLogFile.value(after:in:)` (memchr to each quote) against the plain byte-by-byte scan
+/// it replaced, on random lines built from the pieces that matter: the key, quotes, text.
+final class AuditLinkScanDifferentialTests: XCTestCase {
+    /// The scan as first written: every position compared, the only occurrence wins.
+    private func reference(_ key: [UInt8], _ line: [UInt8]) -> [UInt8]? {
+        var found: ArraySlice<UInt8>?
+        var index = line.startIndex
+        while index + key.count <= line.endIndex {
+            if line[index] == key[0] && line[index..<(index + key.count)].elementsEqual(key) {
+                guard found == nil else { return nil }
+                let start = index + key.count
+                guard let end = line[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+                found = line[start..<end]
+                index = end
+            }
+            index += 1
+        }
+        return found.map(Array.init)
+    }
+
+    func testTheFastScanAgreesWithTheReference() {
+        var generator = SeededGenerator(seed: 0xA0D1)
+        let key = Array(#""prev":""#.utf8)
+        let pieces = [#""prev":""#, "\"", "prev", ":", "sha256:0a", "x", "\\\"", #""prev":"""#, ""].map { Array($0.utf8) }
+        var found = 0
+        for round in 0..<20_000 {
+            let line = (0..<Int.random(in: 0...8, using: &generator)).flatMap { _ in pieces.randomElement(using: &generator)! }
+            let fast = line.withUnsafeBufferPointer { AuditLogFile.value(after: key, in: $0).map(Array.init) }
+            let expected = reference(key, line)
+            XCTAssertEqual(fast, expected, "round \(round): \(String(decoding: line, as: UTF8.self))")
+            if expected != nil { found += 1 }
+        }
+        XCTAssertGreaterThan(found, 1_000)
     }
 }

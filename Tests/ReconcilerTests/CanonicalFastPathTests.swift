@@ -180,4 +180,84 @@ final class CanonicalFastPathTests: XCTestCase {
             }
         }
     }
+
+    /// `StateFile.decode(_:signedBy:)` (read once, no canonical comparison when the trusted
+    /// signature is valid over the bytes) against the reference (`decode`, then the signature
+    /// check that encodes the state again), on random states, every signature case and damaged
+    /// or re-spelled bytes: it answers only when the reference accepts the same state with a
+    /// valid signature by that signer; otherwise it leaves the bytes exactly as they were.
+    func testDecodingSignedBytesAnswersAsTheReference() throws {
+        var generator = SeededGenerator(seed: 0xC4_0007)
+        var accepted = 0, declined = 0
+        for round in 0..<80 {
+            let key = StateSigningKey.generate(using: &generator)
+            let other = StateSigningKey.generate(using: &generator)
+            let state = randomState(&generator)
+            var candidates = signatureCases(state, key: key, other: other).map { $0.encoded() }
+            let good = state.signed(with: key).encoded()
+            var flipped = good
+            flipped[Int.random(in: 0..<flipped.count, using: &generator)] ^= 0x01
+            var spaced = good
+            spaced.insert(UInt8(ascii: " "), at: Int.random(in: 0..<spaced.count, using: &generator))
+            let text = String(decoding: good, as: UTF8.self)
+            let close = try XCTUnwrap(text.range(of: "\n  },\n", range: try XCTUnwrap(text.range(of: "\"signature\": {")).upperBound..<text.endIndex))
+            let slipped = Data(text.replacingCharacters(
+                in: close, with: "\n  }, \"log\": {\"events\": 9, \"head\": \"sha256:\(String(repeating: "0", count: 64))\"\n  },\n").utf8)
+            candidates += [flipped, spaced, slipped, try JSONEncoder().encode(state.signed(with: key)), Data()]
+            for (index, bytes) in candidates.enumerated() {
+                for trusted in [key.publicKey, other.publicKey] {
+                    let reference: StateFile? = (try? StateFile.decode(bytes)).flatMap { decoded in
+                        (try? decoded.verifySignature(trusting: trusted)) != nil ? decoded : nil
+                    }
+                    var consumed = bytes
+                    if let fast = StateFile.decode(&consumed, signedBy: trusted) {
+                        accepted += 1
+                        XCTAssertEqual(fast, reference, "round \(round), candidate \(index)")
+                    } else {
+                        declined += 1
+                        XCTAssertEqual(consumed, bytes, "left untouched, round \(round), candidate \(index)")
+                        // The reader's fast path is taken for every state the signer wrote.
+                        XCTAssertFalse(index == 1 && trusted == key.publicKey, "round \(round): a good state declined")
+                    }
+                    if reference == nil {
+                        var again = bytes
+                        XCTAssertNil(StateFile.decode(&again, signedBy: trusted), "round \(round), candidate \(index)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(accepted, 0)
+        XCTAssertGreaterThan(declined, accepted)
+    }
+
+    /// Through the repository reader: a state signed by the trusted key is read without a
+    /// second encoding and still counts as verified; a tampered one (content changed after
+    /// signing, or the signature from another key) is refused by `StateTrust` as before.
+    func testTheRepositoryReaderStillRefusesTamperedSignedStates() throws {
+        var generator = SeededGenerator(seed: 0xC4_0008)
+        let key = StateSigningKey.generate(using: &generator)
+        let other = StateSigningKey.generate(using: &generator)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signed-read-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let layout = ApplyLayout(statePath: directory.appendingPathComponent("s.json").path,
+                                 sealedDirectory: directory.appendingPathComponent("sealed").path,
+                                 auditLogPath: directory.appendingPathComponent("a.jsonl").path)
+        for round in 0..<20 {
+            var state = randomState(&generator)
+            state.log = nil
+            let trust = StateTrust.signer(key.publicKey)
+            var tampered = state.signed(with: key)
+            tampered.serial += 1
+            for (candidate, valid) in [(state.signed(with: key), true), (tampered, false), (state.signed(with: other), false)] {
+                try candidate.encoded().write(to: URL(fileURLWithPath: layout.statePath))
+                let snapshot = try RepositoryReader.read(layout, storage: FileSystemStorage(), trusting: trust)
+                XCTAssertEqual(snapshot.state, candidate.normalized, "round \(round)")
+                XCTAssertEqual(snapshot.verifiedSigner, valid ? key.publicKey : nil, "round \(round)")
+                XCTAssertEqual(trust.refusal(of: snapshot, path: layout.statePath) == nil, valid, "round \(round)")
+                XCTAssertEqual(trust.refusal(of: snapshot, path: layout.statePath),
+                               trust.refusal(of: candidate.normalized, exists: true, path: layout.statePath), "round \(round)")
+            }
+        }
+    }
 }

@@ -15,31 +15,32 @@ extension APIKey {
             index += 1
         }
         guard base[head] == UInt8(ascii: "_") else { return false }
-        index = head + 1
-        while index < bytes.count {
-            if !Base62.contains(base[index]) { return false }
-            index += 1
+        return Base62.digitValues.withUnsafeBufferPointer { values -> Bool in
+            index = head + 1
+            while index < bytes.count {
+                if values[Int(base[index])] == Base62.notADigit { return false }
+                index += 1
+            }
+            let checked = bytes.count - checksumLength
+            let crc = UInt64(CRC32.checksum(UnsafeBufferPointer(start: base, count: checked)))
+            var value: UInt64 = 0
+            index = checked
+            while index < bytes.count {
+                value = value * 62 + UInt64(values[Int(base[index])])
+                index += 1
+            }
+            return value == crc
         }
-        let checked = bytes.count - checksumLength
-        let crc = UInt64(CRC32.checksum(UnsafeBufferPointer(start: base, count: checked)))
-        var value: UInt64 = 0
-        index = checked
-        while index < bytes.count {
-            value = value * 62 + UInt64(Base62.value(of: base[index]))
-            index += 1
-        }
-        return value == crc
     }
 }
 
 extension Base62 {
-    /// The digit value (0–61) of a byte already known to be in the alphabet.
-    @inline(__always)
-    static func value(of byte: UInt8) -> UInt8 {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte &- UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte &- UInt8(ascii: "A") &+ 10
-        default: byte &- UInt8(ascii: "a") &+ 36
-        }
+    /// Marks a byte outside the alphabet in `digitValues`.
+    static let notADigit: UInt8 = 0xFF
+
+    /// Every byte's digit value (0–61), or `notADigit`: one load per byte on the hot path,
+    /// where three range checks and a second pass for the checksum digits cost more.
+    static let digitValues: [UInt8] = (0...255).map { byte in
+        alphabet.firstIndex(of: UInt8(byte)).map(UInt8.init) ?? notADigit
     }
 }

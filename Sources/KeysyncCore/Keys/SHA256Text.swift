@@ -6,8 +6,16 @@ import Crypto
 /// glance which algorithm produced a value and a future algorithm can get its own prefix.
 public enum SHA256Text {
     public static func of(_ bytes: some Sequence<UInt8>) -> String {
-        let digest = SHA256.hash(data: Array(bytes))
-        var text = "sha256:"
+        String(decoding: utf8(of: bytes), as: UTF8.self)
+    }
+
+    /// `of(bytes)` as its UTF-8 bytes: for comparing with text read from a file (the audit
+    /// chain's links) without a `String` per line. Contiguous bytes (an array, a slice of one)
+    /// are hashed where they are, not copied first.
+    public static func utf8(of bytes: some Sequence<UInt8>) -> [UInt8] {
+        let digest = bytes.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+            ?? SHA256.hash(data: Array(bytes))
+        var text = Array("sha256:".utf8)
         text.reserveCapacity(7 + 64)
         for byte in digest {
             text.append(hexDigits[Int(byte >> 4)])
@@ -23,5 +31,5 @@ public enum SHA256Text {
         return hex.count == 64 && hex.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
-    private static let hexDigits: [Character] = Array("0123456789abcdef")
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

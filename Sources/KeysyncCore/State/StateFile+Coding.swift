@@ -18,6 +18,24 @@ extension StateFile {
         return state
     }
 
+    /// `decode(_:)` for a state that must be signed by `trusted`, when it is: the one-pass
+    /// reader's state, valid, with `trusted`'s valid signature over `data` as it is. Then the
+    /// bytes are consumed (cut into the signing payload in place) and not compared with
+    /// `encoded()`: the signature proves they are exactly what the signer encoded, and only
+    /// `encoded()` is ever signed — the same reasoning as `KeyVerifier.readingSigned`. At 100k
+    /// keys that comparison (encoding every record again) was half of a converged `plan`.
+    ///
+    /// `nil`, with `data` untouched, for anything else (unsigned, another signer, tampered,
+    /// not read by the one-pass reader, invalid): the caller decodes it with `decode(_:)` and
+    /// checks the signature the usual way, which refuse it exactly as before.
+    public static func decode(_ data: inout Data, signedBy trusted: StatePublicKey) -> StateFile? {
+        guard let state = CanonicalStateReader.read(data), state.signature != nil,
+              (try? state.validate(locatingIn: nil)) != nil,
+              state.isSigned(by: trusted, restoringUnlessValid: &data)
+        else { return nil }
+        return state
+    }
+
     /// Whether `data` is exactly `encoded()`, compared record by record as the encoding is
     /// produced: at 100k keys the state's 72 MB are then never held twice.
     func isEncoding(of data: Data) -> Bool {

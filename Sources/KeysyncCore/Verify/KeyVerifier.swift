@@ -64,8 +64,10 @@ public struct KeyVerifier: Sendable {
         // team's own strings are shared by all its keys' entries (one copy, not one per key).
         for i in entries.indices {
             guard let team = teams[entries[i].key.team] else { continue }
-            entries[i].key.team = team.name
-            if entries[i].key.owner == nil { entries[i].key.owner = team.owner }
+            let key = entries[i].key
+            entries[i].key = VerifiedKey(
+                id: key.id, team: team.name, name: key.name, owner: key.owner ?? team.owner,
+                rateLimit: key.rateLimit, expiresAt: key.expiresAt, preview: key.preview)
             entries[i].apiAccess = team.apiAccess
             entries[i].plan = team.plan
         }
@@ -128,13 +130,18 @@ public struct KeyVerifier: Sendable {
             ?? Array(presented.utf8).withUnsafeBufferPointer { digestIfWellFormed($0) }
         guard let digest else { return .invalid(diagnose(presented)) }
         guard let index = table[digest] else { return .invalid(.unknownKey) }
-        let entry = entries[index]
-        switch KeyCondition(status: entry.status, expiresAt: entry.expiresAt, revokeAfter: entry.revokeAfter,
-                            now: now.timeIntervalSinceReferenceDate) {
-        case .revoked: return .revoked(entry.key)
-        case .inactive: return .deactivated(entry.key)
-        case .expired: return .expired(entry.key)
-        case .active: return entry.apiAccess ? .valid(entry.key) : .apiAccessNotAvailable(entry.key, plan: entry.plan)
+        // Read in place: copying the whole entry would retain and release all its strings.
+        return entries.withUnsafeBufferPointer { all -> VerificationResult in
+            let entry = all.baseAddress! + index
+            switch KeyCondition(status: entry.pointee.status, expiresAt: entry.pointee.expiresAt,
+                                revokeAfter: entry.pointee.revokeAfter, now: now.timeIntervalSinceReferenceDate) {
+            case .revoked: return .revoked(entry.pointee.key)
+            case .inactive: return .deactivated(entry.pointee.key)
+            case .expired: return .expired(entry.pointee.key)
+            case .active:
+                return entry.pointee.apiAccess ? .valid(entry.pointee.key)
+                    : .apiAccessNotAvailable(entry.pointee.key, plan: entry.pointee.plan)
+            }
         }
     }
 

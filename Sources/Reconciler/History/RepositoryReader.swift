@@ -81,12 +81,18 @@ public enum RepositoryReader {
         }
         var data = Data(stateBytes.take()!)  // the 72 MB are held once, as `data`
         let state: StateFile
-        do {
-            state = try StateFile.decode(data)
-        } catch {
-            throw .state(error, path: layout.statePath)
+        let verifiedSigner: StatePublicKey?
+        if case .signer(let trusted) = trust, let signed = StateFile.decode(&data, signedBy: trusted) {
+            // Signed by the trusted key over these very bytes: read once, never encoded again.
+            (state, verifiedSigner) = (signed, trusted)
+        } else {
+            do {
+                state = try StateFile.decode(data)
+            } catch {
+                throw .state(error, path: layout.statePath)
+            }
+            verifiedSigner = signer(of: state, verifiedOver: &data, trust: trust)
         }
-        let verifiedSigner = signer(of: state, verifiedOver: &data, trust: trust)
         data = Data()
         var result = try snapshot(state, exists: true, log: log, sealed: sealed, layout: layout, allowInit: allowInit)
         result.verifiedSigner = verifiedSigner

@@ -124,6 +124,18 @@ extension StateFile {
         return ()
     }
 
+    /// Whether `trusted` signed exactly `signedBytes` (this state's `signature` block read from
+    /// them), as `verifySignature(trusting:consumingSignedBytes:)` decides it: `true` consumes
+    /// the bytes (cut into the payload); `false` — no valid signature by `trusted`, or no member
+    /// where canonical bytes hold it — leaves them exactly as they were, for the reference
+    /// decoder to read and the reference check to explain.
+    func isSigned(by trusted: StatePublicKey, restoringUnlessValid signedBytes: inout Data) -> Bool {
+        guard let value = try? signatureValue(trusting: trusted) else { return false }
+        return Self.withSigningPayload(cutFrom: &signedBytes, expecting: canonicalMember, restoring: { !$0 }) { payload in
+            trusted.key.isValidSignature(value, for: payload)
+        } ?? false
+    }
+
     /// The `signature` member's lines as canonical bytes hold them (two-space indent, the comma
     /// that always follows it), for `withSigningPayload` to cut only exactly that.
     private var canonicalMember: [UInt8]? {
@@ -165,8 +177,12 @@ extension StateFile {
     /// `member`, when given, is the member's exact canonical lines (`canonicalMember(of:)`): a
     /// stretch that holds anything else (another field slipped in after the object's values) is
     /// not cut, so nothing outside the signed payload can ride along unchecked.
+    ///
+    /// `restoring`, given `body`'s answer, says whether to undo the cut afterwards (the member
+    /// put back, the head moved back), leaving the bytes as they were.
     static func withSigningPayload<R>(
-        cutFrom bytes: inout Data, expecting member: [UInt8]? = nil, _ body: (UnsafeRawBufferPointer) -> R
+        cutFrom bytes: inout Data, expecting member: [UInt8]? = nil, restoring: (R) -> Bool = { _ in false },
+        _ body: (UnsafeRawBufferPointer) -> R
     ) -> R? {
         let opening = Array("\n  \"signature\": {\n".utf8)
         let closing = Array("\n  },\n".utf8)
@@ -181,11 +197,17 @@ extension StateFile {
             let cut = end - start
             guard cut >= domain.count, let base = raw.baseAddress else { return nil }
             if let member, !member.elementsEqual(UnsafeRawBufferPointer(rebasing: raw[start..<end])) { return nil }
+            let saved = Array(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
             // [head][member][tail] → [unused][domain][head][tail]: the head moves right by `cut`.
             (base + cut).copyMemory(from: base, byteCount: start)
             let payloadStart = cut - domain.count
             domain.withUnsafeBytes { (base + payloadStart).copyMemory(from: $0.baseAddress!, byteCount: domain.count) }
-            return body(UnsafeRawBufferPointer(rebasing: raw[payloadStart..<count]))
+            let result = body(UnsafeRawBufferPointer(rebasing: raw[payloadStart..<count]))
+            if restoring(result) {
+                base.copyMemory(from: base + cut, byteCount: start)
+                saved.withUnsafeBytes { (base + start).copyMemory(from: $0.baseAddress!, byteCount: cut) }
+            }
+            return result
         }
     }
 
