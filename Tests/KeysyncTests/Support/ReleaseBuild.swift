@@ -1,42 +1,39 @@
 import Foundation
 import XCTest
 
-/// What `scripts/release` wrote: the release binary and its `.sha256`, built once per test
-/// process (the first release build takes minutes; later ones are incremental).
+/// What `scripts/release` wrote: the release binary and its `.sha256`, taken from the folder
+/// named by `KEYSYNC_RELEASE_DIR`. `.ci/run` runs `scripts/release` once, before `swift test`, and
+/// sets it; the tests never build in release mode themselves (minutes, and a second SwiftPM
+/// inside the running `swift test`). Without it the tests that need the binary skip, saying how.
 struct ReleaseArtifacts: Sendable {
     var folder: URL
     var asset: String
     var binary: URL { folder.appendingPathComponent(asset) }
     var checksum: URL { folder.appendingPathComponent(asset + ".sha256") }
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var built: Result<ReleaseArtifacts, Error>?
-
-    /// Runs `scripts/release` (into the repository's dist/) the first time it is asked for.
-    static func build() throws -> ReleaseArtifacts {
-        lock.lock()
-        defer { lock.unlock() }
-        if let built { return try built.get() }
-        let result = Result { try runScript() }
-        built = result
-        return try result.get()
+    /// The asset name `scripts/release` gives this machine's binary.
+    static var asset: String {
+        var machine = utsname()
+        uname(&machine)
+        let architecture = withUnsafeBytes(of: &machine.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return "keysync-linux-" + architecture
     }
 
-    private static func runScript() throws -> ReleaseArtifacts {
-        let repository = YAMLTool.repository
-        var environment = ProcessInfo.processInfo.environment
-        // The `swift test` running this test holds SwiftPM's lock on .build while the tests run
-        // (it builds nothing then); the release build writes only its own configuration's folder.
-        environment["KEYSYNC_RELEASE_SWIFT_FLAGS"] = "--ignore-lock"
-        let run = try Program.run(repository.appendingPathComponent("scripts/release").path, [],
-                                  environment: environment, in: repository)
-        guard run.status == 0 else {
-            throw Failure(description: "scripts/release exited \(run.status):\n\(run.stderr.suffix(4000))")
+    /// The artifacts in `KEYSYNC_RELEASE_DIR`; fails (not skips) when the folder is named but
+    /// does not hold both files, so a broken release step cannot pass as a skip.
+    static func built() throws -> ReleaseArtifacts {
+        guard let path = ProcessInfo.processInfo.environment["KEYSYNC_RELEASE_DIR"], !path.isEmpty else {
+            throw XCTSkip("""
+                the release binary is not built: run `scripts/release` (minutes), then \
+                `KEYSYNC_RELEASE_DIR=dist swift test --filter 'ReleaseBinaryTests|ActionTests'`; .ci/run does
+                """)
         }
-        // Its first output line is the binary's path.
-        let path = try XCTUnwrap(run.stdout.split(separator: "\n").first.map(String.init), run.stdout)
-        let binary = URL(fileURLWithPath: path)
-        return ReleaseArtifacts(folder: binary.deletingLastPathComponent(), asset: binary.lastPathComponent)
+        let found = ReleaseArtifacts(folder: URL(fileURLWithPath: path, relativeTo: YAMLTool.repository).standardizedFileURL,
+                                     asset: asset)
+        for file in [found.binary, found.checksum] where !FileManager.default.fileExists(atPath: file.path) {
+            throw Failure(description: "KEYSYNC_RELEASE_DIR=\(path) has no \(file.lastPathComponent); run scripts/release into it")
+        }
+        return found
     }
 
     struct Failure: Error, CustomStringConvertible { var description: String }
