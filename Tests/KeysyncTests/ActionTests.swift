@@ -11,7 +11,7 @@ final class ActionTests: XCTestCase {
     private var asset = ""
 
     override func setUpWithError() throws {
-        let built = try ReleaseArtifacts.build()
+        let built = try ReleaseArtifacts.built()
         asset = built.asset
         folder = try makeTemporaryDirectory()
         release = folder.appendingPathComponent("releases/v0.1.0")
@@ -79,6 +79,66 @@ final class ActionTests: XCTestCase {
         // The checked binary is on the PATH of the job's later steps.
         let bin = text("path").trimmingCharacters(in: .newlines)
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: bin + "/keysync"), bin)
+    }
+
+    func testPlanMarkdownOutputIsTheSummary() throws {
+        let run = try action(["KEYSYNC_COMMAND": "plan"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let markdown = try XCTUnwrap(outputs["plan-markdown"])
+        XCTAssertEqual(try String(contentsOfFile: markdown, encoding: .utf8), text("summary"))
+    }
+
+    func testPreviousStateIsPassedWhenTheBaseBranchHasOne() throws {
+        // Before the first apply the base branch has no state: planned without the check.
+        let first = try action(["KEYSYNC_COMMAND": "plan", "KEYSYNC_PREVIOUS_STATE": "base/keysync.state.json"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("no base/keysync.state.json (the base branch has no state yet)"), first.stdout)
+        XCTAssertEqual(outputs["has-changes"], "true")
+
+        let applied = try action(["KEYSYNC_COMMAND": "apply", "KEYSYNC_SIGNING_KEY": Keysync.testSigningKey])
+        XCTAssertEqual(applied.status, 0, applied.stderr)
+        let base = work.appendingPathComponent("base")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: work.appendingPathComponent("keysync.state.json"),
+                                         to: base.appendingPathComponent("keysync.state.json"))
+        try clearReports()
+        let same = try action(["KEYSYNC_COMMAND": "plan", "KEYSYNC_PREVIOUS_STATE": "base/keysync.state.json"])
+        XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
+        XCTAssertFalse(same.stdout.contains("no base/keysync.state.json"), same.stdout)
+        XCTAssertEqual(outputs["has-changes"], "false")
+
+        // The file reaches keysync: one that is not a state fails the plan.
+        try "{}".write(to: base.appendingPathComponent("keysync.state.json"), atomically: true, encoding: .utf8)
+        try clearReports()
+        let refused = try action(["KEYSYNC_COMMAND": "plan", "KEYSYNC_PREVIOUS_STATE": "base/keysync.state.json"])
+        XCTAssertEqual(refused.status, 1, refused.stdout + refused.stderr)
+        XCTAssertEqual(outputs["exit-code"], "1")
+        XCTAssertNil(outputs["has-changes"])
+    }
+
+    func testPinnedChecksumIsCheckedBesideThePublishedOne() throws {
+        let published = try String(contentsOf: release.appendingPathComponent(asset + ".sha256"), encoding: .utf8)
+        let pinned = String(published.prefix(64))
+        let run = try action(["KEYSYNC_COMMAND": "validate", "KEYSYNC_SHA256": pinned])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+
+        // The release's asset and .sha256 replaced together: only the pin notices.
+        try clearReports()
+        let binary = try FileHandle(forWritingTo: release.appendingPathComponent(asset))
+        try binary.seekToEnd()
+        try binary.write(contentsOf: Data([0]))
+        try binary.close()
+        let replaced = try Program.run("/usr/bin/sha256sum", [asset], in: release)
+        try replaced.stdout.write(to: release.appendingPathComponent(asset + ".sha256"), atomically: true, encoding: .utf8)
+        let refused = try action(["KEYSYNC_COMMAND": "validate", "KEYSYNC_SHA256": pinned])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("the workflow pins sha256 \(pinned)"), refused.stderr)
+        XCTAssertEqual(text("output"), "")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file("runner/keysync-0.1.0/\(asset)").path))
+
+        let malformed = try action(["KEYSYNC_COMMAND": "validate", "KEYSYNC_SHA256": "ABC"])
+        XCTAssertEqual(malformed.status, 1)
+        XCTAssertTrue(malformed.stderr.contains("sha256 'ABC' is not a SHA-256"), malformed.stderr)
     }
 
     func testApplyTakesTheSigningKeyFromTheEnvironmentThenPlanHasNoChanges() throws {
