@@ -41,8 +41,13 @@ final class ReleaseBinaryTests: XCTestCase {
                                          to: work.appendingPathComponent("demo-identity.txt"))
 
         var environment = ["PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C"]
+        // Each command in a mount namespace of its own with /proc mounted in the root, as on any
+        // Linux system or container (Swift reads the command line from /proc/self/cmdline); the
+        // mount ends with the command, so nothing is left mounted.
+        let unshare = try XCTUnwrap(Program.find("unshare"), "unshare (util-linux)")
+        let enter = #"mount -t proc proc "$0/proc" && exec /usr/sbin/chroot "$0" /bin/sh -c 'cd "$0" && exec "$@"' "$@""#
         func inRoot(_ arguments: [String], stdin: String = "") throws -> Program.Output {
-            try Program.run("/usr/sbin/chroot", [root.path, "/bin/sh", "-c", "cd /\(name) && exec \"$@\"", "sh"] + arguments,
+            try Program.run(unshare, ["--mount", "--propagation", "private", "/bin/sh", "-c", enter, root.path, "/" + name] + arguments,
                             stdin: Data(stdin.utf8), environment: environment)
         }
         func keysync(_ arguments: [String], stdin: String = "") throws -> Program.Output {
