@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libyaml, read at the event level; the C surface stays in this target and in
@@ -83,6 +84,9 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // Expiry notices: who hears about which keys, the notices ledger, the messages; sendmail,
+        // HTTP, clock and files are seams the CLI fills (docs/notify.md).
+        .target(name: "Notices", dependencies: ["Reconciler"]),
         // The plan for people and tools: text, Markdown (pull-request comments), JSON.
         .target(name: "PlanRendering", dependencies: ["Reconciler", "Manifest"]),
         // The command line: arguments, rendering to the terminal, exit codes.
@@ -92,6 +96,7 @@ let package = Package(
                 "KeysyncCore", "Manifest", "Reconciler", "PlanRendering", "AgeFormat", "CCoreDumps", "KeysyncServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                "Notices", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // Benchmarks against the floors named in the issues; see BENCHMARKS.md.
@@ -119,11 +124,14 @@ let package = Package(
         .testTarget(name: "AgeFormatTests", dependencies: ["AgeFormat", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "KeysyncCore"], exclude: ["Fixtures"]),
         .testTarget(name: "KeysyncCoreTests", dependencies: ["KeysyncCore", "TestSupport", "CZlib"]),
+        .testTarget(name: "NoticesTests", dependencies: ["Notices", "Reconciler", "TestSupport"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "PlanRendering", "KeysyncCore", "Manifest", "TestSupport"], exclude: ["Fixtures"]),
         // End-to-end tests that run the built `keysync` binary.
         .testTarget(
             name: "KeysyncTests",
-            dependencies: ["keysync", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "CZlib"],
+            dependencies: ["keysync", "TestSupport", .product(name: "Crypto", package: "swift-crypto"), "CZlib",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "KeysyncServerTests",
@@ -131,6 +139,7 @@ let package = Package(
                 "KeysyncServer", "Reconciler", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
     ]
 )

@@ -15,6 +15,7 @@ public final class SQLiteUsageStore: UsageStore {
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(5)
+        try Self.refuseSymbolicLinks(path)
         if readOnly, !FileManager.default.fileExists(atPath: path) {
             throw UsageStoreError.missing(path: path)
         }
@@ -24,9 +25,26 @@ public final class SQLiteUsageStore: UsageStore {
 
     public enum UsageStoreError: Error, CustomStringConvertible {
         case missing(path: String)
+        case symbolicLink(path: String)
         public var description: String {
             switch self {
             case .missing(let path): "the usage database \(path) does not exist (keysync serve creates it)"
+            case .symbolicLink(let path):
+                "\(path) is a symbolic link; keysync never reads or writes its usage database through one (use the real path, or remove the link)"
+            }
+        }
+    }
+
+    /// Refuses a database whose file, SQLite side files (`-wal`, `-shm`, `-journal`) or folder
+    /// is a symbolic link, as the repository's storage does: the default path sits beside the
+    /// state file in a checkout, where a committed link could send serve's writes (or the
+    /// reads of `usage`) to any file the process can reach.
+    static func refuseSymbolicLinks(_ path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        for candidate in [folder, path, path + "-wal", path + "-shm", path + "-journal"] {
+            var info = stat()
+            if lstat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+                throw UsageStoreError.symbolicLink(path: candidate)
             }
         }
     }

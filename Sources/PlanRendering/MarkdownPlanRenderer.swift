@@ -7,36 +7,24 @@ import Manifest
 /// GitHub refuses comments over 65,535 characters, so the rendering stays under `limit`: past
 /// it, the per-key details are left out, then table rows, each time saying how much was left out
 /// and where to find the whole plan. Warnings are capped for the same reason.
+///
+/// Past `detail`'s threshold the comment is a summary from the start (`PlanOverview`): counts
+/// per action, the teams with the most changes, and the first changes' rows.
 public enum MarkdownPlanRenderer {
     /// Under GitHub's 65,535 with room for a CI's own header and footer.
     public static let defaultLimit = 60_000
     static let maxNotes = 50
 
-    public static func render(_ plan: Plan, limit: Int = defaultLimit) -> String {
+    public static func render(_ plan: Plan, limit: Int = defaultLimit, detail: PlanDetail = .full) -> String {
         var top = "### keysync plan\n\n"
         top += notesSection(plan)
         top += "**\(PlanFormatting.summaryLine(plan))**\n"
         guard plan.hasChanges else { return top }
-
-        let teamChanges = Dictionary(grouping: plan.teamChanges, by: \.team)
-        let keyChanges = Dictionary(grouping: plan.keyChanges, by: \.team)
-        var tables: [(heading: String, rows: [String])] = []
-        var details: [String] = []
-        for team in Set(teamChanges.keys).union(keyChanges.keys).sorted() {
-            var rows: [String] = []
-            for change in teamChanges[team] ?? [] {
-                rows.append(row(symbol: PlanFormatting.symbol(change), subject: "team",
-                                action: change.action.rawValue, changes: teamChangesCell(change)))
-                if change.action != .remove { details.append(detail(change)) }
-            }
-            for change in keyChanges[team] ?? [] {
-                rows.append(row(symbol: PlanFormatting.symbol(change), subject: keyCell(change),
-                                action: change.actions.map(\.rawValue).joined(separator: ", "),
-                                changes: changesCell(change)))
-                details.append(detail(change))
-            }
-            tables.append(("\n#### Team `\(team)`\n\n| | Key | Action | Changes |\n|---|---|---|---|\n", rows))
+        if let overview = PlanOverview(plan, detail: detail) {
+            return top + summary(overview, plan: plan)
         }
+
+        let (tables, details) = teamTables(plan, withDetails: true)
 
         let allTables = tables.map { $0.heading + $0.rows.joined() }.joined()
         let detailsBlock = "\n" + details.joined()
@@ -68,6 +56,65 @@ public enum MarkdownPlanRenderer {
     }
 
     static func size(_ s: String) -> Int { s.utf16.count }
+
+    /// A summarised plan after its summary line: counts per action, the top teams, the first
+    /// changes' rows (grouped by team, as the full tables are), and how to see the rest.
+    static func summary(_ overview: PlanOverview, plan: Plan) -> String {
+        var out = "\n_\(CountText.grouped(overview.changeCount)) changes, summarised. \(escape(PlanOverview.howToSeeAll))_\n"
+        out += "\n| | Action | Changes |\n|---|---|---:|\n"
+        for line in overview.actionLines {
+            let (action, count) = splitCount(line.text)
+            out += "| \(line.symbol.map { "`\($0)`" } ?? "") | \(action) | \(count) |\n"
+        }
+        out += "\n#### Teams with the most changes (\(overview.topTeams.count) of \(CountText.grouped(overview.teamCount)))\n\n"
+        out += "| Team | Changes | Actions |\n|---|---:|---|\n"
+        for line in overview.topTeams {
+            out += "| `\(line.team)` | \(CountText.grouped(line.changes)) | \(line.parts.joined(separator: ", ")) |\n"
+        }
+        let first = min(PlanOverview.changesShown, overview.changeCount)
+        out += "\n#### The first \(first) changes\n"
+        var left = first
+        for (heading, rows) in teamTables(plan, withDetails: false).tables {
+            guard left > 0 else { break }
+            out += heading + rows.prefix(left).joined()
+            left -= min(left, rows.count)
+        }
+        if overview.changesLeftOut > 0 {
+            out += "\n_...and \(CountText.grouped(overview.changesLeftOut)) more changes._\n"
+        }
+        return out
+    }
+
+    /// `"100,000 to create"` → `("to create", "100,000")`; `"20,000 team changes"` → `("team changes", "20,000")`.
+    static func splitCount(_ text: String) -> (String, String) {
+        let count = text.prefix { $0 != " " }
+        return (String(text.dropFirst(count.count + 1)), String(count))
+    }
+
+    /// A table per team (teams sorted; a team's own change first), and each change's folded
+    /// details when asked for.
+    static func teamTables(_ plan: Plan, withDetails: Bool) -> (tables: [(heading: String, rows: [String])], details: [String]) {
+        let teamChanges = Dictionary(grouping: plan.teamChanges, by: \.team)
+        let keyChanges = Dictionary(grouping: plan.keyChanges, by: \.team)
+        var tables: [(heading: String, rows: [String])] = []
+        var details: [String] = []
+        for team in Set(teamChanges.keys).union(keyChanges.keys).sorted() {
+            var rows: [String] = []
+            for change in teamChanges[team] ?? [] {
+                rows.append(row(symbol: PlanFormatting.symbol(change), subject: "team",
+                                action: change.action.rawValue, changes: teamChangesCell(change)))
+                if withDetails && change.action != .remove { details.append(detail(change)) }
+            }
+            for change in keyChanges[team] ?? [] {
+                rows.append(row(symbol: PlanFormatting.symbol(change), subject: keyCell(change),
+                                action: change.actions.map(\.rawValue).joined(separator: ", "),
+                                changes: changesCell(change)))
+                if withDetails { details.append(detail(change)) }
+            }
+            tables.append(("\n#### Team `\(team)`\n\n| | Key | Action | Changes |\n|---|---|---|---|\n", rows))
+        }
+        return (tables, details)
+    }
 
     static func notesSection(_ plan: Plan) -> String {
         let notes = PlanFormatting.orderedNotes(plan)

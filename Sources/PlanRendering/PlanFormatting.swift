@@ -5,13 +5,21 @@ import Foundation
 /// The words and lines the text and Markdown renderings share, so both say the same thing.
 /// Everything here is derived from the plan's non-secret fields: ids, previews, manifest values.
 enum PlanFormatting {
-    static func symbol(_ change: KeyChange) -> String {
-        switch change.primaryAction {
+    static func symbol(_ change: KeyChange) -> String { symbol(change.primaryAction) }
+
+    /// The symbol of a change whose first action is `action`.
+    static func symbol(_ action: KeyAction) -> String {
+        switch action {
         case .create: "+"
         case .rotate: "-/+"
         case .revoke: "-"
         case .update, .rename, .deactivate, .activate: "~"
         }
+    }
+
+    /// "1 team change", "3 team changes" (with `grouped`, "20,000 team changes").
+    static func teamChangesText(_ count: Int, grouped: Bool = false) -> String {
+        count == 1 ? "1 team change" : "\(grouped ? CountText.grouped(count) : String(count)) team changes"
     }
 
     static func symbol(_ change: TeamChange) -> String {
@@ -176,9 +184,7 @@ enum PlanFormatting {
             let n = summary.count(of: action)
             return n > 0 ? "\(n) to \(action.rawValue)" : nil
         }
-        if summary.teamChanges > 0 {
-            parts.append(summary.teamChanges == 1 ? "1 team change" : "\(summary.teamChanges) team changes")
-        }
+        if summary.teamChanges > 0 { parts.append(teamChangesText(summary.teamChanges)) }
         return "Plan: " + parts.joined(separator: ", ") + "."
     }
 

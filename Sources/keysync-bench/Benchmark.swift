@@ -107,7 +107,8 @@ struct Benchmark {
                 log("\(keys) keys: serve with SQLite and with PostgreSQL")
                 let (backendRows, backendNotes) = try ServeBackendComparison(
                     state: converged.state.signed(with: signingKey), keys: converged.keys, keysync: options.keysync,
-                    directory: dir + "/serve-backends", publicKey: signingKey.publicKey.description, runs: options.backendRuns
+                    directory: dir + "/serve-backends", publicKey: signingKey.publicKey.description, runs: options.backendRuns,
+                    postgresCPU: options.backendPostgresCPU
                 ).measure()
                 rows += backendRows
                 notes += backendNotes

@@ -6,7 +6,7 @@ import Foundation
 ///
 ///   keysync-bench --keysync PATH --yaml-scan PATH --rusage PATH [--sizes 1000,10000,100000] [--runs 5]
 ///                 [--apply yes|no] [--apply-runs N] [--verify yes|no] [--serve yes|no] [--work DIR]
-///                 [--backends yes|no] [--backend-runs N]
+///                 [--backends yes|no] [--backend-runs N] [--backend-postgres-cpu 0|1|any]
 struct BenchOptions {
     var keysync = ".build/release/keysync"
     var yamlScan = ".build-bench/yaml_scan"
@@ -29,6 +29,9 @@ struct BenchOptions {
     var measureBackends = false
     /// Alternating SQLite/PostgreSQL pairs of that comparison.
     var backendRuns = 3
+    /// The core the comparison's PostgreSQL server is pinned to (`nil`: unpinned); by default
+    /// the node's, where SQLite's work happens too.
+    var backendPostgresCPU: Int? = 0
 
     init(_ arguments: [String]) throws {
         var it = arguments.makeIterator()
@@ -47,6 +50,9 @@ struct BenchOptions {
             case "--serve": measureServe = value != "no"
             case "--backends": measureBackends = value == "yes"
             case "--backend-runs": backendRuns = Int(value) ?? backendRuns
+            case "--backend-postgres-cpu":
+                guard value == "any" || Int(value) != nil else { throw BenchUsage("--backend-postgres-cpu must be a CPU number or any") }
+                backendPostgresCPU = Int(value)
             default: throw BenchUsage("unknown option \(arg)")
             }
         }

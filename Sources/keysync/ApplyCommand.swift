@@ -47,11 +47,16 @@ struct ApplyCommand: ParsableCommand, FormatsDiagnostics {
     @Option(help: "Output format of the plan: text, markdown or json.")
     var format: PlanFormat = .text
 
+    @Flag(help: "Show every change of the plan: text and markdown plans past \(PlanDetail.standardThreshold) changes are otherwise summarised.")
+    var full = false
+
     var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
 
     @OptionGroup var planning: PlanningOptions
 
     @OptionGroup var signing: SigningKeyOptions
+
+    @OptionGroup var progressOptions: ProgressOptions
 
     func run() throws {
         try CoreDumps.disable()
@@ -67,18 +72,23 @@ struct ApplyCommand: ParsableCommand, FormatsDiagnostics {
         } catch {
             throw CommandFailure(command: "apply", [error])
         }
+        let progress = try console.progress(quiet: progressOptions.quiet)
+        defer { progress.finish() }
         var session = ApplySession(
             configuration: configuration, storage: FileSystemStorage(), now: now,
             lockHolder: .current(startedAt: Date()), lockTimeout: lockTimeout.duration)
+        session.progress = progress.reporter
         defer { session.release() }
-        guard let plan = session.plan(savedPlanPath: planFile, dryRun: dryRun) else {
+        let accepted = session.plan(savedPlanPath: planFile, dryRun: dryRun)
+        progress.finish()
+        guard let plan = accepted else {
             throw CommandFailure(command: "apply", session.report.diagnostics, sources: session.report.sources)
         }
 
         // The plan is shown before anything is written (as Terraform does), and its text is not
         // kept while the keys are minted and sealed.
         do {
-            let rendered = plan.rendered(as: format, console: console)
+            let rendered = plan.rendered(as: format, full: full, console: console)
             let separator = format == .json ? "" : (rendered.hasSuffix("\n") ? "\n" : "\n\n")
             console.write(dryRun ? rendered : rendered + separator)
         }
@@ -91,10 +101,12 @@ struct ApplyCommand: ParsableCommand, FormatsDiagnostics {
             GitRevision.head(in: ApplyCommand.folder(of: self.repository.manifest))
         }
         var generator = SystemRandomNumberGenerator()
-        guard let prepared = session.apply(context: context, armor: armor, signingKey: signingKey, using: &generator) else {
+        let applied = session.apply(context: context, armor: armor, signingKey: signingKey, using: &generator)
+        progress.finish()
+        guard let prepared = applied else {
             throw CommandFailure(command: "apply", session.report.diagnostics, sources: session.report.sources)
         }
-        let result = ApplyResultText.summary(of: prepared, plan: plan, layout: configuration.layout) + "\n"
+        let result = ApplyResultText.summary(of: prepared, plan: plan, layout: configuration.layout, full: full) + "\n"
         // With --format json, standard output stays one JSON document (the plan).
         console.write(result, to: format == .json ? .standardError : .standardOutput)
         console.reportWarnings(session.report.diagnostics, sources: session.report.sources, command: "apply")

@@ -40,9 +40,13 @@ struct AuditCommand: ParsableCommand {
 
         @OptionGroup var trust: StateTrustOptions
 
+        @OptionGroup var progressOptions: ProgressOptions
+
         func run() throws {
+            let progress = try Console.current.progress(quiet: progressOptions.quiet)
+            defer { progress.finish() }
             let bytes = try readLog()
-            let chain = AuditLog.verify(bytes)
+            let chain = progress.reporter.whole(.checkAuditLog) { AuditLog.verify(bytes) }
             var problems = chain.map { problem in
                 Diagnostic.error(problem.code, problem.description,
                                  at: SourceLocation(file: file, line: problem.line, column: 1))
@@ -53,9 +57,11 @@ struct AuditCommand: ParsableCommand {
             if (try? FileSystemStorage().read(statePath)) != nil || state != nil {
                 do {
                     let trusted = try trust.resolve(environment: ProcessInfo.processInfo.environment)
-                    let snapshot = try RepositoryReader.read(
-                        ApplyLayout(statePath: statePath, auditLogPath: file), storage: FileSystemStorage(), requireState: true,
-                        trusting: trusted)
+                    let snapshot = try progress.reporter.whole(.readState) { () throws(RepositoryError) -> RepositorySnapshot in
+                        try RepositoryReader.read(
+                            ApplyLayout(statePath: statePath, auditLogPath: file), storage: FileSystemStorage(), requireState: true,
+                            trusting: trusted)
+                    }
                     if let refusal = trusted.refusal(of: snapshot, path: statePath) {
                         problems.append(refusal)
                     } else {
@@ -69,6 +75,7 @@ struct AuditCommand: ParsableCommand {
                     problems.append(.error(.stateUnreadable, "\(error)", at: nil))
                 }
             }
+            progress.finish()
             guard problems.isEmpty else {
                 let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
                 let what = problems.count == chain.count ? "the chain is broken" : "it does not hold what the state recorded"

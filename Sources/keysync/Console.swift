@@ -80,6 +80,31 @@ struct Console {
         Terminal(usesColour: isatty(stream.descriptor) == 1 && (environment["NO_COLOR"] ?? "").isEmpty)
     }
 
+    /// Where a long command shows its progress: standard error, as a bar at a terminal (not
+    /// with `TERM=dumb`) and as lines elsewhere; hidden with `quiet` or `KEYSYNC_PROGRESS=never`.
+    /// `KEYSYNC_PROGRESS=always` shows it from the start instead of after 2 s. An unknown value
+    /// is a usage error, not ignored. With JSON diagnostics, standard error is a tool's to read
+    /// as one JSON document, so there progress lines only come when asked for (`always`).
+    func progress(quiet: Bool) throws -> ProgressDisplay {
+        let name = environment["KEYSYNC_PROGRESS"] ?? ""
+        guard let mode = name.isEmpty ? .auto : ProgressDisplay.Mode(rawValue: name.lowercased()) else {
+            throw ValidationError("KEYSYNC_PROGRESS must be auto, always or never")
+        }
+        let style: ProgressDisplay.Style
+        if quiet || mode == .never {
+            style = .hidden
+        } else if diagnosticFormat == .json && mode == .auto && isatty(Stream.standardError.descriptor) != 1 {
+            style = .hidden
+        } else if isatty(Stream.standardError.descriptor) == 1 && environment["TERM"] != "dumb" {
+            style = .bar
+        } else {
+            style = .lines
+        }
+        return ProgressDisplay(style: style, delay: mode == .always ? .zero : ProgressDisplay.defaultDelay) { text in
+            write(text, to: .standardError)
+        }
+    }
+
     /// A command's result (a plan, a table, JSON), or a note, as it is.
     func write(_ text: String, to stream: Stream = .standardOutput) {
         stream.handle.write(Data(text.utf8))

@@ -32,16 +32,22 @@ struct ExpiringCommand: ParsableCommand, FormatsDiagnostics {
 
     var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
         let window = within
-        let state = try trusted.load(environment: environment)
+        let console = Console.current(for: self)
+        let progress = try console.progress(quiet: progressOptions.quiet)
+        defer { progress.finish() }
+        let state = try trusted.load(environment: environment, progress: progress.reporter)
+        progress.finish()
         let notices = ExpiryNotice.notices(in: state, now: now, within: TimeInterval(window.seconds))
         let output = format == .json
             ? Self.json(notices, now: now, within: window.text)
             : Self.text(notices, now: now, within: window.text)
-        Console.current(for: self).write(output)
+        console.write(output)
         if !notices.isEmpty { throw ExitStatus.attention }
     }
 

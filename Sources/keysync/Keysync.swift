@@ -17,6 +17,7 @@ struct Keysync: AsyncParsableCommand {
             VerifyCommand.self,
             ListCommand.self,
             ExpiringCommand.self,
+            NotifyCommand.self,
             KeygenCommand.self,
             UnsealCommand.self,
             AuditCommand.self,

@@ -37,13 +37,19 @@ struct ListCommand: ParsableCommand, FormatsDiagnostics {
 
     var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
-        let state = try trusted.load(environment: environment).normalized
+        let console = Console.current(for: self)
+        let progress = try console.progress(quiet: progressOptions.quiet)
+        defer { progress.finish() }
+        let state = try trusted.load(environment: environment, progress: progress.reporter).normalized
+        progress.finish()
         let rows = Self.rows(state, now: now, team: team, status: status)
         let output = format == .json ? JSONOutput.render(["keys": rows]) : Self.table(rows)
-        Console.current(for: self).write(output)
+        console.write(output)
     }
 
     struct Row: Encodable {

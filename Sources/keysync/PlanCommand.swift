@@ -47,7 +47,12 @@ struct PlanCommand: ParsableCommand, FormatsDiagnostics {
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 0 when there are no changes, 2 when there are (1 on error).")
     var detailedExitCode = false
 
+    @Flag(help: "Show every change: text and markdown plans past \(PlanDetail.standardThreshold) changes are otherwise summarised (json and --out always hold every change).")
+    var full = false
+
     @OptionGroup var planning: PlanningOptions
+
+    @OptionGroup var progressOptions: ProgressOptions
 
     /// Where the state lives unless `--state` says otherwise: beside the manifest file or folder.
     static func defaultStatePath(forManifest path: String) -> String {
@@ -67,8 +72,11 @@ struct PlanCommand: ParsableCommand, FormatsDiagnostics {
         } catch {
             throw CommandFailure(command: "plan", [error])
         }
-        let outcome = PlanSession(configuration: configuration, storage: FileSystemStorage())
+        let progress = try console.progress(quiet: progressOptions.quiet)
+        defer { progress.finish() }
+        let outcome = PlanSession(configuration: configuration, storage: FileSystemStorage(), progress: progress.reporter)
             .run(now: now, previousStatePath: previousState)
+        progress.finish()
         guard let plan = outcome.plan else {
             throw CommandFailure(command: "plan", outcome.report.diagnostics, sources: outcome.report.sources)
         }
@@ -82,7 +90,7 @@ struct PlanCommand: ParsableCommand, FormatsDiagnostics {
                     sources: outcome.report.sources)
             }
         }
-        console.write(plan.rendered(as: format, console: console))
+        console.write(plan.rendered(as: format, full: full, console: console))
         // Diagnostics go to standard error so the plan on standard output stays clean for tools.
         console.reportWarnings(outcome.report.diagnostics, sources: outcome.report.sources, command: "plan")
         if detailedExitCode && plan.hasChanges { throw ExitStatus.attention }
@@ -106,8 +114,10 @@ extension PlanFormat: ExpressibleByArgument {}
 
 extension Plan {
     /// The plan as `plan` and `apply` print it on standard output, in `format`: coloured text
-    /// only where the console says colour is wanted.
-    func rendered(as format: PlanFormat, console: Console) -> String {
-        rendered(as: format, color: format == .text && console.terminal(for: .standardOutput).usesColour)
+    /// only where the console says colour is wanted; past `PlanDetail.standardThreshold`
+    /// changes summarised unless `full`.
+    func rendered(as format: PlanFormat, full: Bool, console: Console) -> String {
+        rendered(as: format, color: format == .text && console.terminal(for: .standardOutput).usesColour,
+                 detail: full ? .full : .standard)
     }
 }

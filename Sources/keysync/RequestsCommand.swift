@@ -32,8 +32,12 @@ struct RequestsCommand: AsyncParsableCommand, FormatsDiagnostics {
     @Option(help: "At most this many requests (the newest).")
     var limit: Int = 1000
 
-    @Option(name: .customLong("usage-db"), help: ArgumentHelp("The usage database.", valueName: "FILE"))
-    var usageDatabase: String = "keysync.usage.sqlite"
+    /// `nil` unless given, so naming it beside `--backend` is refused (the help names the default).
+    @Option(name: .customLong("usage-db"),
+            help: ArgumentHelp("The usage database. (default: \(Self.defaultUsageDatabase))", valueName: "FILE"))
+    var usageDatabase: String?
+
+    static let defaultUsageDatabase = "keysync.usage.sqlite"
 
     @Option(help: ArgumentHelp("Read from the PostgreSQL backend that keysync serve --backend writes.",
                                valueName: "postgres://USER@HOST:PORT/DB"))
@@ -50,13 +54,14 @@ struct RequestsCommand: AsyncParsableCommand, FormatsDiagnostics {
         }
         if let since { _ = try ServeCommand.period(since, option: "--since") }
         guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+        try UsageDatabase.validate(usageDatabase: usageDatabase, backend: backend)
     }
 
     func run() async throws {
         let now = try PlanCommand.clock(ProcessInfo.processInfo.environment)
         let cutoff = try since.map { now.addingTimeInterval(-TimeInterval(try ServeCommand.period($0, option: "--since"))) }
         let (key, limit) = (key, limit)
-        let events = try await UsageDatabase.open(usageDatabase, backend: backend) {
+        let events = try await UsageDatabase.open(usageDatabase ?? Self.defaultUsageDatabase, backend: backend) {
             try await $0.requests(keyID: key, since: cutoff, limit: limit)
         }
         let rows = events.map { Row(time: Timestamp.format($0.time), outcome: $0.outcome.rawValue, method: $0.method,

@@ -74,7 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--node-id must be 1 to 128 characters")
         }
         if backend == nil, nodeID != nil { throw ValidationError("--node-id needs --backend") }
-        if let backend { _ = try Self.backend(backend, nodeID: nodeID, environment: [:]) }
+        // The URL itself is parsed once, in `run` (still a usage error, before anything opens):
+        // parsing reads the sslrootcert file and the password file.
     }
 
     /// The `--backend` URL with the password from the environment, and this node's id.

@@ -74,14 +74,17 @@ struct TrustedStateOptions: ParsableArguments {
 
     /// Reads the state (which must exist: answering from an empty state would hide a wrong
     /// path), checks it against the audit log (no rollback) and its signature. On failure,
-    /// throws a `CommandFailure` saying why.
-    func load(environment: [String: String]) throws(CommandFailure) -> StateFile {
+    /// throws a `CommandFailure` saying why. `progress` hears the read (`.readState`): a
+    /// 100k-key state takes seconds.
+    func load(environment: [String: String], progress: ProgressReporter = .silent) throws(CommandFailure) -> StateFile {
         let layout = ApplyLayout(statePath: state, auditLogPath: auditLog)
         let trusted: StateTrust
         let snapshot: RepositorySnapshot
         do {
             trusted = try trust.resolve(environment: environment)
-            snapshot = try RepositoryReader.read(layout, storage: FileSystemStorage(), requireState: true, trusting: trusted)
+            snapshot = try progress.whole(.readState) { () throws(RepositoryError) -> RepositorySnapshot in
+                try RepositoryReader.read(layout, storage: FileSystemStorage(), requireState: true, trusting: trusted)
+            }
         } catch let error as Diagnostic {
             throw Self.failure(error)
         } catch let error as RepositoryError {

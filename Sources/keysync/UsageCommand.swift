@@ -42,6 +42,10 @@ struct UsageCommand: AsyncParsableCommand, FormatsDiagnostics {
 
     var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
 
+    func validate() throws {
+        try UsageDatabase.validate(usageDatabase: usageDatabase, backend: backend)
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
@@ -94,6 +98,14 @@ struct UsageCommand: AsyncParsableCommand, FormatsDiagnostics {
 /// backend when `--backend` is given); a missing or unreadable store is reported on standard
 /// error as a diagnostic and exits with status 1.
 enum UsageDatabase {
+    /// `--usage-db` and `--backend` name two stores; reading one and ignoring the other would
+    /// answer from the wrong place, so naming both is a usage error (before anything is opened).
+    static func validate(usageDatabase: String?, backend: String?) throws {
+        if usageDatabase != nil, backend != nil {
+            throw ValidationError("--usage-db and --backend exclude each other: usage is read from one store")
+        }
+    }
+
     static func open<T: Sendable>(_ path: String, backend: String?,
                                   _ body: @escaping @Sendable (any UsageStore) async throws -> T) async throws -> T {
         if let backend {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Manifest
+import Reconciler
 
 /// `keysync validate [PATH ...]`: checks a manifest and reports every problem at once.
 /// Exit 0 when valid (warnings allowed), 1 when invalid, 64 for usage errors.
@@ -27,7 +28,12 @@ struct ValidateCommand: ParsableCommand, FormatsDiagnostics {
 
     var diagnosticFormat: DiagnosticRenderer.Format { format }
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     func run() throws {
+        let console = Console.current(for: self)
+        let progress = try console.progress(quiet: progressOptions.quiet)
+        defer { progress.finish() }
         var sources: [ManifestSource] = []
         var diagnostics: [Diagnostic] = []
         for path in paths {
@@ -39,12 +45,16 @@ struct ValidateCommand: ParsableCommand, FormatsDiagnostics {
         // report reading problems alone.
         var manifest: Manifest?
         if !diagnostics.hasErrors {
-            let result = ManifestLoader.load(sources)
+            let total = sources.reduce(0) { $0 + $1.bytes.count }
+            let reporter = progress.reporter
+            reporter(.readManifest, 0, of: total)
+            let result = ManifestLoader.load(sources) { reporter(.readManifest, $0, of: total) }
             manifest = result.manifest
             diagnostics = result.diagnostics
         }
+        progress.finish()
         // The diagnostics are validate's result: they go to standard output, in --format.
-        Console.current(for: self).report(
+        console.report(
             diagnostics, summary: Self.summary(manifest, diagnostics),
             sources: Dictionary(sources.map { ($0.path, $0.bytes) }, uniquingKeysWith: { first, _ in first }),
             format: format, to: .standardOutput)

@@ -12,9 +12,9 @@ final class PostgresBackendTests: XCTestCase {
         XCTAssertEqual(backend.username, "keysync")
         XCTAssertEqual(backend.database, "usage")
         XCTAssertEqual(backend.nodeID, "edge-1")
-        XCTAssertEqual(backend.password, "from-keysync", "KEYSYNC_PG_PASSWORD wins over PGPASSWORD")
+        XCTAssertEqual(backend.password, PostgresPassword("from-keysync"), "KEYSYNC_PG_PASSWORD wins over PGPASSWORD")
         XCTAssertEqual(backend.displayURL, "postgres://keysync@db.internal:6432/usage")
-        XCTAssertEqual(try PostgresBackend(url: "postgresql://u@h/d", nodeID: "n", environment: ["PGPASSWORD": "p"]).password, "p")
+        XCTAssertEqual(try PostgresBackend(url: "postgresql://u@h/d", nodeID: "n", environment: ["PGPASSWORD": "p"]).password, PostgresPassword("p"))
         XCTAssertNil(try PostgresBackend(url: "postgresql://u@h/d", nodeID: "n", environment: [:]).password)
         XCTAssertEqual(try PostgresBackend(url: "postgresql://u@h/d", nodeID: "n", environment: [:]).port, 5432)
     }
@@ -48,11 +48,58 @@ final class PostgresBackendTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: file) }
         try "from-file\nignored\n".write(to: file, atomically: true, encoding: .utf8)
         let url = "postgres://u@h/d"
-        XCTAssertEqual(try PostgresBackend(url: url, nodeID: "n", environment: ["KEYSYNC_PG_PASSWORD_FILE": file.path, "PGPASSWORD": "pg"]).password, "from-file")
-        XCTAssertEqual(try PostgresBackend(url: url, nodeID: "n", environment: ["KEYSYNC_PG_PASSWORD_FILE": file.path, "KEYSYNC_PG_PASSWORD": "env"]).password, "env")
+        XCTAssertEqual(try PostgresBackend(url: url, nodeID: "n", environment: ["KEYSYNC_PG_PASSWORD_FILE": file.path, "PGPASSWORD": "pg"]).password, PostgresPassword("from-file"))
+        XCTAssertEqual(try PostgresBackend(url: url, nodeID: "n", environment: ["KEYSYNC_PG_PASSWORD_FILE": file.path, "KEYSYNC_PG_PASSWORD": "env"]).password, PostgresPassword("env"))
         XCTAssertThrowsError(try PostgresBackend(url: url, nodeID: "n", environment: ["KEYSYNC_PG_PASSWORD_FILE": file.path + ".missing"])) { error in
             XCTAssertEqual("\(error)", "KEYSYNC_PG_PASSWORD_FILE \(file.path).missing cannot be read")
         }
+    }
+
+    /// A password file is a line, not a stream: a file over 4 KiB, a device and a folder are
+    /// refused with the file's name and never its content; 4 KiB exactly is read.
+    func testThePasswordFileIsBoundedAndMustBeARegularFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keysync-pwf-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = "postgres://u@h/d"
+        func backend(_ file: String) throws -> PostgresBackend {
+            try PostgresBackend(url: url, nodeID: "n", environment: ["KEYSYNC_PG_PASSWORD_FILE": file])
+        }
+        let large = folder.appendingPathComponent("large").path
+        try Data(("secret-line\n" + String(repeating: "x", count: 4096)).utf8).write(to: URL(fileURLWithPath: large))
+        XCTAssertThrowsError(try backend(large)) { error in
+            XCTAssertEqual("\(error)", "KEYSYNC_PG_PASSWORD_FILE \(large) is larger than 4096 bytes; it must hold only the password on its first line")
+        }
+        let exact = folder.appendingPathComponent("exact").path
+        try Data((String(repeating: "p", count: 4095) + "\n").utf8).write(to: URL(fileURLWithPath: exact))
+        XCTAssertEqual(try backend(exact).password, PostgresPassword(String(repeating: "p", count: 4095)))
+        for device in ["/dev/zero", folder.path] {
+            XCTAssertThrowsError(try backend(device), device) { error in
+                XCTAssertEqual("\(error)", "KEYSYNC_PG_PASSWORD_FILE \(device) is not a regular file; it must hold the password on its first line")
+            }
+        }
+        let binary = folder.appendingPathComponent("binary").path
+        try Data([0x73, 0xff, 0xfe, 0x0a]).write(to: URL(fileURLWithPath: binary))
+        XCTAssertThrowsError(try backend(binary)) { error in
+            XCTAssertEqual("\(error)", "KEYSYNC_PG_PASSWORD_FILE \(binary) is not UTF-8 text")
+        }
+    }
+
+    /// Printing a backend, however it is printed, never shows the password.
+    func testThePasswordNeverPrints() throws {
+        let backend = try PostgresBackend(url: "postgres://u@h/d", nodeID: "n", environment: ["KEYSYNC_PG_PASSWORD": "hunter2-secret"])
+        var dumped = ""
+        dump(backend, to: &dumped)
+        let password = try XCTUnwrap(backend.password)
+        var dumpedPassword = ""
+        dump(password, to: &dumpedPassword)
+        for text in ["\(backend)", String(reflecting: backend), dumped, "\(password)", String(reflecting: password),
+                     dumpedPassword, "\(Mirror(reflecting: backend).children.map { "\($0.label ?? ""): \($0.value)" })"] {
+            XCTAssertFalse(text.contains("hunter2"), text)
+        }
+        XCTAssertTrue(dumped.contains("<redacted>"), dumped)
+        XCTAssertEqual(backend.password, PostgresPassword("hunter2-secret"), "redacted in print, kept for the connection")
+        XCTAssertNotEqual(backend.password, PostgresPassword("other"))
     }
 
     func testAPasswordInTheURLOrAMissingPartIsRefused() {

@@ -167,6 +167,40 @@ final class ScaleOutTests: ServerTestCase {
         XCTAssertEqual(f.leakedKeys(in: logs.all.joined(separator: "\n")), [])
     }
 
+    /// A node publishes only the counts that grew, but a crash of PostgreSQL empties the
+    /// UNLOGGED G-counter table: the failed syncs during the outage make the node publish
+    /// everything again, so a key's count reappears without any new request of that key.
+    func testACrashThatEmptiesTheSharedCountsIsRefilled() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.remove() }
+        let f = fixture!
+        let clock = ManualClock(ServerFixture.now + 1)  // held in one window: no new-minute publish
+        var configuration = fixture.configuration(clock: clock, logs: logs)
+        configuration.backend = cluster.backend(node: "crash", syncInterval: Self.syncInterval, operationTimeout: .milliseconds(500))
+        let (app, components) = try buildApplication(configuration: configuration)
+        let keyID = f.id("valid")
+        let window = RateLimiter.windowIndex(of: clock.now)
+        let row = "SELECT coalesce(sum(count), 0) FROM keysync_window_counts WHERE key_id = '\(keyID)' AND window_index = \(window)"
+        try await app.test(.live) { client in
+            try await Self.eventually("the node to reach the backend") { components.metrics.value(of: "keysync_backend_up") == 1 }
+            for _ in 0..<100 {
+                let answer = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)])
+                XCTAssertEqual(answer.status, 200)
+            }
+            try await Self.eventually("the count to be published") { try cluster.psql(row) == "100" }
+            let syncs = components.metrics.value(of: "keysync_limit_syncs_total") ?? 0
+            try await Self.eventually("more syncs with nothing new") {
+                (components.metrics.value(of: "keysync_limit_syncs_total") ?? 0) >= syncs + 3
+            }
+            try cluster.crash()
+            try await Self.eventually("the outage to be noticed") {
+                (components.metrics.value(of: "keysync_limit_sync_failures_total") ?? 0) > 0
+            }
+            try cluster.start()
+            try await Self.eventually("the count to be published again") { try cluster.psql(row) == "100" }
+        }
+    }
+
     /// A database that accepts connections and never answers (every PostgreSQL process
     /// stopped): requests are still answered at once, the syncs and flushes time out and are
     /// counted, and once it answers again the node catches up: the counts exactly, the request

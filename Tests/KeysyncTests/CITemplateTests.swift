@@ -122,16 +122,19 @@ final class CITemplateTests: XCTestCase {
         // The signing key reaches the apply step alone, and only through its env.
         XCTAssertEqual((apply["env"] as? [String: String])?["KEYSYNC_SIGNING_KEY"], "${{ secrets.KEYSYNC_SIGNING_KEY }}")
         let text = try String(contentsOf: folder.appendingPathComponent("github-actions.yml"), encoding: .utf8)
-        XCTAssertEqual(text.components(separatedBy: "secrets.").count - 1, 1, "one use of a secret")
+        XCTAssertEqual(text.components(separatedBy: "secrets.KEYSYNC_SIGNING_KEY").count - 1, 1, "the signing key in one step")
         XCTAssertEqual(jobs["apply"]?["environment"] as? String, "keysync-apply")
         let push = shell(jobs["apply"]!)
         XCTAssertTrue(push.contains("git add keysync.state.json keysync.audit.jsonl sealed/") && push.contains("push origin HEAD:main"))
         XCTAssertEqual((jobs["apply"]?["permissions"] as? [String: String])?["contents"], "write")
+        let expiring = shell(jobs["expiring"]!)
+        XCTAssertTrue(expiring.contains("keysync notify") && expiring.contains("git add keysync.notices.json"))
         XCTAssertEqual((workflow["env"] as? [String: String])?["KEYSYNC_STATE_PUBLIC_KEY"], "${{ vars.KEYSYNC_STATE_PUBLIC_KEY }}")
 
         let invocations = jobs.values.flatMap(actionSteps).map(invocation) + jobs.values.map(shell)
-        try assertRealCommands(invocations.joined(separator: "\n"), file: "github-actions.yml",
-                               expecting: ["validate", "plan", "apply", "expiring"])
+        try assertRealCommands(invocations.joined(separator: "
+"), file: "github-actions.yml",
+                               expecting: ["validate", "plan", "apply", "expiring", "notify"])
     }
 
     /// Every input the workflow gives the action is one action.yml declares, every required one is
@@ -184,6 +187,7 @@ final class CITemplateTests: XCTestCase {
         XCTAssertTrue(apply.contains("--actor \"$GITLAB_USER_LOGIN\""))
         XCTAssertTrue(apply.contains("git add keysync.state.json keysync.audit.jsonl sealed/") && apply.contains("git push"))
         XCTAssertTrue(shell(jobs["plan"]!).contains("merge_requests/$CI_MERGE_REQUEST_IID/notes"))
+        XCTAssertTrue(shell(jobs["expiring"]!).contains("keysync notify") && shell(jobs["expiring"]!).contains("git add keysync.notices.json"))
 
         // keysync is the release binary, run only after its checksum matched; nothing is built.
         let install = ((pipeline["default"] as? [String: Any])?["before_script"] as? [String] ?? []).joined(separator: "\n")
@@ -192,6 +196,6 @@ final class CITemplateTests: XCTestCase {
         XCTAssertFalse(install.contains("swift build") || install.contains("git clone"), install)
 
         try assertRealCommands(jobs.values.map(shell).joined(separator: "\n"), file: "gitlab-ci.yml",
-                               expecting: ["validate", "plan", "apply", "expiring"])
+                               expecting: ["validate", "plan", "apply", "expiring", "notify"])
     }
 }

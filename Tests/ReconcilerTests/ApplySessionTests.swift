@@ -120,6 +120,37 @@ final class ApplySessionTests: XCTestCase {
         XCTAssertEqual(again.plan?.hasChanges, false, "the apply converged")
     }
 
+    /// The progress seam: every step in order, counts only, each ending at its total.
+    func testProgressIsReportedStepByStepWithCountsOnly() throws {
+        let folder = try repository("      - name: checkout-api\n      - name: ledger\n      - name: search\n")
+        var reports: [WorkProgress] = []
+        var apply = session(folder)
+        apply.progress = ProgressReporter { reports.append($0) }
+        defer { apply.release() }
+        XCTAssertNotNil(apply.plan(), "\(apply.report.diagnostics)")
+        var generator = harness.generator
+        XCTAssertNotNil(apply.apply(context: harness.context, signingKey: signingKey, using: &generator))
+
+        var steps: [WorkProgress.Step] = []
+        for report in reports where steps.last != report.step { steps.append(report.step) }
+        XCTAssertEqual(steps, [.readManifest, .readState, .plan, .mint, .encodeState, .seal, .writeSealedFiles, .writeState],
+                       "each step once, in order")
+        let manifestBytes = try XCTUnwrap(fileBytes(folder + "/keys.yaml")).count
+        let manifest = reports.filter { $0.step == .readManifest }
+        XCTAssertEqual(manifest.first, WorkProgress(step: .readManifest, completed: 0, total: manifestBytes))
+        XCTAssertEqual(manifest.last, WorkProgress(step: .readManifest, completed: manifestBytes, total: manifestBytes))
+        XCTAssertEqual(manifest.map(\.completed), manifest.map(\.completed).sorted(), "bytes only grow")
+        XCTAssertEqual(reports.filter { $0.step == .mint }.map(\.completed), [0, 1, 2, 3])
+        XCTAssertEqual(reports.filter { $0.step == .mint }.map(\.total), [3, 3, 3, 3])
+        for step in [WorkProgress.Step.seal, .writeSealedFiles] {
+            XCTAssertEqual(reports.filter { $0.step == step }.map(\.completed), [0, 1], "one team, one file")
+        }
+        for step in [WorkProgress.Step.readState, .plan, .encodeState, .writeState] {
+            XCTAssertEqual(reports.filter { $0.step == step }.map { [$0.completed, $0.total] }, [[0, 1], [1, 1]])
+        }
+        XCTAssertTrue(reports.last?.isFinished == true)
+    }
+
     // MARK: refusals
 
     func testAHeldLockRefusesTheApplyBeforeReadingAnythingAndADryRunNeedsNoLock() throws {

@@ -20,6 +20,26 @@ final class PlanRenderingTests: XCTestCase {
         return Planner.plan(manifest: F.manifest(teams), state: .empty, now: F.now).plan
     }
 
+    /// At the threshold (key and team changes together) text and Markdown are the whole plan,
+    /// byte for byte; one change past it, a summary. JSON is the same at any detail.
+    func testPlansAreSummarisedOnlyPastTheThreshold() {
+        let atThreshold = bigPlan(teams: 2, perTeam: 99)  // 198 creates + 2 team changes = 200
+        for format in [PlanFormat.text, .markdown] {
+            XCTAssertEqual(atThreshold.rendered(as: format, detail: .standard), atThreshold.rendered(as: format))
+        }
+        XCTAssertEqual(atThreshold.rendered(as: .text, color: true, detail: .standard),
+                       TextPlanRenderer.render(atThreshold, color: true))
+
+        let past = bigPlan(teams: 2, perTeam: 100)  // 202 changes
+        let text = past.rendered(as: .text, detail: .standard)
+        XCTAssertTrue(text.hasPrefix("keysync will perform the following actions (202 changes, summarised):\n"), text)
+        XCTAssertTrue(text.contains("\n  team-000  101 (100 to create, 1 team change)\n  team-001  101 (100 to create, 1 team change)\n"), text)
+        XCTAssertTrue(text.contains("\n...and 152 more changes. "), text)
+        XCTAssertTrue(past.rendered(as: .markdown, detail: .standard).contains("_202 changes, summarised. "))
+        XCTAssertEqual(past.rendered(as: .json, detail: .standard), past.rendered(as: .json))
+        XCTAssertEqual(past.rendered(as: .text, detail: .summarisedPast(202)), past.rendered(as: .text))
+    }
+
     func testMarkdownStaysUnderGitHubsLimitBySummarising() {
         let plan = bigPlan(teams: 40, perTeam: 100)  // 4,000 creates
         XCTAssertGreaterThan(TextPlanRenderer.render(plan).utf16.count, 200_000)

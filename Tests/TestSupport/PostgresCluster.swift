@@ -52,6 +52,12 @@ public final class PostgresCluster: @unchecked Sendable {
         try run("pg_ctl", ["-D", data.path, "-m", "fast", "-w", "-t", "30", "stop"])
     }
 
+    /// An immediate shutdown, as a crash: at the next start PostgreSQL runs crash recovery,
+    /// which empties every UNLOGGED table.
+    public func crash() throws {
+        try run("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "-t", "30", "stop"])
+    }
+
     /// Freezes (SIGSTOP) or thaws (SIGCONT) the server and all its processes: a database that
     /// accepts connections and never answers, the "slow" failure.
     public func freeze(_ frozen: Bool) throws {

@@ -231,10 +231,23 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     // MARK: Serving
     /// The usage database or backend cannot be opened or read.
     case usageDbUnusable = "usage-db-unusable"
+    // MARK: Notices (keysync notify)
+    /// The notices ledger cannot be read or is not one; nothing is sent.
+    case noticeLedgerUnreadable = "notice-ledger-unreadable"
+    /// The notices ledger cannot be written after sending; the sent notices will be repeated.
+    case noticeLedgerWrite = "notice-ledger-write"
+    /// The webhook URL cannot be read or used (it is never printed).
+    case noticeWebhookURL = "notice-webhook-url"
+    /// A message could not be sent (sendmail failed, the webhook refused); retried next run.
+    case noticeSendFailed = "notice-send-failed"
+    /// An owner or contact is not a mail address, so no mail reaches them.
+    case noticeNotMailable = "notice-not-mailable"
+    /// A due key has neither owner nor contacts: nobody to mail.
+    case noticeUnaddressed = "notice-unaddressed"
 
     /// Which part of keysync reports the code (and which page documents it).
     public enum Area: String, CaseIterable, Sendable {
-        case manifest, state, signature, history, plan, apply, key, age, local, server
+        case manifest, state, signature, history, plan, apply, key, age, local, server, notices
     }
 
     public var area: Area {
@@ -278,6 +291,9 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
             .local
         case .usageDbUnusable:
             .server
+        case .noticeLedgerUnreadable, .noticeLedgerWrite, .noticeWebhookURL, .noticeSendFailed,
+             .noticeNotMailable, .noticeUnaddressed:
+            .notices
         }
     }
 }

@@ -34,6 +34,11 @@ public struct JSONLayout: Sendable, Hashable {
     public static let schema = JSONLayout(
         multiline: true, colon: Array(": ".utf8), inlineFromDepth: .max, inlineScalarArrays: true)
 
+    /// The notices ledger (`keysync notify`): canonical, with each delivery (an object inside the
+    /// top-level object's list) on one line, so a run's commit adds one line per notice sent.
+    public static let ledger = JSONLayout(
+        multiline: true, colon: Array(": ".utf8), inlineFromDepth: 2, inlineScalarArrays: false)
+
     /// `validate --format json`: canonical, with each diagnostic (an object inside the top-level
     /// object's list) on one line, so a tool or a person can grep one problem.
     public static let diagnosticList = JSONLayout(

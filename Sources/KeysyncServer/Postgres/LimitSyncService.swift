@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 import ServiceLifecycle
 
@@ -10,6 +11,14 @@ import ServiceLifecycle
 /// Requests never wait for any of this: while the database is down, limits are decided on what
 /// was last read plus local counts, failures are counted, and the next successful sync
 /// catches up (the counts are cumulative, so nothing has to be replayed).
+///
+/// What a sync sends and reads is kept small, since its cost is paid on the node's cores and
+/// the database's: only the counts that grew since the last publish are sent (a G-counter row
+/// that did not change needs no upsert; everything is sent again after a failure and at each
+/// new window, so a database that lost its unlogged table is refilled), and after the first
+/// successful read only the keys that other nodes counted are read back (this node's own rows
+/// matter only after a restart, when its memory is empty; with gateway affinity a key has one
+/// node and nothing is read).
 public final class LimitSyncService: Service, Sendable {
     private let counts: PostgresWindowCounts
     private let store: PostgresUsageStore
@@ -18,6 +27,22 @@ public final class LimitSyncService: Service, Sendable {
     private let clock: ServerClock
     private let metrics: ServerMetrics
     private let logger: Logger
+    private let exchange = NIOLockedValueBox(Exchange())
+
+    /// What the syncs so far leave for the next one.
+    private struct Exchange {
+        struct Slot: Hashable {
+            var keyID: String
+            var windowIndex: Int64
+        }
+        /// The counts last confirmed published, per key and window (current and previous).
+        var published: [Slot: Int] = [:]
+        /// The window of the last publish: a new one sends everything once.
+        var window: Int64 = .min
+        /// Whether a read with this node's own rows has succeeded (after a restart, the
+        /// store remembers what the memory forgot).
+        var ownRead = false
+    }
 
     init(client: PostgresClient, store: PostgresUsageStore, backend: PostgresBackend, limiter: RateLimiter,
          clock: ServerClock, metrics: ServerMetrics, logger: Logger) {
@@ -40,14 +65,34 @@ public final class LimitSyncService: Service, Sendable {
         return min(cap, interval * (1 << min(failures, 10)))
     }
 
-    /// One exchange: publish, read, merge (and, once a minute, delete this node's expired rows).
+    /// One exchange: publish what grew, read, merge (and, once a minute, delete this node's
+    /// expired rows). A failure forgets what was published, so the next sync sends everything.
     public func sync() async throws {
         let now = clock.now()
         let window = RateLimiter.windowIndex(of: now)
-        let published = limiter.localCounts(now: now, share: backend.syncShare)
-        try await withDeadline(backend.operationTimeout) { [counts] in try await counts.publish(published) }
-        let read = try await withDeadline(backend.operationTimeout) { [counts] in try await counts.read(from: window - 1) }
-        for row in read { limiter.merge(row.remote, own: row.own, now: now) }
+        let local = limiter.localCounts(now: now, share: backend.syncShare)
+        let (known, ownRead) = exchange.withLockedValue { exchange in
+            (exchange.window == window ? exchange.published : [:], exchange.ownRead)
+        }
+        let grown = local.filter { known[Exchange.Slot(keyID: $0.keyID, windowIndex: $0.windowIndex)] != $0.count }
+        do {
+            try await withDeadline(backend.operationTimeout) { [counts] in try await counts.publish(grown) }
+            exchange.withLockedValue { exchange in
+                var published: [Exchange.Slot: Int] = [:]
+                published.reserveCapacity(local.count)
+                for count in local { published[Exchange.Slot(keyID: count.keyID, windowIndex: count.windowIndex)] = count.count }
+                exchange.published = published
+                exchange.window = window
+            }
+            let read = try await withDeadline(backend.operationTimeout) { [counts] in
+                try await counts.read(from: window - 1, ownOnlyWhereShared: ownRead)
+            }
+            for row in read { limiter.merge(row.remote, own: row.own, now: now) }
+            exchange.withLockedValue { $0.ownRead = true }
+        } catch {
+            exchange.withLockedValue { $0.published = [:] }
+            throw error
+        }
     }
 
     public func run() async throws {

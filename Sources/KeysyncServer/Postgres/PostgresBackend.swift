@@ -6,7 +6,8 @@ import PostgresNIO
 /// Where several `keysync serve` nodes share usage, the request log and rate-limit counts:
 /// `--backend postgres://USER@HOST:PORT/DB[?sslmode=…&sslrootcert=PATH]`. The password never
 /// comes from the URL (argv is visible to every local user): it comes from `KEYSYNC_PG_PASSWORD`,
-/// the file named by `KEYSYNC_PG_PASSWORD_FILE`, or `PGPASSWORD`.
+/// the file named by `KEYSYNC_PG_PASSWORD_FILE`, or `PGPASSWORD`, and is held as a
+/// `PostgresPassword`, which never prints.
 public struct PostgresBackend: Sendable, Equatable {
     /// TLS to PostgreSQL, as libpq's `sslmode` (the default is libpq's too: `prefer`).
     public enum SSLMode: String, Sendable, Equatable, CaseIterable {
@@ -27,7 +28,7 @@ public struct PostgresBackend: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var username: String
-    public var password: String?
+    public var password: PostgresPassword?
     public var database: String
     /// This node's name in the shared limit counts; unique per node.
     public var nodeID: String
@@ -39,13 +40,16 @@ public struct PostgresBackend: Sendable, Equatable {
     public var operationTimeout: Duration
     public var sslMode: SSLMode
     /// PEM file of the roots trusted by `verify-ca` and `verify-full` (`sslrootcert`); `nil`: the system's roots.
-    public var rootCertificatePath: String?
+    public private(set) var rootCertificatePath: String?
+    /// The certificates of `rootCertificatePath`, read once when the URL was parsed (every
+    /// connection, and the probe, trust these; a file changed later is not read again).
+    private(set) var rootCertificates: [NIOSSLCertificate]?
 
-    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String,
+    /// A backend with the system's trusted roots; `init(url:nodeID:environment:)` reads `sslrootcert`.
+    public init(host: String, port: Int = 5432, username: String, password: PostgresPassword? = nil, database: String,
                 nodeID: String, syncInterval: Duration = .seconds(2), syncShare: Double = 0.1,
-                operationTimeout: Duration = .seconds(5), sslMode: SSLMode = .prefer, rootCertificatePath: String? = nil) {
+                operationTimeout: Duration = .seconds(5), sslMode: SSLMode = .prefer) {
         self.sslMode = sslMode
-        self.rootCertificatePath = rootCertificatePath
         self.host = host
         self.port = port
         self.username = username
@@ -64,9 +68,9 @@ public struct PostgresBackend: Sendable, Equatable {
 
     /// Parses `postgres://USER@HOST[:PORT]/DB[?sslmode=MODE&sslrootcert=PATH]` (or
     /// `postgresql://`); the password from `KEYSYNC_PG_PASSWORD`, else the first line of the file
-    /// named by `KEYSYNC_PG_PASSWORD_FILE` (a mounted secret), else `PGPASSWORD`. A password
-    /// in the URL, an unknown parameter or mode, and a root certificate file that cannot be read
-    /// are refused here, before anything connects.
+    /// named by `KEYSYNC_PG_PASSWORD_FILE` (a mounted secret, at most 4 KiB), else `PGPASSWORD`.
+    /// A password in the URL, an unknown parameter or mode, a root certificate file that cannot
+    /// be read and a password file that cannot be read are refused here, before anything connects.
     public init(url text: String, nodeID: String, environment: [String: String]) throws {
         let usage = "--backend must be postgres://USER@HOST:PORT/DB[?sslmode=MODE&sslrootcert=PATH]"
         guard let components = URLComponents(string: text),
@@ -96,29 +100,28 @@ public struct PostgresBackend: Sendable, Equatable {
                 throw URLError(description: usage + " (unknown parameter \"\(item.name)\"; known: sslmode, sslrootcert)")
             }
         }
+        var rootCertificates: [NIOSSLCertificate]?
         if let path = rootCertificatePath {
             guard sslMode.verifies else {
                 throw URLError(description: "--backend: sslrootcert is used only with sslmode=verify-ca or verify-full (sslmode is \(sslMode.rawValue))")
             }
-            do {
-                guard try !NIOSSLCertificate.fromPEMFile(path).isEmpty else { throw CocoaError(.fileReadCorruptFile) }
-            } catch {
+            guard let certificates = try? NIOSSLCertificate.fromPEMFile(path), !certificates.isEmpty else {
                 throw URLError(description: "--backend: sslrootcert \(path) is not a readable PEM certificate file")
             }
+            rootCertificates = certificates
         }
         let port = components.port ?? 5432
         guard (1...65535).contains(port) else { throw URLError(description: usage) }
         var fromFile: String?
         if let file = environment["KEYSYNC_PG_PASSWORD_FILE"], !file.isEmpty {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw URLError(description: "KEYSYNC_PG_PASSWORD_FILE \(file) cannot be read")
-            }
-            fromFile = String(text.prefix { !$0.isNewline })
+            fromFile = try PostgresPassword.firstLine(ofFile: file)
         }
         let password = [environment["KEYSYNC_PG_PASSWORD"], fromFile, environment["PGPASSWORD"]]
             .compactMap { $0 }.first { !$0.isEmpty }
-        self.init(host: host, port: port, username: user, password: password, database: database, nodeID: nodeID,
-                  sslMode: sslMode, rootCertificatePath: rootCertificatePath)
+        self.init(host: host, port: port, username: user, password: password.map(PostgresPassword.init), database: database,
+                  nodeID: nodeID, sslMode: sslMode)
+        self.rootCertificatePath = rootCertificatePath
+        self.rootCertificates = rootCertificates
     }
 
     /// `postgres://user@host:port/db?sslmode=…`: what logs may show (no password).
@@ -126,9 +129,9 @@ public struct PostgresBackend: Sendable, Equatable {
         "postgres://\(username)@\(host):\(port)/\(database)" + (sslMode == .prefer ? "" : "?sslmode=\(sslMode.rawValue)")
     }
 
-    /// The TLS configuration of `sslMode`, `nil` for `disable`. Reads `rootCertificatePath`
-    /// (checked readable when the URL was parsed).
-    func tlsConfiguration() throws -> TLSConfiguration? {
+    /// The TLS configuration of `sslMode`, `nil` for `disable`, trusting `rootCertificates`
+    /// (read when the URL was parsed) or else the system's roots.
+    func tlsConfiguration() -> TLSConfiguration? {
         guard sslMode != .disable else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
         switch sslMode {
@@ -139,25 +142,32 @@ public struct PostgresBackend: Sendable, Equatable {
         case .verifyFull:
             tls.certificateVerification = .fullVerification
         }
-        if sslMode.verifies, let path = rootCertificatePath {
-            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+        if sslMode.verifies, let rootCertificates {
+            tls.trustRoots = .certificates(rootCertificates)
         }
         return tls
     }
 
-    /// A pooled client (run it as a `Service`), with the TLS of `sslMode`.
+    /// The event loop of every pooled PostgreSQL connection in this process: a thread of its
+    /// own, not the loops that answer requests (postgres-nio's default is the same process-wide
+    /// group Hummingbird serves on), so sending a batch or receiving a sync's rows never holds up
+    /// a request waiting on the same loop. One thread: a node's few connections are busy about
+    /// once a second.
+    static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    /// A pooled client (run it as a `Service`), with the TLS of `sslMode`, on `eventLoopGroup`.
     public func makeClient(logger: Logger) throws -> PostgresClient {
-        let settings = try tlsConfiguration()
+        let settings = tlsConfiguration()
         let tls: PostgresClient.Configuration.TLS = switch (sslMode, settings) {
         case (.prefer, let configuration?): .prefer(configuration)
         case (_, let configuration?): .require(configuration)
         case (_, nil): .disable
         }
         var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: tls)
+            host: host, port: port, username: username, password: password?.text, database: database, tls: tls)
         configuration.options.connectTimeout = operationTimeout
         configuration.options.maximumConnections = 8
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return PostgresClient(configuration: configuration, eventLoopGroup: Self.eventLoopGroup, backgroundLogger: logger)
     }
 
     /// Opens one connection as the pool would and runs `SELECT 1`: the pool only retries a
@@ -165,14 +175,14 @@ public struct PostgresBackend: Sendable, Equatable {
     /// password) becomes an error a person can read. Never mentions the password.
     public func probe(logger: Logger) async throws {
         let tls: PostgresConnection.Configuration.TLS
-        if let settings = try tlsConfiguration() {
+        if let settings = tlsConfiguration() {
             let context = try NIOSSLContext(configuration: settings)
             tls = sslMode == .prefer ? .prefer(context) : .require(context)
         } else {
             tls = .disable
         }
         var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: tls)
+            host: host, port: port, username: username, password: password?.text, database: database, tls: tls)
         let (seconds, attoseconds) = operationTimeout.components
         configuration.options.connectTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         try await withDeadline(operationTimeout) { [configuration] in

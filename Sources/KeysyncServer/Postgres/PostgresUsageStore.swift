@@ -5,7 +5,8 @@ import PostgresNIO
 
 /// The usage store in PostgreSQL, shared by every node: the same two tables as the SQLite
 /// store (`keysync_key_usage`, `keysync_requests`, the latter with the writing node), written
-/// one batch per transaction with array parameters (three statements per batch, whatever its size).
+/// one batch per transaction: the batch id, the counts as one upsert with array parameters,
+/// and the log with COPY (three statements per batch, whatever its size).
 public final class PostgresUsageStore: UsageStore {
     let client: PostgresClient
     let nodeID: String
@@ -42,19 +43,15 @@ public final class PostgresUsageStore: UsageStore {
     /// attempt of the same batch already committed it, writes nothing (when that attempt is
     /// still open, PostgreSQL makes this one wait for its outcome on the primary key). Then
     /// one multi-row upsert of the counts (sorted by key and outcome, so concurrent batches of
-    /// several nodes lock the same rows in the same order) and one multi-row insert of the log.
+    /// several nodes lock the same rows in the same order) and one COPY of the log.
     public func record(_ batch: UsageBatch, batchID: UUID) async throws {
         guard !batch.isEmpty else { return }
         try await ensureSchema()
         let counts = batch.counts, log = batch.log
         let keyIDs = counts.map(\.keyID), outcomes = counts.map(\.outcome.rawValue)
         let amounts = counts.map { Int64($0.requests) }, lasts = counts.map(\.last.timeIntervalSince1970)
-        let times = log.map { $0.time.timeIntervalSince1970 }
-        let eventKeys = log.map { $0.keyID ?? "" }  // "" for an unknown key: stored as NULL
-        let eventOutcomes = log.map(\.outcome.rawValue)
-        let methods = log.map(\.method), paths = log.map(\.path), clients = log.map(\.client)
         let node = nodeID
-        let batchTime = max(times.max() ?? 0, lasts.max() ?? 0)
+        let batchTime = batch.latest.timeIntervalSince1970
         try await client.withTransaction(logger: logger) { connection in
             let claimed = try await connection.query("""
                 INSERT INTO keysync_usage_batches (id, node, at) VALUES (\(batchID), \(node), \(batchTime))
@@ -76,14 +73,7 @@ public final class PostgresUsageStore: UsageStore {
                         last_at = greatest(keysync_key_usage.last_at, excluded.last_at)
                     """, logger: logger)
             }
-            if !log.isEmpty {
-                try await connection.query("""
-                    INSERT INTO keysync_requests (at, key_id, outcome, method, path, client, node)
-                    SELECT t.at, nullif(t.key_id, ''), t.outcome, t.method, t.path, t.client, \(node)
-                    FROM unnest(\(times)::float8[], \(eventKeys)::text[], \(eventOutcomes)::text[], \(methods)::text[],
-                                \(paths)::text[], \(clients)::text[]) AS t(at, key_id, outcome, method, path, client)
-                    """, logger: logger)
-            }
+            try await RequestLogCopy.write(log, node: node, on: connection, logger: self.logger)
         }
     }
 
@@ -181,14 +171,17 @@ struct PostgresWindowCounts: Sendable {
             """, logger: logger)
     }
 
-    /// Per key and window from `firstWindow` on: the other nodes' sum and this node's own count.
-    func read(from firstWindow: Int64) async throws -> [(remote: RateLimiter.WindowCount, own: Int)] {
+    /// Per key and window from `firstWindow` on: the other nodes' sum and this node's own count;
+    /// `ownOnlyWhereShared`: only the keys and windows another node counted (this node's own
+    /// rows alone tell it nothing it does not hold in memory).
+    func read(from firstWindow: Int64, ownOnlyWhereShared: Bool = false) async throws -> [(remote: RateLimiter.WindowCount, own: Int)] {
         let rows = try await client.query("""
             SELECT key_id, window_index,
                    coalesce(sum(count) FILTER (WHERE node <> \(nodeID)), 0)::bigint,
                    coalesce(max(count) FILTER (WHERE node = \(nodeID)), 0)::bigint
             FROM keysync_window_counts WHERE window_index >= \(firstWindow)
             GROUP BY key_id, window_index
+            HAVING NOT \(ownOnlyWhereShared) OR bool_or(node <> \(nodeID))
             """, logger: logger)
         var counts: [(remote: RateLimiter.WindowCount, own: Int)] = []
         for try await (key, window, remote, own) in rows.decode((String, Int64, Int64, Int64).self) {

@@ -19,6 +19,7 @@ extension ManifestFileDecoder {
             }
             try decodeTeam(into: &team)
             draft.teams.append(team)
+            reportProgress()
         }
     }
 

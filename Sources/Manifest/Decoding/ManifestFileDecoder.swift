@@ -24,14 +24,25 @@ struct ManifestFileDecoder {
     /// Recipient text → parsed recipient or problem, so shared recipients are parsed once.
     var recipientChecks: [String: Result<AgeRecipient, RecipientProblem>] = [:]
 
-    /// Decodes `source`, returning its draft and every problem found in it.
-    static func decode(_ source: ManifestSource) -> (FileDraft, [Diagnostic]) {
+    /// Called with the bytes of the file read so far after each team: a 25 MB manifest takes
+    /// a second or more, and the command line shows how far it got.
+    private var progress: (Int) -> Void = { _ in }
+
+    /// Decodes `source`, returning its draft and every problem found in it. `progress` hears
+    /// how many of its bytes were read after each team.
+    static func decode(_ source: ManifestSource, progress: @escaping (Int) -> Void = { _ in }) -> (FileDraft, [Diagnostic]) {
         YAMLEventReader.withReader(source.bytes) { reader in
             var decoder = ManifestFileDecoder(reader: reader, path: source.path)
+            decoder.progress = progress
             var draft = FileDraft(path: source.path)
             decoder.decodeStream(into: &draft)
             return (draft, decoder.diagnostics)
         }
+    }
+
+    /// Reports how far the reader got (after each team).
+    func reportProgress() {
+        progress(reader.offset)
     }
 
     private init(reader: YAMLEventReader, path: String) {

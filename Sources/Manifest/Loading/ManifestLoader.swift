@@ -94,8 +94,9 @@ public enum ManifestLoader {
 
     /// Pure: parse + validate. `manifest` is nil when any error was found. Sources are taken
     /// in path order (as a folder lists them); every file is checked even after errors, so one
-    /// run reports all problems.
-    public static func load(_ sources: [ManifestSource]) -> ManifestLoadResult {
+    /// run reports all problems. `progress` hears how many bytes of all the sources were read
+    /// (after each team, and after each file), of `sources`' total.
+    public static func load(_ sources: [ManifestSource], progress: @escaping (Int) -> Void = { _ in }) -> ManifestLoadResult {
         let ordered = sources.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
         guard !ordered.isEmpty else {
             return ManifestLoadResult(manifest: nil, diagnostics: [
@@ -105,7 +106,12 @@ public enum ManifestLoader {
         }
         var diagnostics: [Diagnostic] = []
         var drafts: [FileDraft] = []
+        var bytesBefore = 0
         for source in ordered {
+            defer {
+                bytesBefore += source.bytes.count
+                progress(bytesBefore)
+            }
             if source.bytes.count > maxFileSize {
                 diagnostics.append(tooLarge(path: source.path, size: source.bytes.count))
                 var draft = FileDraft(path: source.path)
@@ -113,7 +119,7 @@ public enum ManifestLoader {
                 drafts.append(draft)
                 continue
             }
-            let (draft, found) = ManifestFileDecoder.decode(source)
+            let (draft, found) = ManifestFileDecoder.decode(source) { [bytesBefore] in progress(bytesBefore + $0) }
             diagnostics.append(contentsOf: found)
             drafts.append(draft)
         }

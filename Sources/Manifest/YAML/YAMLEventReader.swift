@@ -78,6 +78,9 @@ final class YAMLEventReader {
         }
     }
 
+    /// How far into the input libyaml has read, in bytes: for progress, not for locations.
+    var offset: Int { Int(parser.pointee.mark.index) }
+
     /// The next event. After an error or the stream's end, keeps returning `streamEnd`.
     func next() throws(YAMLReadError) -> YAMLEvent {
         if holdsEvent {

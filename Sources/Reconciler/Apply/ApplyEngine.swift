@@ -27,10 +27,13 @@ public enum ApplyEngine {
     /// - the new state is signed with `signingKey` as the very last step (or carries no
     ///   signature block when there is none: a changed state never keeps an old signature).
     ///
-    /// A plan without changes gives the state unchanged and nothing to write.
+    /// A plan without changes gives the state unchanged and nothing to write. `progress` hears
+    /// each key change minted or changed (`.mint`), the audit lines and new state encoded
+    /// (`.encodeState`), and each team sealed (`.seal`).
     public static func prepare(
         plan: Plan, state: StateFile, history: RepositoryHistory.Continuation? = nil, now: Date,
         context: AuditContext, armor: Bool = false, signingKey: StateSigningKey? = nil,
+        progress: ProgressReporter = .silent,
         using generator: inout some RandomNumberGenerator
     ) throws(ApplyError) -> PreparedApply {
         let history = history ?? RepositoryHistory.Continuation(following: state)
@@ -46,9 +49,13 @@ public enum ApplyEngine {
 
         for change in plan.teamChanges { run.apply(change) }
         var minted: [MintedKey] = []
-        for change in plan.keyChanges {
+        let changeCount = plan.keyChanges.count
+        progress(.mint, 0, of: changeCount)
+        for (index, change) in plan.keyChanges.enumerated() {
             try run.apply(change, prefix: plan.prefix, minted: &minted, using: &generator)
+            progress(.mint, index + 1, of: changeCount)
         }
+        progress(.encodeState, 0, of: 1)
         var markers: [ApplyMarker] = []
         func marker(_ kind: ApplyMarker.Kind, _ serial: Int) -> ApplyMarker {
             ApplyMarker(time: now, event: kind, actor: context.actor, commit: context.commit, serial: serial,
@@ -69,7 +76,8 @@ public enum ApplyEngine {
         }
         // Encoded once here (signing and writing share the bytes), not again by the writer.
         let (next, stateBytes) = signingKey.map { unsigned.signedEncoding(with: $0) } ?? (unsigned, unsigned.encoded())
-        let sealed = try seal(minted, serial: run.serial, now: now, armor: armor, using: &generator)
+        progress(.encodeState, 1, of: 1)
+        let sealed = try seal(minted, serial: run.serial, now: now, armor: armor, progress: progress, using: &generator)
         var counts: [KeyAction: Int] = [:]
         for change in plan.keyChanges {
             for action in change.actions { counts[action, default: 0] += 1 }
@@ -82,11 +90,12 @@ public enum ApplyEngine {
     /// Groups the minted keys per team into one sealed document each, encrypted to the team's
     /// recipients. The only place raw keys are revealed.
     private static func seal(
-        _ minted: [MintedKey], serial: Int, now: Date, armor: Bool,
+        _ minted: [MintedKey], serial: Int, now: Date, armor: Bool, progress: ProgressReporter,
         using generator: inout some RandomNumberGenerator
     ) throws(ApplyError) -> [SealedFile] {
         let byTeam = Dictionary(grouping: minted, by: \.record.team)
         var files: [SealedFile] = []
+        progress(.seal, 0, of: byTeam.count)
         for team in byTeam.keys.sorted() {
             let keys = byTeam[team]!
             var recipients: [AgeRecipient] = []
@@ -111,6 +120,7 @@ public enum ApplyEngine {
             files.append(SealedFile(
                 name: SealedFile.name(serial: serial, team: team), team: team,
                 keyIDs: keys.map(\.record.id).sorted(), ciphertext: ciphertext))
+            progress(.seal, files.count, of: byTeam.count)
         }
         return files
     }

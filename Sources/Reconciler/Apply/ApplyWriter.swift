@@ -20,11 +20,12 @@ import Logging
 public enum ApplyWriter {
     /// Writes `prepared`; returns the paths of the sealed files written, in order. Each step is
     /// logged at debug level (paths, counts, the serial: never key material), so a CI log shows
-    /// where an interrupted apply stopped.
+    /// where an interrupted apply stopped. `progress` hears each sealed file written
+    /// (`.writeSealedFiles`) and the audit log and state (`.writeState`).
     @discardableResult
     public static func write(
         _ prepared: PreparedApply, to layout: ApplyLayout, storage: some DurableStorage,
-        logger: Logger = Logger(label: "keysync.apply")
+        logger: Logger = Logger(label: "keysync.apply"), progress: ProgressReporter = .silent
     ) throws(ApplyError) -> [String] {
         guard prepared.hasChanges else { return [] }
         do {
@@ -39,13 +40,16 @@ public enum ApplyWriter {
                 for file in prepared.sealedFiles where existing.contains(file.name) {
                     throw ApplyError.sealedFileExists(layout.sealedPath(file.name))
                 }
+                progress(.writeSealedFiles, 0, of: prepared.sealedFiles.count)
                 for file in prepared.sealedFiles {
                     let path = layout.sealedPath(file.name)
                     try storage.write(file.ciphertext, to: path)
                     written.append(path)
+                    progress(.writeSealedFiles, written.count, of: prepared.sealedFiles.count)
                     logger.debug("wrote sealed file", metadata: ["path": "\(path)", "bytes": "\(file.ciphertext.count)"])
                 }
             }
+            progress(.writeState, 0, of: 1)
             if let folder = ApplyLayout.folder(of: layout.auditLogPath) { try storage.createDirectory(folder) }
             try storage.append(prepared.auditLines, to: layout.auditLogPath, keepingFirst: prepared.logLength)
             logger.debug("appended audit lines", metadata: ["path": "\(layout.auditLogPath)", "events": "\(prepared.events.count)"])
@@ -54,6 +58,7 @@ public enum ApplyWriter {
             try storage.append(prepared.completionLine, to: layout.auditLogPath,
                                keepingFirst: prepared.logLength + prepared.auditLines.count)
             logger.debug("appended apply.completed", metadata: ["path": "\(layout.auditLogPath)"])
+            progress(.writeState, 1, of: 1)
             return written
         } catch let error as ApplyError {
             throw error

@@ -25,6 +25,9 @@ public struct ApplySession<Storage: DurableStorage> {
     public let lockHolder: LockHolder
     /// How long to wait for another apply holding the lock (`.zero`: fail at once).
     public let lockTimeout: Duration
+    /// Hears how far each step got (`WorkProgress`): reading, planning, minting, sealing,
+    /// writing. Silent unless the caller listens.
+    public var progress: ProgressReporter = .silent
     public private(set) var report = SessionReport()
     /// The plan step 1 accepted; `nil` before it or when it refused.
     public private(set) var plan: Plan?
@@ -51,7 +54,7 @@ public struct ApplySession<Storage: DurableStorage> {
         if !dryRun {
             guard takeLock() else { return nil }
         }
-        var steps = PlanningSteps(configuration: configuration, storage: storage)
+        var steps = PlanningSteps(configuration: configuration, storage: storage, progress: progress)
         defer {
             report.diagnostics += steps.report.diagnostics
             report.sources.merge(steps.report.sources) { _, new in new }
@@ -97,8 +100,8 @@ public struct ApplySession<Storage: DurableStorage> {
         do {
             let prepared = try ApplyEngine.prepare(
                 plan: plan, state: state, history: snapshot.continuation, now: now, context: context,
-                armor: armor, signingKey: signingKey, using: &generator)
-            try ApplyWriter.write(prepared, to: layout, storage: storage, logger: logger)
+                armor: armor, signingKey: signingKey, progress: progress, using: &generator)
+            try ApplyWriter.write(prepared, to: layout, storage: storage, logger: logger, progress: progress)
             return prepared
         } catch {
             report.diagnostics.append(.error(error.code, "\(error)", at: nil))
@@ -155,8 +158,9 @@ public struct ApplySession<Storage: DurableStorage> {
         if let stale = saved.staleness(against: state, manifestDigest: manifest.digest) {
             return steps.fail(.error(stale.code, "the plan is stale; run keysync plan again", hint: "\(stale)", at: nil))
         }
-        let (derived, _) = Planner.plan(manifest: manifest, state: state, now: saved.plannedAt,
-                                        warnWithin: configuration.warnWithin)
+        let (derived, _) = progress.whole(.plan) {
+            Planner.plan(manifest: manifest, state: state, now: saved.plannedAt, warnWithin: configuration.warnWithin)
+        }
         if let edited = saved.tampering(against: derived) {
             return steps.fail(.error(edited.code, "\(edited)",
                                      hint: "make the plan again with keysync plan --out, and keep the file where no one else can write it",

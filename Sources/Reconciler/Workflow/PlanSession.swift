@@ -10,10 +10,13 @@ import Manifest
 public struct PlanSession<Storage: DurableStorage> {
     public var configuration: ReconcileConfiguration
     public var storage: Storage
+    /// Hears how far reading and planning got (`WorkProgress`); silent unless the caller listens.
+    public var progress: ProgressReporter
 
-    public init(configuration: ReconcileConfiguration, storage: Storage) {
+    public init(configuration: ReconcileConfiguration, storage: Storage, progress: ProgressReporter = .silent) {
         self.configuration = configuration
         self.storage = storage
+        self.progress = progress
     }
 
     /// What a plan run gives: the plan (`nil` once an error was found) and its diagnostics.
@@ -25,7 +28,7 @@ public struct PlanSession<Storage: DurableStorage> {
     /// Plans at `now`. `previousStatePath` (`plan --previous-state`) is the base branch's
     /// state: it must be trusted like the state itself, and the state must continue it.
     public func run(now: Date, previousStatePath: String? = nil) -> Outcome {
-        var steps = PlanningSteps(configuration: configuration, storage: storage)
+        var steps = PlanningSteps(configuration: configuration, storage: storage, progress: progress)
         let plan = steps.loadManifest().flatMap { manifest -> Plan? in
             guard let snapshot = steps.readRepository(),
                   checkPrevious(previousStatePath, continuedBy: snapshot.state, steps: &steps)

@@ -7,11 +7,13 @@ import Manifest
 struct PlanningSteps<Storage: DurableStorage> {
     let configuration: ReconcileConfiguration
     let storage: Storage
+    let progress: ProgressReporter
     var report = SessionReport()
 
-    init(configuration: ReconcileConfiguration, storage: Storage) {
+    init(configuration: ReconcileConfiguration, storage: Storage, progress: ProgressReporter = .silent) {
         self.configuration = configuration
         self.storage = storage
+        self.progress = progress
     }
 
     mutating func fail<Value>(_ diagnostic: Diagnostic) -> Value? {
@@ -27,7 +29,9 @@ struct PlanningSteps<Storage: DurableStorage> {
             return nil
         }
         // The loader's diagnostics replace the reader's (which had no errors), as plan always did.
-        let loaded = ManifestLoader.load(read.sources)
+        let total = read.sources.reduce(0) { $0 + $1.bytes.count }
+        progress(.readManifest, 0, of: total)
+        let loaded = ManifestLoader.load(read.sources) { [progress] in progress(.readManifest, $0, of: total) }
         report.diagnostics += loaded.diagnostics
         return report.hasErrors ? nil : loaded.manifest
     }
@@ -38,8 +42,10 @@ struct PlanningSteps<Storage: DurableStorage> {
     mutating func readRepository() -> RepositorySnapshot? {
         let snapshot: RepositorySnapshot
         do {
-            snapshot = try RepositoryReader.read(configuration.layout, storage: storage,
-                                                 allowInit: configuration.allowInit, trusting: configuration.trust)
+            snapshot = try progress.whole(.readState) { () throws(RepositoryError) -> RepositorySnapshot in
+                try RepositoryReader.read(configuration.layout, storage: storage,
+                                          allowInit: configuration.allowInit, trusting: configuration.trust)
+            }
         } catch {
             // The state's lines are not quoted under the error: a broken line may hold
             // something pasted by mistake (a raw key in a hash field), and this goes to CI logs.
@@ -53,8 +59,9 @@ struct PlanningSteps<Storage: DurableStorage> {
 
     /// The plan, or `nil` when planning found errors (such as an expiry already past).
     mutating func plan(_ manifest: Manifest, state: StateFile, now: Date) -> Plan? {
-        let (plan, diagnostics) = Planner.plan(manifest: manifest, state: state, now: now,
-                                               warnWithin: configuration.warnWithin)
+        let (plan, diagnostics) = progress.whole(.plan) {
+            Planner.plan(manifest: manifest, state: state, now: now, warnWithin: configuration.warnWithin)
+        }
         report.diagnostics += diagnostics
         return report.hasErrors ? nil : plan
     }
