@@ -132,8 +132,7 @@ final class CITemplateTests: XCTestCase {
         XCTAssertEqual((workflow["env"] as? [String: String])?["KEYSYNC_STATE_PUBLIC_KEY"], "${{ vars.KEYSYNC_STATE_PUBLIC_KEY }}")
 
         let invocations = jobs.values.flatMap(actionSteps).map(invocation) + jobs.values.map(shell)
-        try assertRealCommands(invocations.joined(separator: "
-"), file: "github-actions.yml",
+        try assertRealCommands(invocations.joined(separator: "\n"), file: "github-actions.yml",
                                expecting: ["validate", "plan", "apply", "expiring", "notify"])
     }
 
