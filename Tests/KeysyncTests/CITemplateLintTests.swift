@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
 
-/// The shipped CI templates pass the field's own checkers: zizmor (the GitHub Actions security
-/// linter) with no finding, and check-jsonschema against the public GitHub workflow and GitLab CI
-/// schemas. Both come from PyPI; `.ci/run` installs them, elsewhere these tests skip saying so.
+/// The shipped CI templates and the GitHub Action (action.yml) pass the field's own checkers:
+/// zizmor (the GitHub Actions security linter) with no finding, and check-jsonschema against the
+/// public GitHub workflow, GitHub action and GitLab CI schemas. Both come from PyPI; `.ci/run` installs them, elsewhere these tests skip saying so.
 final class CITemplateLintTests: XCTestCase {
     private let folder = YAMLTool.repository.appendingPathComponent("examples/ci")
 
@@ -30,18 +30,22 @@ final class CITemplateLintTests: XCTestCase {
         return (process.terminationStatus, output)
     }
 
-    func testGitHubWorkflowHasNoZizmorFinding() throws {
+    func testGitHubWorkflowAndActionHaveNoZizmorFinding() throws {
         let zizmor = try tool("zizmor")
-        let result = try run(zizmor, ["--offline", "--no-progress", folder.appendingPathComponent("github-actions.yml").path])
-        XCTAssertEqual(result.status, 0, result.output)
-        XCTAssertTrue(result.output.contains("No findings to report"), result.output)
+        for file in [folder.appendingPathComponent("github-actions.yml"), YAMLTool.repository.appendingPathComponent("action.yml")] {
+            let result = try run(zizmor, ["--offline", "--no-progress", file.path])
+            XCTAssertEqual(result.status, 0, "\(file.lastPathComponent): \(result.output)")
+            XCTAssertTrue(result.output.contains("No findings to report"), "\(file.lastPathComponent): \(result.output)")
+        }
     }
 
     func testTemplatesValidateAgainstTheirPublicSchemas() throws {
         let checker = try tool("check-jsonschema")
-        for (schema, file) in [("vendor.github-workflows", "github-actions.yml"), ("vendor.gitlab-ci", "gitlab-ci.yml")] {
-            let result = try run(checker, ["--builtin-schema", schema, folder.appendingPathComponent(file).path])
-            XCTAssertEqual(result.status, 0, "\(file): \(result.output)")
+        for (schema, file) in [("vendor.github-workflows", folder.appendingPathComponent("github-actions.yml")),
+                               ("vendor.gitlab-ci", folder.appendingPathComponent("gitlab-ci.yml")),
+                               ("vendor.github-actions", YAMLTool.repository.appendingPathComponent("action.yml"))] {
+            let result = try run(checker, ["--builtin-schema", schema, file.path])
+            XCTAssertEqual(result.status, 0, "\(file.lastPathComponent): \(result.output)")
         }
     }
 

@@ -71,6 +71,18 @@ final class CITemplateTests: XCTestCase {
         }
     }
 
+    /// The steps that run keysync through its GitHub Action (`uses: OWNER/keysync@<commit>`).
+    private func actionSteps(_ job: [String: Any]) -> [[String: Any]] {
+        (job["steps"] as? [[String: Any]] ?? []).filter { ($0["uses"] as? String)?.hasPrefix("OWNER/keysync@") == true }
+    }
+
+    /// An action step as the command line it asks for: `keysync <command> <args>` (the flags the
+    /// action adds itself are run for real in ActionTests).
+    private func invocation(_ step: [String: Any]) -> String {
+        let inputs = step["with"] as? [String: Any] ?? [:]
+        return "keysync \(inputs["command"] as? String ?? "") \(inputs["args"] as? String ?? "")"
+    }
+
     func testGitHubWorkflow() throws {
         let workflow = try template("github-actions.yml")
         let triggers = try XCTUnwrap(workflow["on"] as? [String: Any], "no `on:` (read as YAML 1.2, `on` is a key)")
@@ -80,6 +92,8 @@ final class CITemplateTests: XCTestCase {
         for (name, job) in jobs {
             XCTAssertNotNil(job["runs-on"], name)
             XCTAssertFalse((job["steps"] as? [Any] ?? []).isEmpty, name)
+            // keysync comes from the action's checked release binary, never built in the job.
+            XCTAssertFalse(shell(job).contains("swift build") || shell(job).contains("git clone"), name)
         }
         func condition(_ job: String) -> String { jobs[job]?["if"] as? String ?? "" }
         XCTAssertTrue(condition("validate").contains("pull_request"))
@@ -87,24 +101,66 @@ final class CITemplateTests: XCTestCase {
         XCTAssertTrue(condition("apply").contains("refs/heads/main"))
         XCTAssertTrue(condition("expiring").contains("schedule"))
 
-        let validate = shell(jobs["validate"]!), plan = shell(jobs["plan"]!)
-        let apply = shell(jobs["apply"]!), expiring = shell(jobs["expiring"]!)
-        XCTAssertTrue(validate.contains("keysync validate keys.yaml --format github"))
-        XCTAssertTrue(plan.contains("--format markdown") && plan.contains("--detailed-exitcode"))
-        XCTAssertTrue(plan.contains("$GITHUB_STEP_SUMMARY") && plan.contains("gh pr comment"))
+        func command(_ job: String) throws -> [String: Any] {
+            let steps = actionSteps(jobs[job] ?? [:])
+            XCTAssertEqual(steps.count, 1, "\(job) runs keysync through the action once")
+            let step = try XCTUnwrap(steps.first, job)
+            XCTAssertEqual((step["with"] as? [String: Any])?["command"] as? String, job, job)
+            XCTAssertEqual((step["with"] as? [String: Any])?["version"] as? String, "${{ env.KEYSYNC_VERSION }}", job)
+            return step
+        }
+        _ = try command("validate")
+        let plan = try command("plan"), apply = try command("apply")
+        _ = try command("expiring")
+        XCTAssertEqual((plan["with"] as? [String: Any])?["previous-state"] as? String, "base/keysync.state.json")
+        let comment = shell(jobs["plan"]!)
+        XCTAssertTrue(comment.contains("gh pr comment") && comment.contains("$PLAN_MARKDOWN"), comment)
+        let commentStep = try XCTUnwrap((jobs["plan"]?["steps"] as? [[String: Any]])?.first { ($0["run"] as? String)?.contains("gh pr comment") == true })
+        XCTAssertEqual((commentStep["env"] as? [String: String])?["PLAN_MARKDOWN"], "${{ steps.plan.outputs.plan-markdown }}")
         XCTAssertEqual((jobs["plan"]?["permissions"] as? [String: String])?["pull-requests"], "write")
-        let applyStep = try XCTUnwrap((jobs["apply"]?["steps"] as? [[String: Any]])?.first { ($0["run"] as? String)?.contains("keysync apply") == true })
-        XCTAssertEqual((applyStep["env"] as? [String: String])?["KEYSYNC_SIGNING_KEY"], "${{ secrets.KEYSYNC_SIGNING_KEY }}")
-        XCTAssertTrue(apply.contains("--actor"))
-        XCTAssertTrue(apply.contains("git add keysync.state.json keysync.audit.jsonl sealed/") && apply.contains("push origin HEAD:main"))
-        XCTAssertTrue(plan.contains("--previous-state base/keysync.state.json"))
+
+        // The signing key reaches the apply step alone, and only through its env.
+        XCTAssertEqual((apply["env"] as? [String: String])?["KEYSYNC_SIGNING_KEY"], "${{ secrets.KEYSYNC_SIGNING_KEY }}")
+        let text = try String(contentsOf: folder.appendingPathComponent("github-actions.yml"), encoding: .utf8)
+        XCTAssertEqual(text.components(separatedBy: "secrets.KEYSYNC_SIGNING_KEY").count - 1, 1, "the signing key in one step")
+        XCTAssertEqual(jobs["apply"]?["environment"] as? String, "keysync-apply")
+        let push = shell(jobs["apply"]!)
+        XCTAssertTrue(push.contains("git add keysync.state.json keysync.audit.jsonl sealed/") && push.contains("push origin HEAD:main"))
         XCTAssertEqual((jobs["apply"]?["permissions"] as? [String: String])?["contents"], "write")
-        XCTAssertTrue(expiring.contains("keysync expiring"))
+        let expiring = shell(jobs["expiring"]!)
         XCTAssertTrue(expiring.contains("keysync notify") && expiring.contains("git add keysync.notices.json"))
         XCTAssertEqual((workflow["env"] as? [String: String])?["KEYSYNC_STATE_PUBLIC_KEY"], "${{ vars.KEYSYNC_STATE_PUBLIC_KEY }}")
 
-        try assertRealCommands(jobs.values.map(shell).joined(separator: "\n"), file: "github-actions.yml",
+        let invocations = jobs.values.flatMap(actionSteps).map(invocation) + jobs.values.map(shell)
+        try assertRealCommands(invocations.joined(separator: "\n"), file: "github-actions.yml",
                                expecting: ["validate", "plan", "apply", "expiring", "notify"])
+    }
+
+    /// Every input the workflow gives the action is one action.yml declares, every required one is
+    /// given, and every output it reads is declared.
+    func testGitHubWorkflowUsesTheActionAsDeclared() throws {
+        let action = try XCTUnwrap(try YAMLTool.load(YAMLTool.repository.appendingPathComponent("action.yml")) as? [String: Any])
+        let inputs = try XCTUnwrap(action["inputs"] as? [String: [String: Any]])
+        let outputs = try XCTUnwrap(action["outputs"] as? [String: [String: Any]])
+        XCTAssertEqual((action["runs"] as? [String: Any])?["using"] as? String, "composite")
+        let required = Set(inputs.filter { $0.value["required"] as? Bool == true }.keys)
+        XCTAssertEqual(required, ["command", "version"])
+
+        let workflow = try template("github-actions.yml")
+        let jobs = try XCTUnwrap(workflow["jobs"] as? [String: [String: Any]])
+        let steps = jobs.values.flatMap(actionSteps)
+        XCTAssertEqual(steps.count, 4)
+        for step in steps {
+            let given = Set((step["with"] as? [String: Any] ?? [:]).keys)
+            XCTAssertTrue(given.isSubset(of: Set(inputs.keys)), "undeclared inputs: \(given.subtracting(inputs.keys))")
+            XCTAssertTrue(required.isSubset(of: given), "missing inputs: \(required.subtracting(given))")
+        }
+        let text = try String(contentsOf: folder.appendingPathComponent("github-actions.yml"), encoding: .utf8)
+        let read = try NSRegularExpression(pattern: #"steps\.[a-z-]+\.outputs\.([a-z-]+)"#)
+        let names = read.matches(in: text, range: NSRange(text.startIndex..., in: text))
+            .map { String(text[Range($0.range(at: 1), in: text)!]) }
+        XCTAssertFalse(names.isEmpty)
+        for name in names { XCTAssertNotNil(outputs[name], "action.yml has no output \(name)") }
     }
 
     func testGitLabPipeline() throws {
@@ -131,6 +187,12 @@ final class CITemplateTests: XCTestCase {
         XCTAssertTrue(apply.contains("git add keysync.state.json keysync.audit.jsonl sealed/") && apply.contains("git push"))
         XCTAssertTrue(shell(jobs["plan"]!).contains("merge_requests/$CI_MERGE_REQUEST_IID/notes"))
         XCTAssertTrue(shell(jobs["expiring"]!).contains("keysync notify") && shell(jobs["expiring"]!).contains("git add keysync.notices.json"))
+
+        // keysync is the release binary, run only after its checksum matched; nothing is built.
+        let install = ((pipeline["default"] as? [String: Any])?["before_script"] as? [String] ?? []).joined(separator: "\n")
+        XCTAssertTrue(install.contains("$KEYSYNC_RELEASE_URL/$asset.sha256") && install.contains("sha256sum --check"), install)
+        XCTAssertTrue(install.contains("${KEYSYNC_SHA256}"), "the pinned checksum is checked too")
+        XCTAssertFalse(install.contains("swift build") || install.contains("git clone"), install)
 
         try assertRealCommands(jobs.values.map(shell).joined(separator: "\n"), file: "gitlab-ci.yml",
                                expecting: ["validate", "plan", "apply", "expiring", "notify"])
