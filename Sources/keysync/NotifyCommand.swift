@@ -55,6 +55,8 @@ struct NotifyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the messages that would be sent; send nothing, write nothing.")
     var dryRun = false
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     func validate() throws {
         if sendmail != nil && from == nil {
             throw ValidationError("--sendmail needs --from ADDRESS, the mails' sender")
@@ -78,7 +80,10 @@ struct NotifyCommand: AsyncParsableCommand {
         guard sendmail != nil || webhookURL != nil else {
             throw ValidationError("nowhere to send: give --sendmail (with --from) and/or a webhook (--webhook-url-file or $\(Self.webhookVariable))")
         }
-        let state = try trusted.load(environment: environment)
+        let progress = try console.progress(quiet: progressOptions.quiet)
+        defer { progress.finish() }
+        let state = try trusted.load(environment: environment, progress: progress.reporter)
+        progress.finish()
         let run = NoticeRun(
             due: DueNotice.due(in: state, now: now, within: TimeInterval(within.seconds)), now: now, within: within.text,
             ledgerPath: ledgerPath,

@@ -42,6 +42,8 @@ struct UsageCommand: AsyncParsableCommand, FormatsDiagnostics {
 
     var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     func validate() throws {
         try UsageDatabase.validate(usageDatabase: usageDatabase, backend: backend)
     }
@@ -49,12 +51,16 @@ struct UsageCommand: AsyncParsableCommand, FormatsDiagnostics {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
-        let state = try trusted.load(environment: environment).normalized
+        let console = Console.current(for: self)
+        let progress = try console.progress(quiet: progressOptions.quiet)
+        defer { progress.finish() }
+        let state = try trusted.load(environment: environment, progress: progress.reporter).normalized
+        progress.finish()
         let path = usageDatabase ?? ServerConfiguration.defaultUsageDatabasePath(statePath: trusted.state)
         let usage = try await UsageDatabase.open(path, backend: backend) { try await $0.usage() }
         let rows = Self.rows(state: state, usage: usage, team: team, now: now)
         let output = format == .json ? JSONOutput.render(["keys": rows]) : Self.table(rows)
-        Console.current(for: self).write(output)
+        console.write(output)
     }
 
     struct Row: Encodable {

@@ -35,6 +35,8 @@ struct VerifyCommand: ParsableCommand, FormatsDiagnostics {
 
     var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
 
+    @OptionGroup var progressOptions: ProgressOptions
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let now = try PlanCommand.clock(environment)
@@ -45,10 +47,14 @@ struct VerifyCommand: ParsableCommand, FormatsDiagnostics {
         case .success(let key): presented = key
         case .failure(let problem): throw ValidationError(problem.message)
         }
-        let state = try trusted.load(environment: environment)
+        let console = Console.current(for: self)
+        let progress = try console.progress(quiet: progressOptions.quiet)
+        defer { progress.finish() }
+        let state = try trusted.load(environment: environment, progress: progress.reporter)
+        progress.finish()
         let result = KeyVerifier(state: state).verify(presented, now: now)
         let output = format == .json ? Self.json(result) : Self.text(result)
-        Console.current(for: self).write(output)
+        console.write(output)
         // A refused key is an answer, already written: exit 1 without a diagnostic under it.
         if !result.isValid { throw ExitStatus.failure }
     }

@@ -176,6 +176,24 @@ final class PlanSummaryAndProgressTests: XCTestCase {
             XCTAssertEqual(progress.stdout, silent.stdout, "\(command)")
             XCTAssertFalse(progress.stdout.isEmpty)
         }
+
+        // verify and notify read the whole state as well (usage too, but it needs a usage database
+        // that serve made). verify's key (not one of this state's) comes on standard input;
+        // notify is a dry run, whose own warnings may follow.
+        let stranger = Data("prog_live_00000000000000000000000000000000000000".utf8)
+        for (command, stdin, status) in [
+            (["verify"], stranger, Int32(1)),
+            (["notify", "--within", "1000d", "--sendmail", "/bin/true", "--from", "keys@example.com", "--dry-run"], nil, 0),
+        ] as [([String], Data?, Int32)] {
+            let progress = try Keysync.run(command, stdin: stdin, in: dir, environment: clock.merging(["KEYSYNC_PROGRESS": "always"]) { $1 })
+            let silent = try Keysync.run(command + ["--quiet"], stdin: stdin, in: dir, environment: clock.merging(["KEYSYNC_PROGRESS": "always"]) { $1 })
+            XCTAssertEqual(progress.exitCode, status, "\(command): \(progress.stderr)")
+            XCTAssertTrue(progress.stderr.hasPrefix("reading the state...\nread the state\n"), "\(command): \(progress.stderr)")
+            XCTAssertEqual(silent.exitCode, status)
+            XCTAssertFalse(silent.stderr.contains("the state"), "\(command): \(silent.stderr)")
+            XCTAssertEqual(progress.stdout, silent.stdout, "\(command)")
+            XCTAssertFalse(progress.stdout.isEmpty)
+        }
     }
 
     func testApplyCountsSealedFilesPastTheThresholdAndFullNamesThem() throws {
