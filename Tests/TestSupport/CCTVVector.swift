@@ -149,10 +149,12 @@ public enum AgeCLI {
     public struct Output: Sendable { public var status: Int32; public var stdout: [UInt8]; public var stderr: String }
 
     /// Runs a tool with stdin; both pipes are drained concurrently so large outputs cannot block.
-    public static func run(_ executable: String, _ arguments: [String], stdin: [UInt8] = [], in directory: URL? = nil) throws -> Output {
+    public static func run(_ executable: String, _ arguments: [String], stdin: [UInt8] = [],
+                           environment: [String: String]? = nil, in directory: URL? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         if let directory { process.currentDirectoryURL = directory }
         let input = Pipe(), output = Pipe(), error = Pipe()
         process.standardInput = input

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// What `scripts/release` wrote: the release binary and its `.sha256`, taken from the folder
@@ -39,34 +40,15 @@ struct ReleaseArtifacts: Sendable {
     struct Failure: Error, CustomStringConvertible { var description: String }
 }
 
-/// Runs an outside program with a given environment; both pipes are drained concurrently.
+/// Runs an outside program with a given environment, through `AgeCLI.run` (both pipes drained
+/// concurrently), with its output as text.
 enum Program {
     struct Output { var status: Int32; var stdout: String; var stderr: String }
 
     static func run(_ executable: String, _ arguments: [String], stdin: Data = Data(),
                     environment: [String: String]? = nil, in directory: URL? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = directory }
-        let input = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = error.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        group.wait()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let ran = try AgeCLI.run(executable, arguments, stdin: [UInt8](stdin), environment: environment, in: directory)
+        return Output(status: ran.status, stdout: String(decoding: ran.stdout, as: UTF8.self), stderr: ran.stderr)
     }
 
     /// The first of `name` found on the PATH or in the sbin folders, or nil.
