@@ -8,79 +8,74 @@ import Foundation
 /// lines; one shared, immutable box is one retain. A value as before: setting a field gives
 /// this copy a box of its own.
 public struct VerifiedKey: Sendable, Hashable {
-    private final class Fields: Sendable {
-        let id: KeyID
-        let team: String
-        let name: String
-        let owner: String?
-        let rateLimit: Int
-        let expiresAt: Date?
-        let preview: KeyPreview
-
-        init(id: KeyID, team: String, name: String, owner: String?, rateLimit: Int, expiresAt: Date?, preview: KeyPreview) {
-            self.id = id
-            self.team = team
-            self.name = name
-            self.owner = owner
-            self.rateLimit = rateLimit
-            self.expiresAt = expiresAt
-            self.preview = preview
-        }
+    /// The fields as one plain value: equality and hashing are its synthesised ones.
+    private struct Values: Sendable, Hashable {
+        var id: KeyID
+        var team: String
+        var name: String
+        var owner: String?
+        var rateLimit: Int
+        var expiresAt: Date?
+        var preview: KeyPreview
     }
 
-    private var fields: Fields
+    private final class Box: Sendable {
+        let values: Values
+        init(_ values: Values) { self.values = values }
+    }
+
+    private var box: Box
+
+    /// Gives this copy a box of its own with one field changed.
+    private mutating func edit(_ change: (inout Values) -> Void) {
+        var values = box.values
+        change(&values)
+        box = Box(values)
+    }
 
     public var id: KeyID {
-        get { fields.id }
-        set { fields = Fields(id: newValue, team: team, name: name, owner: owner, rateLimit: rateLimit, expiresAt: expiresAt, preview: preview) }
+        get { box.values.id }
+        set { edit { $0.id = newValue } }
     }
     public var team: String {
-        get { fields.team }
-        set { fields = Fields(id: id, team: newValue, name: name, owner: owner, rateLimit: rateLimit, expiresAt: expiresAt, preview: preview) }
+        get { box.values.team }
+        set { edit { $0.team = newValue } }
     }
     public var name: String {
-        get { fields.name }
-        set { fields = Fields(id: id, team: team, name: newValue, owner: owner, rateLimit: rateLimit, expiresAt: expiresAt, preview: preview) }
+        get { box.values.name }
+        set { edit { $0.name = newValue } }
     }
     /// The key's owner, or its team's owner when the key names none.
     public var owner: String? {
-        get { fields.owner }
-        set { fields = Fields(id: id, team: team, name: name, owner: newValue, rateLimit: rateLimit, expiresAt: expiresAt, preview: preview) }
+        get { box.values.owner }
+        set { edit { $0.owner = newValue } }
     }
     /// Requests per minute.
     public var rateLimit: Int {
-        get { fields.rateLimit }
-        set { fields = Fields(id: id, team: team, name: name, owner: owner, rateLimit: newValue, expiresAt: expiresAt, preview: preview) }
+        get { box.values.rateLimit }
+        set { edit { $0.rateLimit = newValue } }
     }
     /// `nil`: never expires.
     public var expiresAt: Date? {
-        get { fields.expiresAt }
-        set { fields = Fields(id: id, team: team, name: name, owner: owner, rateLimit: rateLimit, expiresAt: newValue, preview: preview) }
+        get { box.values.expiresAt }
+        set { edit { $0.expiresAt = newValue } }
     }
     /// `thig_G1x2...7kPm`, as in the state.
     public var preview: KeyPreview {
-        get { fields.preview }
-        set { fields = Fields(id: id, team: team, name: name, owner: owner, rateLimit: rateLimit, expiresAt: expiresAt, preview: newValue) }
+        get { box.values.preview }
+        set { edit { $0.preview = newValue } }
     }
 
     public init(id: KeyID, team: String, name: String, owner: String?, rateLimit: Int, expiresAt: Date?, preview: KeyPreview) {
-        fields = Fields(id: id, team: team, name: name, owner: owner, rateLimit: rateLimit, expiresAt: expiresAt, preview: preview)
+        box = Box(Values(id: id, team: team, name: name, owner: owner, rateLimit: rateLimit, expiresAt: expiresAt, preview: preview))
     }
 
     /// Field by field, as the synthesised conformance compared them.
     public static func == (lhs: VerifiedKey, rhs: VerifiedKey) -> Bool {
-        lhs.fields === rhs.fields
-            || (lhs.id == rhs.id && lhs.team == rhs.team && lhs.name == rhs.name && lhs.owner == rhs.owner
-                && lhs.rateLimit == rhs.rateLimit && lhs.expiresAt == rhs.expiresAt && lhs.preview == rhs.preview)
+        lhs.box === rhs.box || lhs.box.values == rhs.box.values
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(id)
-        hasher.combine(team)
-        hasher.combine(name)
-        hasher.combine(owner)
-        hasher.combine(rateLimit)
-        hasher.combine(expiresAt)
-        hasher.combine(preview)
+        hasher.combine(box.values)
     }
 }
