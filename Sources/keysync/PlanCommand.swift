@@ -11,6 +11,9 @@ struct PlanCommand: ParsableCommand, FormatsDiagnostics {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show what apply would change: the diff between the manifest and the state.",
+        // Past 12 options ArgumentParser shortens the synopsis to `<options>`, which reads as if
+        // options were required; every one of plan's is optional.
+        usage: "keysync plan [<options>]",
         discussion: """
             The plan goes to standard output; diagnostics (manifest problems, an unreadable
             state) go to standard error, as `validate` shows them.

@@ -11,6 +11,8 @@ final class SMTPPeer {
     let msmtprc: URL
     private var process: Process?
 
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
     init(in directory: URL) throws {
         let python = try Python.executable(for: "for the SMTP server keysync notify mails to")
         let probe = Process()
@@ -19,8 +21,8 @@ final class SMTPPeer {
         probe.standardError = FileHandle.nullDevice
         try probe.run()
         probe.waitUntilExit()
-        guard probe.terminationStatus == 0 else { throw XCTSkip("python3-aiosmtpd is not installed (the SMTP server for keysync notify); CI installs it") }
-        guard SendmailLookup.msmtp != nil else { throw XCTSkip("msmtp is not installed (keysync notify's sendmail in the tests); CI installs it") }
+        guard probe.terminationStatus == 0 else { throw XCTSkip("python3-aiosmtpd is not installed (the SMTP server for keysync notify); apt-get install python3-aiosmtpd") }
+        guard SendmailLookup.msmtp != nil else { throw XCTSkip("msmtp is not installed (keysync notify's sendmail in the tests); apt-get install msmtp") }
         port = try freePort()
         maildir = directory.appendingPathComponent("maildir")
         msmtprc = directory.appendingPathComponent("msmtprc")
@@ -51,7 +53,10 @@ final class SMTPPeer {
         self.process = process
         let deadline = Date().addingTimeInterval(15)
         while !Self.accepts(port) {
-            guard Date() < deadline, process.isRunning else { throw XCTSkip("aiosmtpd did not start on port \(port)") }
+            guard Date() < deadline, process.isRunning else {
+                // Installed but not answering is a failure, not a skip: only a missing program skips.
+                throw Failure(description: "aiosmtpd is installed but did not start on port \(port)")
+            }
             Thread.sleep(forTimeInterval: 0.1)
         }
     }

@@ -8,7 +8,7 @@ enum Python {
     static func executable(for purpose: String) throws -> URL {
         let candidates = ["/usr/bin/python3", "/usr/local/bin/python3"]
         guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("python3 is not installed (needed \(purpose)); CI installs python3-jsonschema python3-yaml")
+            throw XCTSkip("python3 is not installed (needed \(purpose)); install python3 (apt-get install python3; CI installs it with the modules the tests import)")
         }
         return URL(fileURLWithPath: path)
     }
