@@ -72,6 +72,26 @@ struct NotifyCommand: AsyncParsableCommand {
         return directory.isEmpty ? NoticeLedger.defaultFileName : (directory as NSString).appendingPathComponent(NoticeLedger.defaultFileName)
     }
 
+    /// `<ledger>.lock`, taken without waiting: a scheduled run that finds another one running
+    /// leaves the work to it.
+    private func lockLedger(holder: LockHolder) throws -> StateLock {
+        do {
+            return try StateLock.acquire(forState: ledgerPath, holder: holder)
+        } catch {
+            switch error {
+            case .held(let lockFile, let holder, _):
+                throw CommandFailure(.error(.noticeLedgerLocked,
+                                            "another keysync notify (\(holder.map { "\($0)" } ?? "another process")) holds \(lockFile)",
+                                            hint: "let it finish; nothing was sent", at: nil),
+                                     summary: "notify failed: nothing was sent")
+            case .unavailable(let cause):
+                throw CommandFailure(.error(.noticeLedgerUnreadable, "cannot lock the notices ledger: \(cause)",
+                                            hint: "the ledger's folder must be writable; nothing was sent", at: nil),
+                                     summary: "notify failed: nothing was sent")
+            }
+        }
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let console = Console.current(for: self)
@@ -90,6 +110,11 @@ struct NotifyCommand: AsyncParsableCommand {
             mail: sendmail.map { (transport: SendmailTransport(command: $0), from: from!) },
             webhook: webhookURL.map { HTTPWebhookTransport(url: $0) })
         let storage = FileSystemStorage()
+        // Held from reading the ledger to writing it: a second run on this machine would send
+        // the same notices before either records them. (Runs on other machines share no file
+        // system; the templates serialise those with the apply job's concurrency group.)
+        let lock = dryRun ? nil : try lockLedger(holder: .current(startedAt: now))
+        defer { lock?.release() }
         let planned: (plan: NoticePlan, ledger: NoticeLedger)
         do {
             planned = try run.plan(storage: storage)

@@ -206,4 +206,28 @@ final class NotifyCommandTests: XCTestCase {
         let badSender = try Self.run(["--sendmail", "/usr/sbin/sendmail", "--from", "not an address"], fixture, in: dir)
         XCTAssertEqual(badSender.exitCode, 64)
     }
+
+    func testASecondRunOnTheSameLedgerWaitsForNoOneAndSendsNothing() throws {
+        let fixture = Self.fixture()
+        let dir = try fixture.write()
+        let ledger = dir.appendingPathComponent("keysync.notices.json")
+        // Nothing listens there: a run that got past the lock would fail to send instead.
+        let url = "http://127.0.0.1:\(try freePort())/hook"
+        let other = try StateLock.acquire(forState: ledger.path, holder: LockHolder(pid: 4242, host: "ci-runner", startedAt: Date()))
+        let locked = try Self.run([], fixture, in: dir, environment: ["KEYSYNC_WEBHOOK_URL": url])
+        XCTAssertEqual(locked.exitCode, 1, locked.stderr)
+        XCTAssertTrue(locked.stderr.contains("notice-ledger-locked"), locked.stderr)
+        XCTAssertTrue(locked.stderr.contains("pid 4242 on ci-runner"), locked.stderr)
+        XCTAssertTrue(locked.stderr.contains("nothing was sent"), locked.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ledger.path))
+
+        // A dry run only reads: it takes no lock.
+        let dry = try Self.run(["--dry-run"], fixture, in: dir, environment: ["KEYSYNC_WEBHOOK_URL": url])
+        XCTAssertEqual(dry.exitCode, 0, dry.stderr)
+
+        other.release()
+        let unlocked = try Self.run([], fixture, in: dir, environment: ["KEYSYNC_WEBHOOK_URL": url])
+        XCTAssertEqual(unlocked.exitCode, 1, unlocked.stderr)
+        XCTAssertTrue(unlocked.stderr.contains("notice-send-failed"), "past the lock it tries to send: \(unlocked.stderr)")
+    }
 }

@@ -236,6 +236,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     case noticeLedgerUnreadable = "notice-ledger-unreadable"
     /// The notices ledger cannot be written after sending; the sent notices will be repeated.
     case noticeLedgerWrite = "notice-ledger-write"
+    /// Another `keysync notify` on this machine holds the ledger; nothing is sent.
+    case noticeLedgerLocked = "notice-ledger-locked"
     /// The webhook URL cannot be read or used (it is never printed).
     case noticeWebhookURL = "notice-webhook-url"
     /// A message could not be sent (sendmail failed, the webhook refused); retried next run.
@@ -291,7 +293,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
             .local
         case .usageDbUnusable:
             .server
-        case .noticeLedgerUnreadable, .noticeLedgerWrite, .noticeWebhookURL, .noticeSendFailed,
+        case .noticeLedgerUnreadable, .noticeLedgerWrite, .noticeLedgerLocked, .noticeWebhookURL, .noticeSendFailed,
              .noticeNotMailable, .noticeUnaddressed:
             .notices
         }
