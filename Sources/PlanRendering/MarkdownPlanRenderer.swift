@@ -94,24 +94,22 @@ public enum MarkdownPlanRenderer {
     /// A table per team (teams sorted; a team's own change first), and each change's folded
     /// details when asked for.
     static func teamTables(_ plan: Plan, withDetails: Bool) -> (tables: [(heading: String, rows: [String])], details: [String]) {
-        let teamChanges = Dictionary(grouping: plan.teamChanges, by: \.team)
-        let keyChanges = Dictionary(grouping: plan.keyChanges, by: \.team)
         var tables: [(heading: String, rows: [String])] = []
         var details: [String] = []
-        for team in Set(teamChanges.keys).union(keyChanges.keys).sorted() {
+        for team in PlanTeams(plan) {
             var rows: [String] = []
-            for change in teamChanges[team] ?? [] {
+            for change in team.teamChanges {
                 rows.append(row(symbol: PlanFormatting.symbol(change), subject: "team",
                                 action: change.action.rawValue, changes: teamChangesCell(change)))
                 if withDetails && change.action != .remove { details.append(detail(change)) }
             }
-            for change in keyChanges[team] ?? [] {
+            for change in team.keyChanges {
                 rows.append(row(symbol: PlanFormatting.symbol(change), subject: keyCell(change),
                                 action: change.actions.map(\.rawValue).joined(separator: ", "),
                                 changes: changesCell(change)))
                 if withDetails { details.append(detail(change)) }
             }
-            tables.append(("\n#### Team `\(team)`\n\n| | Key | Action | Changes |\n|---|---|---|---|\n", rows))
+            tables.append(("\n#### Team `\(team.name)`\n\n| | Key | Action | Changes |\n|---|---|---|---|\n", rows))
         }
         return (tables, details)
     }

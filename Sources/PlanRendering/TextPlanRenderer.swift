@@ -71,18 +71,16 @@ public enum TextPlanRenderer {
     /// first `limit` changes only when given.
     static func changeBlocks(_ plan: Plan, limit: Int?, paint: Paint, into out: inout String) {
         var left = limit ?? Int.max
-        let teamChanges = Dictionary(grouping: plan.teamChanges, by: \.team)
-        let keyChanges = Dictionary(grouping: plan.keyChanges, by: \.team)
-        for team in Set(teamChanges.keys).union(keyChanges.keys).sorted() {
+        for team in PlanTeams(plan) {
             guard left > 0 else { return }
-            out += "\n" + paint.bold("Team \(team):") + "\n"
-            for change in teamChanges[team] ?? [] {
+            out += "\n" + paint.bold("Team \(team.name):") + "\n"
+            for change in team.teamChanges {
                 guard left > 0 else { return }
                 left -= 1
                 block(symbol: PlanFormatting.symbol(change), headline: PlanFormatting.headline(change),
                       fields: PlanFormatting.fields(change), paint: paint, into: &out)
             }
-            for change in keyChanges[team] ?? [] {
+            for change in team.keyChanges {
                 guard left > 0 else { return }
                 left -= 1
                 block(symbol: PlanFormatting.symbol(change), headline: PlanFormatting.headline(change),

@@ -210,7 +210,10 @@ final class ApplySessionTests: XCTestCase {
 
         // The new key sealed to someone else as well: the saved plan is only a claim.
         let stranger = AgeIdentity.generate(using: &harness.generator).recipient
-        plan.keyChanges[0].newKey?.recipients.append(stranger)
+        var changes = plan.keyChanges
+        changes[0].newKey?.recipients.append(stranger)
+        plan = Plan(lineage: plan.lineage, serial: plan.serial, manifestDigest: plan.manifestDigest, prefix: plan.prefix,
+                    plannedAt: plan.plannedAt, teamChanges: plan.teamChanges, keyChanges: changes, notes: plan.notes)
         let tampered = folder + "/tampered.json"
         try SavedPlan.encode(plan).write(to: URL(fileURLWithPath: tampered))
         let before = snapshot(folder)
