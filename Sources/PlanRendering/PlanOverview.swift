@@ -42,27 +42,24 @@ struct PlanOverview {
         }
         actionLines = lines
 
-        var actions: [String: [KeyAction: Int]] = [:]
-        var changes: [String: Int] = [:]
-        var teamChanges: [String: Int] = [:]
-        for change in plan.keyChanges {
-            changes[change.team, default: 0] += 1
-            for action in change.actions { actions[change.team, default: [:]][action, default: 0] += 1 }
+        // Teams are runs of the plan's sorted arrays: count each, rank, and word only the top.
+        let teams = Array(PlanTeams(plan))
+        teamCount = teams.count
+        let ranked = teams.sorted { a, b in
+            let (countA, countB) = (a.teamChanges.count + a.keyChanges.count, b.teamChanges.count + b.keyChanges.count)
+            return countA != countB ? countA > countB : a.name < b.name
         }
-        for change in plan.teamChanges {
-            changes[change.team, default: 0] += 1
-            teamChanges[change.team, default: 0] += 1
-        }
-        teamCount = changes.count
-        let ranked = changes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-        topTeams = ranked.prefix(Self.teamsShown).map { entry in
-            let (team, count) = (entry.key, entry.value)
+        topTeams = ranked.prefix(Self.teamsShown).map { team in
+            var actions: [KeyAction: Int] = [:]
+            for change in team.keyChanges {
+                for action in change.actions { actions[action, default: 0] += 1 }
+            }
             var parts = KeyAction.allCases.compactMap { action -> String? in
-                let n = actions[team]?[action] ?? 0
+                let n = actions[action] ?? 0
                 return n > 0 ? "\(CountText.grouped(n)) to \(action.rawValue)" : nil
             }
-            if let n = teamChanges[team] { parts.append(PlanFormatting.teamChangesText(n, grouped: true)) }
-            return TeamLine(team: team, changes: count, parts: parts)
+            if !team.teamChanges.isEmpty { parts.append(PlanFormatting.teamChangesText(team.teamChanges.count, grouped: true)) }
+            return TeamLine(team: team.name, changes: team.teamChanges.count + team.keyChanges.count, parts: parts)
         }
     }
 
