@@ -1,4 +1,5 @@
 import Foundation
+import AgeFormat
 import Manifest
 
 /// The diff: a pure function of (manifest, state, clock) into a `Plan`.
@@ -51,12 +52,20 @@ private struct PlannerRun {
     mutating func planTeams() {
         let declared = Set(manifest.teams.map(\.name.value))
         let recorded = Dictionary(state.teams.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // Teams share a few recipients; each is Bech32-encoded once, not once per team.
+        var recipientTexts: [AgeRecipient: RecipientText] = [:]
+        func text(_ recipient: AgeRecipient) -> RecipientText {
+            if let known = recipientTexts[recipient] { return known }
+            let text = RecipientText(recipient)
+            recipientTexts[recipient] = text
+            return text
+        }
         for team in manifest.teams {
             let desired = TeamRecord(
                 name: team.name.value, plan: team.plan.value,
                 apiAccess: tier(for: team)?.apiAccess ?? true,
                 owner: team.owner?.value, contacts: team.contacts.map(\.value),
-                recipients: Array(Set(team.recipients.map { RecipientText($0.value) })).sorted())
+                recipients: Array(Set(team.recipients.map { text($0.value) })).sorted())
             switch recorded[team.name.value] {
             case nil:
                 teamChanges.append(TeamChange(team: desired.name, action: .add, before: nil, after: desired, location: team.location))
