@@ -70,6 +70,12 @@ public struct ApplySession<Storage: DurableStorage> {
             accepted = steps.plan(manifest, state: snapshot.state, now: now)
         }
         guard let accepted else { return nil }
+        // Checked on the plan about to be applied, saved or not; a dry run only warns, as plan does.
+        if dryRun {
+            if let warning = configuration.revocationLimit.warning(for: accepted) { steps.report.diagnostics.append(warning) }
+        } else if let refusal = configuration.revocationLimit.refusal(of: accepted) {
+            return steps.fail(refusal)
+        }
         self.snapshot = snapshot
         self.plan = accepted
         return accepted
@@ -158,8 +164,14 @@ public struct ApplySession<Storage: DurableStorage> {
         if let stale = saved.staleness(against: state, manifestDigest: manifest.digest) {
             return steps.fail(.error(stale.code, "the plan is stale; run keysync plan again", hint: "\(stale)", at: nil))
         }
-        let (derived, _) = progress.whole(.plan) {
+        let (derived, diagnostics) = progress.whole(.plan) {
             Planner.plan(manifest: manifest, state: state, now: saved.plannedAt, warnWithin: configuration.warnWithin)
+        }
+        // What plan refused (a protected key revoked, say) is refused here too, whatever the file says.
+        let errors = diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            steps.report.diagnostics += errors
+            return nil
         }
         if let edited = saved.tampering(against: derived) {
             return steps.fail(.error(edited.code, "\(edited)",
