@@ -9,6 +9,8 @@ final class KeyPolicyCommandTests: XCTestCase {
     private var results: [(command: [String], result: ProcessResult)] = []
     /// Raw keys unsealed during a test: none may appear in any command's output.
     private var rawKeys: Set<String> = []
+    /// The project's age recipient, which `write` puts in place of `RECIPIENT`.
+    private var recipient = ""
 
     override func tearDown() {
         for (command, result) in results {
@@ -24,13 +26,13 @@ final class KeyPolicyCommandTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         let keygen = try run(["keygen", "-o", "id.txt"], in: dir)
         XCTAssertEqual(keygen.exitCode, 0, keygen.stderr)
-        let recipient = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        try write(manifest.replacingOccurrences(of: "RECIPIENT", with: recipient), in: dir)
+        recipient = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try write(manifest, in: dir)
         return dir
     }
 
     private func write(_ manifest: String, in dir: URL) throws {
-        try Data(manifest.utf8).write(to: dir.appendingPathComponent("keys.yaml"))
+        try Data(manifest.replacingOccurrences(of: "RECIPIENT", with: recipient).utf8).write(to: dir.appendingPathComponent("keys.yaml"))
     }
 
     private func edit(in dir: URL, _ change: (String) -> String) throws {
@@ -156,7 +158,8 @@ final class KeyPolicyCommandTests: XCTestCase {
         let parsed = try XCTUnwrap(JSONSerialization.jsonObject(with: planJSON.stdoutBytes) as? [String: Any])
         let changes = try XCTUnwrap(parsed["key_changes"] as? [[String: Any]])
         XCTAssertEqual(changes.map { $0["reason"] as? String }, ["due", "due"])
-        XCTAssertEqual(try run(["expiring", "--within", "1d"], in: dir, at: due).stdout.contains("  due  payments  api "), true)
+        let listed = try run(["expiring", "--within", "1d"], in: dir, at: due)
+        XCTAssertTrue(listed.stdout.contains("2026-12-25T12:00:00Z  due    payments  api "), listed.stdout)
 
         let apply = try run(["apply"], in: dir, at: due)
         XCTAssertEqual(apply.exitCode, 0, apply.stderr)
