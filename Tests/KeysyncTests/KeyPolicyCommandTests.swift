@@ -304,6 +304,9 @@ final class KeyPolicyCommandTests: XCTestCase {
         XCTAssertTrue(plan.stderr.contains("this plan revokes 11 keys, more than the limit of 10"), plan.stderr)
         XCTAssertFalse(try run(["plan", "--max-revocations", "11"], in: dir).stderr.contains("revocation-limit"))
 
+        let dryRun = try run(["apply", "--dry-run"], in: dir)
+        XCTAssertEqual(dryRun.exitCode, 0, "a dry run writes nothing, so it only warns")
+        XCTAssertTrue(dryRun.stderr.contains("revocation-limit"), dryRun.stderr)
         let refused = try run(["apply"], in: dir)
         XCTAssertEqual(refused.exitCode, 1)
         XCTAssertTrue(refused.stderr.contains("revocation-limit"), refused.stderr)
