@@ -267,7 +267,7 @@ final class KeyPolicyTests: XCTestCase {
 
     // MARK: revocation limit
 
-    func testRevocationLimitCountsRevocationsAsTheSummaryDoes() {
+    func testRevocationLimitCountsRevocationsAsTheSummaryDoes() throws {
         let keys = (0..<12).map { record(String(format: "k%02d", $0), name: "key-\($0)") }
         // Eleven removed, one rotated (not a revocation of the key).
         let (p, _) = plan([team(keys: [key("key-0", rotate: 1)])], keys)
@@ -278,9 +278,22 @@ final class KeyPolicyTests: XCTestCase {
         XCTAssertEqual(RevocationLimit().refusal(of: p)?.code, "revocation-limit")
         XCTAssertEqual(RevocationLimit().refusal(of: p)?.severity, .error)
         XCTAssertEqual(RevocationLimit().refusal(of: p)?.message, "this plan revokes 11 keys, more than the limit of 10")
-        XCTAssertEqual(RevocationLimit().warning(for: p)?.severity, .warning)
         XCTAssertNil(RevocationLimit(maximum: 11).refusal(of: p))
-        XCTAssertNil(RevocationLimit(maximum: 11).warning(for: p))
         XCTAssertNotNil(RevocationLimit(maximum: 0).refusal(of: p))
+
+        // The plan itself warns reviewers, past the limit it is made with.
+        XCTAssertEqual(p.notes.filter { $0.kind == .revocationLimit }.map(\.message),
+                       ["this plan revokes 11 keys, more than the limit of 10: apply will refuse it"])
+        let note = try XCTUnwrap(p.notes.first { $0.kind == .revocationLimit })
+        XCTAssertEqual(note.severity, .warning)
+        XCTAssertEqual(note.team, "")
+        XCTAssertEqual(note.hint, "check the revocations; if they are meant, apply with --max-revocations 11 (or set KEYSYNC_MAX_REVOCATIONS)")
+        let raised = Planner.plan(manifest: F.manifest([team(keys: [key("key-0", rotate: 1)])]),
+                                  state: F.state(teams: [teamRecord()], keys: keys), now: F.now,
+                                  revocationLimit: RevocationLimit(maximum: 11)).plan
+        XCTAssertFalse(raised.notes.contains { $0.kind == .revocationLimit })
+        XCTAssertEqual(raised.actionable, p.actionable, "a note never changes what apply does")
+        XCTAssertTrue(TextPlanRenderer.render(p).contains("Warning: this plan revokes 11 keys, more than the limit of 10: apply will refuse it\n"))
+        XCTAssertTrue(MarkdownPlanRenderer.render(p).contains("> - this plan revokes 11 keys, more than the limit of 10: apply will refuse it — check the revocations"))
     }
 }

@@ -174,8 +174,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     case keyProtected = "key-protected"
     /// The plan would remove a team the state records as protected (`protect: true`).
     case teamProtected = "team-protected"
-    /// The plan revokes more keys than `--max-revocations` (default 10): a warning from `plan`,
-    /// a refusal from `apply`.
+    /// `apply` refuses a plan revoking more keys than `--max-revocations` (default 10); `plan`
+    /// shows it as a warning note of the same name.
     case revocationLimit = "revocation-limit"
     // MARK: Applying
     /// The plan does not fit the state it is applied to.

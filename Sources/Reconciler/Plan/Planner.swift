@@ -16,17 +16,21 @@ public enum Planner {
     public static let defaultWarnWithin: TimeInterval = 7 * 86_400
 
     /// Errors in the diagnostics (an absolute expiry already past on a key to be created) mean
-    /// the plan must not be applied; warnings (a lowered `rotate`) do not.
+    /// the plan must not be applied; warnings (a lowered `rotate`) do not. Past
+    /// `revocationLimit` the plan carries a `revocation-limit` warning for reviewers: apply will
+    /// refuse it unless the limit is raised.
     public static func plan(
-        manifest: Manifest, state: StateFile, now: Date, warnWithin: TimeInterval = defaultWarnWithin
+        manifest: Manifest, state: StateFile, now: Date, warnWithin: TimeInterval = defaultWarnWithin,
+        revocationLimit: RevocationLimit = RevocationLimit()
     ) -> (plan: Plan, diagnostics: [Diagnostic]) {
         var run = PlannerRun(manifest: manifest, state: state, now: now, warnWithin: warnWithin)
         run.planTeams()
         run.planKeys()
-        let plan = Plan(
+        var plan = Plan(
             lineage: state.lineage, serial: state.serial, manifestDigest: manifest.digest,
             prefix: manifest.prefix.value, plannedAt: now, teamChanges: run.teamChanges,
             keyChanges: run.keyChanges, notes: run.notes)
+        if let note = revocationLimit.note(for: plan) { plan = plan.adding(note) }
         return (plan, run.diagnostics.sortedByLocation())
     }
 }

@@ -27,12 +27,12 @@ public struct RevocationLimit: Sendable, Equatable {
                       at: nil)
     }
 
-    /// `plan`'s warning, so reviewers see before apply what it will refuse.
-    public func warning(for plan: Plan) -> Diagnostic? {
+    /// The plan's own warning (a note about the whole plan, `team` empty), so reviewers see in
+    /// the plan — a pull-request comment included — what apply will refuse.
+    public func note(for plan: Plan) -> PlanNote? {
         guard isExceeded(by: plan) else { return nil }
-        return .warning(.revocationLimit, message(plan),
-                        hint: "apply will refuse it unless run with --max-revocations \(Self.count(in: plan)) (or more)",
-                        at: nil)
+        return PlanNote(kind: .revocationLimit, team: "", message: message(plan) + ": apply will refuse it",
+                        hint: "check the revocations; if they are meant, apply with --max-revocations \(Self.count(in: plan)) (or set KEYSYNC_MAX_REVOCATIONS)")
     }
 
     private func message(_ plan: Plan) -> String {

@@ -9,7 +9,8 @@ import Manifest
 ///    validate the manifest, read the repository through `storage` and check the state's
 ///    signature, then plan at `now` — or load a saved plan and refuse it when it is stale (the
 ///    state or the manifest changed since) or tampered with (it is not what the manifest and
-///    state give at its `planned_at`).
+///    state give at its `planned_at`). Either way a plan revoking more keys than
+///    `configuration.revocationLimit` allows is refused here (a dry run only warns).
 /// 2. `apply(context:armor:signingKey:using:)`: mint, seal and sign in memory
 ///    (`ApplyEngine.prepare`), then write through `storage` in `ApplyWriter`'s order.
 ///
@@ -70,10 +71,9 @@ public struct ApplySession<Storage: DurableStorage> {
             accepted = steps.plan(manifest, state: snapshot.state, now: now)
         }
         guard let accepted else { return nil }
-        // Checked on the plan about to be applied, saved or not; a dry run only warns, as plan does.
-        if dryRun {
-            if let warning = configuration.revocationLimit.warning(for: accepted) { steps.report.diagnostics.append(warning) }
-        } else if let refusal = configuration.revocationLimit.refusal(of: accepted) {
+        // Checked on the plan about to be applied, saved or not; a dry run shows the plan's
+        // warning (a `revocation-limit` note) as plan does.
+        if !dryRun, let refusal = configuration.revocationLimit.refusal(of: accepted) {
             return steps.fail(refusal)
         }
         self.snapshot = snapshot

@@ -35,9 +35,6 @@ public struct PlanSession<Storage: DurableStorage> {
             else { return nil }
             return steps.plan(manifest, state: snapshot.state, now: now)
         }
-        if let plan, let warning = configuration.revocationLimit.warning(for: plan) {
-            steps.report.diagnostics.append(warning)
-        }
         return Outcome(plan: plan, report: steps.report)
     }
 
