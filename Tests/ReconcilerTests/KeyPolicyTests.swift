@@ -265,6 +265,43 @@ final class KeyPolicyTests: XCTestCase {
         XCTAssertEqual(diagnostics.map(\.code).sorted(), ["key-protected", "team-protected"])
     }
 
+    /// The new fields are covered by the signature: un-protecting a key (or moving its due date)
+    /// by editing the state is caught like any other edit, through the bytes and the fast reader.
+    func testSignatureCoversProtectionAndSchedule() throws {
+        var generator = SeededGenerator(seed: 7)
+        let signingKey = StateSigningKey.generate(using: &generator)
+        var state = F.state(teams: [teamRecord(protected: true)],
+                            keys: [record("a", name: "api", dueAt: "2026-12-30T09:00:00Z", protected: true)])
+        state.prefix = "thig"
+        let signed = state.signed(with: signingKey)
+        let bytes = signed.encoded()
+        let reread = try StateFile.decode(bytes)
+        XCTAssertEqual(reread, signed)
+        XCTAssertNoThrow(try reread.verifySignature(trusting: signingKey.publicKey))
+        var fast = bytes
+        XCTAssertEqual(StateFile.decode(&fast, signedBy: signingKey.publicKey)?.keys.first?.protected, true)
+
+        let text = String(decoding: bytes, as: UTF8.self)
+        let flag = "      \"protected\": true,\n"
+        let keyFlag = try XCTUnwrap(text.range(of: flag)), teamFlag = try XCTUnwrap(text.range(of: flag, options: .backwards))
+        XCTAssertLessThan(keyFlag.lowerBound, try XCTUnwrap(text.range(of: "\"teams\"")).lowerBound, "keys come first")
+        XCTAssertGreaterThan(teamFlag.lowerBound, try XCTUnwrap(text.range(of: "\"teams\"")).lowerBound)
+        let edits = [
+            text.replacingCharacters(in: keyFlag, with: ""),  // the key no longer protected
+            text.replacingCharacters(in: teamFlag, with: ""),  // the team no longer protected
+            text.replacingOccurrences(of: "2026-12-30T09:00:00Z", with: "2027-12-30T09:00:00Z"),
+        ]
+        for edited in edits {
+            XCTAssertNotEqual(edited, text)
+            let decoded = try StateFile.decode(Data(edited.utf8))
+            XCTAssertThrowsError(try decoded.verifySignature(trusting: signingKey.publicKey)) { error in
+                XCTAssertEqual(error as? StateSignatureError, .badSignature)
+            }
+            var data = Data(edited.utf8)
+            XCTAssertNil(StateFile.decode(&data, signedBy: signingKey.publicKey))
+        }
+    }
+
     // MARK: revocation limit
 
     func testRevocationLimitCountsRevocationsAsTheSummaryDoes() throws {
