@@ -43,12 +43,16 @@ public struct DueNotice: Sendable, Hashable {
         return ([owner].compactMap { $0 } + contacts).filter { seen.insert($0).inserted }
     }
 
-    /// The notices due at `now` looking `window` ahead: what `keysync expiring` lists
-    /// (`ExpiryNotice`), in its order. Rotations coming due join here once they are scheduled.
+    /// The notices due at `now` looking `window` ahead: what `keysync expiring` lists, in its
+    /// order — expiries (`ExpiryNotice`), then scheduled rotations coming due (`RotationNotice`).
     public static func due(in state: StateFile, now: Date, within window: TimeInterval) -> [DueNotice] {
         ExpiryNotice.notices(in: state, now: now, within: window).map { notice in
             DueNotice(keyID: notice.key.id, team: notice.key.team, name: notice.key.name, preview: notice.key.preview,
                       generation: notice.key.generation, event: .expiry(at: notice.expiresAt), isPast: notice.isExpired,
+                      owner: notice.owner, contacts: notice.contacts)
+        } + RotationNotice.notices(in: state, now: now, within: window).map { notice in
+            DueNotice(keyID: notice.key.id, team: notice.key.team, name: notice.key.name, preview: notice.key.preview,
+                      generation: notice.key.generation, event: .rotationDue(at: notice.dueAt), isPast: notice.isDue,
                       owner: notice.owner, contacts: notice.contacts)
         }
     }

@@ -1,25 +1,27 @@
 import Foundation
 
-/// Why a key is in a notice. Only expiry exists today. A scheduled rotation coming due is the
-/// second case when rotation schedules land: add `case rotationDue(at:)`, give it a `kind`
-/// (`"rotation"`), and find those keys in `DueNotice.due`. The ledger already keys every
-/// delivery by kind and instant, so an expiry notice and a rotation notice for one key never
-/// stand in for each other.
+/// Why a key is in a notice: its expiry, or its scheduled rotation (`rotate_every`) coming due.
+/// The ledger keys every delivery by kind and instant, so an expiry notice and a rotation notice
+/// for one key never stand in for each other.
 public enum NoticeEvent: Sendable, Hashable {
     /// The key stops working at this instant (inclusive), or already has.
     case expiry(at: Date)
+    /// The key's scheduled rotation comes due at this instant (the next apply after it replaces
+    /// the key), or already has.
+    case rotationDue(at: Date)
 
     /// The ledger's name for the event.
     public var kind: String {
         switch self {
         case .expiry: "expiry"
+        case .rotationDue: "rotation"
         }
     }
 
     /// When it happens.
     public var date: Date {
         switch self {
-        case .expiry(let at): at
+        case .expiry(let at), .rotationDue(let at): at
         }
     }
 
@@ -28,6 +30,7 @@ public enum NoticeEvent: Sendable, Hashable {
     public init?(kind: String, date: Date) {
         switch kind {
         case "expiry": self = .expiry(at: date)
+        case "rotation": self = .rotationDue(at: date)
         default: return nil
         }
     }

@@ -14,7 +14,8 @@ public struct NoticeMail: Sendable, Equatable {
     public init(_ mail: NoticePlan.Mail, from: MailAddress, now: Date, within: String) {
         self.from = from
         recipients = [mail.to]
-        let headline = NoticeWording.headline(count: mail.items.count, within: within)
+        let headline = NoticeWording.headline(count: mail.items.count, within: within,
+                                              rotations: NoticeWording.hasRotations(mail.items.map(\.notice)))
         var body = "\(headline) (as of \(Timestamp.format(now))).\n"
         body += "You are the owner or a contact of each:\n\n"
         for item in mail.items {

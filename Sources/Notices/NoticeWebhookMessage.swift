@@ -15,7 +15,8 @@ public struct NoticeWebhookMessage: Sendable, Equatable {
 
     /// The message listing `notices` (of `total` due in all, as part `part` when split).
     public init(_ notices: [DueNotice], now: Date, within: String, total: Int? = nil, part: (index: Int, count: Int)? = nil) {
-        let headline = Self.escaped(NoticeWording.headline(count: total ?? notices.count, within: within))
+        let headline = Self.escaped(NoticeWording.headline(count: total ?? notices.count, within: within,
+                                                           rotations: NoticeWording.hasRotations(notices)))
         let which = part.map { ", part \($0.index) of \($0.count)" } ?? ""
         var text = "*keysync*: \(headline) (as of \(Timestamp.format(now)))\(which):\n"
         for notice in notices {

@@ -149,7 +149,7 @@ public enum MarkdownPlanRenderer {
         case .create: return "new key"
         case .rotate:
             let grace = change.revocation?.grace.map { "old key kept \($0.text)" } ?? "old key revoked at once"
-            return "new key; \(grace)"
+            return (change.reason == .due ? "due; " : "") + "new key; \(grace)"
         case .revoke: return change.revocation.map { escape(PlanFormatting.reasonText($0.reason)) } ?? ""
         case .update, .rename, .deactivate, .activate: return change.changes.map(\.field).joined(separator: ", ")
         }

@@ -68,6 +68,7 @@ enum PlanFormatting {
         if change.primaryAction == .revoke, let reason = change.revocation?.reason {
             line += ": \(reasonText(reason))"
         }
+        if let reason = change.reason { line += ": \(reasonText(reason))" }
         return line
     }
 
@@ -88,6 +89,13 @@ enum PlanFormatting {
         }
     }
 
+    /// Why a change the manifest did not spell out happens (`reason` in JSON: `due`).
+    static func reasonText(_ reason: KeyChange.Reason) -> String {
+        switch reason {
+        case .due: "due (its rotate_every has passed)"
+        }
+    }
+
     /// `(label, value)` lines under a key change's headline.
     static func fields(_ change: KeyChange) -> [(String, String)] {
         var lines: [(String, String)] = []
@@ -100,12 +108,15 @@ enum PlanFormatting {
             lines.append(("rate_limit", String(key.rateLimit)))
             lines.append(("expires", expiration(key.expiration)))
             lines.append(("status", key.status.rawValue))
+            if let every = key.rotateEvery { lines.append(("rotate_every", every.text)) }
+            if key.protected { lines.append(("protected", "true")) }
             lines.append(("recipients", String(key.recipients.count)))
         case .rotate:
             lines += change.changes.map { ($0.field, arrow($0)) }
             if let key = change.newKey, case .after(let period)? = key.expiration {
                 lines.append(("expires", "\(period.text) after creation"))
             }
+            if let every = change.newKey?.rotateEvery { lines.append(("rotate_every", "\(every.text) after creation")) }
             if let grace = change.revocation?.grace {
                 lines.append(("old key", "keeps working for \(grace.text) after the new key is created, then is revoked"))
             } else {
@@ -126,7 +137,7 @@ enum PlanFormatting {
             guard let after = change.after else { return [] }
             return [("plan", quoted(after.plan)), ("api_access", String(after.apiAccess)),
                     ("owner", optional(after.owner)), ("contacts", list(after.contacts))]
-                + recipientLines(change)
+                + recipientLines(change) + (after.protected ? [("protected", "true")] : [])
         case .remove:
             return []
         case .update:
@@ -136,7 +147,9 @@ enum PlanFormatting {
             if before.apiAccess != after.apiAccess { lines.append(("api_access", "\(before.apiAccess) → \(after.apiAccess)")) }
             if before.owner != after.owner { lines.append(("owner", "\(optional(before.owner)) → \(optional(after.owner))")) }
             if before.contacts != after.contacts { lines.append(("contacts", "\(list(before.contacts)) → \(list(after.contacts))")) }
-            return lines + recipientLines(change)
+            lines += recipientLines(change)
+            if before.protected != after.protected { lines.append(("protected", "\(before.protected) → \(after.protected)")) }
+            return lines
         }
     }
 
@@ -153,7 +166,8 @@ enum PlanFormatting {
         case .name(let o, let n): "\(quoted(o)) → \(quoted(n))"
         case .description(let o, let n), .owner(let o, let n): "\(optional(o)) → \(optional(n))"
         case .rateLimit(let o, let n), .generation(let o, let n): "\(o) → \(n)"
-        case .expiresAt(let o, let n): "\(date(o)) → \(date(n))"
+        case .expiresAt(let o, let n), .rotateDueAt(let o, let n): "\(date(o)) → \(date(n))"
+        case .protected(let o, let n): "\(o) → \(n)"
         case .status(let o, let n): "\(o.rawValue) → \(n.rawValue)"
         }
     }

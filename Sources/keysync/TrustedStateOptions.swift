@@ -133,9 +133,11 @@ struct RepositoryOptions: ParsableArguments {
     func configuration(
         environment: [String: String], planning: PlanningOptions, signingKey: StateSigningKey? = nil
     ) throws(Diagnostic) -> ReconcileConfiguration {
-        ReconcileConfiguration(
+        var configuration = ReconcileConfiguration(
             manifestPath: manifest, layout: layout,
             trust: try trust.resolve(environment: environment, signingKey: signingKey),
             allowInit: initialize, warnWithin: TimeInterval(planning.warnWithin.seconds))
+        configuration.revocationLimit = try planning.revocationLimit(environment: environment)
+        return configuration
     }
 }

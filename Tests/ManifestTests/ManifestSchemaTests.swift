@@ -45,10 +45,10 @@ final class ManifestSchemaTests: XCTestCase {
         let documented: [String: Set<String>] = [
             "root": ["defaults", "plans", "prefix", "teams", "version"],
             "plan": ["api_access", "max_keys"],
-            "defaults": ["expires", "expires_in", "rate_limit", "rotate_grace"],
-            "team": ["contacts", "keys", "owner", "plan", "recipients"],
-            "key": ["active", "description", "expires", "expires_in", "name", "owner", "rate_limit", "renamed_from",
-                    "rotate", "rotate_grace"],
+            "defaults": ["expires", "expires_in", "rate_limit", "rotate_every", "rotate_grace"],
+            "team": ["contacts", "keys", "owner", "plan", "protect", "recipients"],
+            "key": ["active", "description", "expires", "expires_in", "name", "owner", "protect", "rate_limit", "renamed_from",
+                    "rotate", "rotate_every", "rotate_grace"],
         ]
         for (place, object) in places {
             let known = try knownFields(where: place)

@@ -46,7 +46,7 @@ final class NoticeLedgerTests: XCTestCase {
     }
 
     func testAnEventKindFromANewerKeysyncIsDroppedNotMisread() throws {
-        let text = #"{"version": 1, "sent": [{"key": "\#(edge.keyID.rawValue)", "generation": 0, "event": "rotation", "at": "2026-11-30T23:59:59Z", "to": "webhook", "sent_at": "2026-11-25T12:00:00Z"}]}"#
+        let text = #"{"version": 1, "sent": [{"key": "\#(edge.keyID.rawValue)", "generation": 0, "event": "renewal", "at": "2026-11-30T23:59:59Z", "to": "webhook", "sent_at": "2026-11-25T12:00:00Z"}]}"#
         XCTAssertEqual(try NoticeLedger(decoding: Array(text.utf8)), .empty)
     }
 }

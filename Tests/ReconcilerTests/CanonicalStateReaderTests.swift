@@ -105,6 +105,42 @@ final class CanonicalStateReaderTests: XCTestCase {
         }
     }
 
+    /// Version 3's per-record fields (`rotate_due_at`, a key's and a team's `protected`) read
+    /// alike in both readers, are written only when set, and a wrong type is refused by both.
+    func testVersion3FieldsReadAsTheReferenceReadsThem() throws {
+        var scheduled = record(KeyID.test("s"), description: nil, owner: nil)
+        scheduled.rotateDueAt = Date(timeIntervalSince1970: 1_797_000_000)
+        scheduled.protected = true
+        var plain = record(KeyID.test("p"), description: "d", owner: nil, revoked: true)
+        plain.hash = KeyHash.of(Array("plain".utf8))
+        var team = TeamRecord(name: "pay-ments", plan: "p", apiAccess: true)
+        team.protected = true
+        let state = StateFile(lineage: "l", serial: 1, prefix: "thig",
+                              teams: [team, TeamRecord(name: "zeta", plan: "p", apiAccess: true)], keys: [scheduled, plain])
+        XCTAssertEqual(state.version, 3)
+        let text = String(decoding: state.encoded(), as: UTF8.self)
+        try assertAgrees(text)
+        XCTAssertEqual(try StateFile.decode(Data(text.utf8)), state.normalized)
+        // Only set values are written: one of each.
+        XCTAssertEqual(text.components(separatedBy: "\"protected\": true").count - 1, 2, text)
+        XCTAssertEqual(text.components(separatedBy: "\"rotate_due_at\"").count - 1, 1, text)
+
+        for (good, bad) in [("\"protected\": true", "\"protected\": \"yes\""),
+                            ("\"protected\": true", "\"protected\": 1"),
+                            ("\"rotate_due_at\": \"", "\"rotate_due_at\": \"soon")] {
+            let edited = text.replacingOccurrences(of: good, with: bad)
+            XCTAssertNil(CanonicalStateReader.read(Data(edited.utf8)), bad)
+            XCTAssertThrowsError(try reference(edited), bad)
+        }
+        // `false` spelled out is read alike, but is not the canonical spelling (which leaves it out).
+        let spelled = text.replacingOccurrences(of: "\"protected\": true", with: "\"protected\": false")
+        try assertAgrees(spelled)
+        XCTAssertThrowsError(try StateFile.decode(Data(spelled.utf8)))
+        // A version 2 state (no such fields) reads as unprotected and unscheduled.
+        try assertAgrees(#"{"version":2,"serial":1,"teams":[{"name":"t","plan":"p","api_access":true}]}"#)
+        XCTAssertEqual(CanonicalStateReader.read(Data(#"{"version":2,"serial":1,"teams":[{"name":"t","plan":"p","api_access":true}]}"#.utf8))?.teams.first?.protected, false)
+    }
+
     func testItDeclinesWhatItDoesNotVouchFor() {
         let declined = [
             #"{"version":1,"serial":1,"serial":2}"#,  // duplicate field
@@ -112,7 +148,7 @@ final class CanonicalStateReaderTests: XCTestCase {
             #"{"version":1,"serial":1.0}"#,  // another spelling of a number
             #"{"version":1,"serial":1e2}"#,
             #"{"version":1,"serial":01}"#,
-            #"{"version":3,"serial":1}"#,  // another version
+            #"{"version":4,"serial":1}"#,  // another version
             #"{"version":1}"#,  // a required field missing
             #"{"version":1,"serial":1} x"#,  // trailing text
             #"{"version":1,"serial":1,"lineage":"a\qb"}"#,  // a bad escape

@@ -170,6 +170,13 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     case planTampered = "plan-tampered"
     /// The plan cannot be written to `--out`.
     case planWrite = "plan-write"
+    /// The plan would revoke a key the state records as protected (`protect: true`).
+    case keyProtected = "key-protected"
+    /// The plan would remove a team the state records as protected (`protect: true`).
+    case teamProtected = "team-protected"
+    /// `apply` refuses a plan revoking more keys than `--max-revocations` (default 10); `plan`
+    /// shows it as a warning note of the same name.
+    case revocationLimit = "revocation-limit"
     // MARK: Applying
     /// The plan does not fit the state it is applied to.
     case applyPlanMismatch = "apply-plan-mismatch"
@@ -278,7 +285,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
              .repositoryUnreadable:
             .history
         case .expiresInPast, .rotateLowered, .planUnreadable, .planStale, .planTampered,
-             .planWrite:
+             .planWrite, .keyProtected, .teamProtected, .revocationLimit:
             .plan
         case .applyPlanMismatch, .applyMint, .applyInvalidState, .applySeal,
              .applyWrite, .applySealedFileExists, .applyNeverValid, .stateLocked,

@@ -4,7 +4,7 @@ import Foundation
 /// Foundation's `JSONDecoder` tree: at 100k keys that decoder was most of `plan`'s time.
 ///
 /// It is a fast path, not a second definition of the format. It accepts only what it fully
-/// understands — the fields of versions 1 and 2, each of its type, no duplicates, no unknown fields,
+/// understands — the fields of versions 1 to 3, each of its type, no duplicates, no unknown fields,
 /// integers as plain digits — and returns `nil` for anything else, so `StateFile.decode` falls back
 /// to the `Codable` decoder, which stays the reference and reports errors with their paths.
 /// Whenever it returns a state, that state equals what the `Codable` decoder returns.
@@ -106,6 +106,7 @@ struct CanonicalStateReader {
 
     private mutating func team() throws(Unrecognised) -> TeamRecord {
         var name: String?, plan: String?, apiAccess: Bool?, owner: String??, contacts: [String]??, recipients: [RecipientText]??
+        var protected: Bool?
         try object { (reader: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
             case "name": try Self.once(&name, reader.string())
@@ -114,19 +115,22 @@ struct CanonicalStateReader {
             case "owner": try Self.once(&owner, reader.optionalString())
             case "contacts": try Self.once(&contacts, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.string() })
             case "recipients": try Self.once(&recipients, reader.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.parsed(RecipientText.init(rawValue:)) })
+            case "protected": try Self.once(&protected, reader.bool())
             default: throw Unrecognised()
             }
         }
         guard let name, let plan, let apiAccess else { throw Unrecognised() }
-        return TeamRecord(name: name, plan: plan, apiAccess: apiAccess, owner: owner ?? nil, contacts: (contacts ?? nil) ?? [],
-                          recipients: recipients ?? nil)
+        var record = TeamRecord(name: name, plan: plan, apiAccess: apiAccess, owner: owner ?? nil, contacts: (contacts ?? nil) ?? [],
+                                recipients: recipients ?? nil)
+        record.protected = protected ?? false
+        return record
     }
 
     private mutating func key() throws(Unrecognised) -> KeyRecord {
         var id: KeyID?, team: String?, name: String?, generation: Int?, hash: KeyHash?, preview: KeyPreview?
         var createdAt: Date?, createdBy: String?, expiresAt: Date??, rateLimit: Int?, description: String??
         var owner: String??, status: KeyStatus?, revokedAt: Date??, revokedReason: RevocationReason??
-        var revokeAfter: Date??, sealedFile: String?
+        var revokeAfter: Date??, sealedFile: String?, rotateDueAt: Date??, protected: Bool?
         try object { (r: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
             case "id": try Self.once(&id, r.parsed(KeyID.init(rawValue:)))
@@ -146,18 +150,23 @@ struct CanonicalStateReader {
             case "revoked_reason": try Self.once(&revokedReason, r.null() ? nil : r.parsed(RevocationReason.init(rawValue:)))
             case "revoke_after": try Self.once(&revokeAfter, r.optionalDate())
             case "sealed_file": try Self.once(&sealedFile, r.string())
+            case "rotate_due_at": try Self.once(&rotateDueAt, r.optionalDate())
+            case "protected": try Self.once(&protected, r.bool())
             default: throw Unrecognised()
             }
         }
         guard let id, let team, let name, let generation, let hash, let preview, let createdAt,
               let createdBy, let rateLimit, let status, let sealedFile
         else { throw Unrecognised() }
-        return KeyRecord(
+        var record = KeyRecord(
             id: id, team: team, name: name, generation: generation, hash: hash, preview: preview,
             createdAt: createdAt, createdBy: createdBy, expiresAt: expiresAt ?? nil, rateLimit: rateLimit,
             description: description ?? nil, owner: owner ?? nil, status: status,
             revokedAt: revokedAt ?? nil, revokedReason: revokedReason ?? nil,
             revokeAfter: revokeAfter ?? nil, sealedFile: sealedFile)
+        record.rotateDueAt = rotateDueAt ?? nil
+        record.protected = protected ?? false
+        return record
     }
 
     /// A field seen twice is left to the reference decoder.

@@ -30,6 +30,14 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     public var revokeAfter: Date?
     /// The name of the sealed (age) file the raw key was delivered in.
     public var sealedFile: String
+    /// When this generation is due for its scheduled rotation (`created_at` + the manifest's
+    /// `rotate_every`); `nil`: no schedule. Recorded so `expiring` can list rotations coming
+    /// due from the state alone. Written only when set (state version 3).
+    public var rotateDueAt: Date? = nil
+    /// The manifest's `protect: true`, recorded at apply: a plan that would revoke this key is
+    /// refused (`key-protected`) until an applied change clears it, so deleting the key and
+    /// its flag in one change is still refused. Written only when `true` (state version 3).
+    public var protected: Bool = false
 
     public init(
         id: KeyID, team: String, name: String, generation: Int = 0, hash: KeyHash, preview: KeyPreview,
@@ -75,6 +83,7 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         case rateLimit = "rate_limit", description, owner, status
         case revokedAt = "revoked_at", revokedReason = "revoked_reason", revokeAfter = "revoke_after"
         case sealedFile = "sealed_file"
+        case rotateDueAt = "rotate_due_at", protected
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -97,6 +106,9 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         try c.encode(revokedReason, forKey: .revokedReason)
         try c.encode(revokeAfter, forKey: .revokeAfter)
         try c.encode(sealedFile, forKey: .sealedFile)
+        // Only when set, so a version 1 or 2 state reads back as the very bytes it was.
+        try c.encodeIfPresent(rotateDueAt, forKey: .rotateDueAt)
+        if protected { try c.encode(true, forKey: .protected) }
     }
 
     public init(from decoder: Decoder) throws {
@@ -126,5 +138,7 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         revokedReason = try c.decodeIfPresent(RevocationReason.self, forKey: .revokedReason)
         revokeAfter = try c.decodeIfPresent(Date.self, forKey: .revokeAfter)
         sealedFile = try c.decode(String.self, forKey: .sealedFile)
+        rotateDueAt = try c.decodeIfPresent(Date.self, forKey: .rotateDueAt)
+        protected = try c.decodeIfPresent(Bool.self, forKey: .protected) ?? false
     }
 }

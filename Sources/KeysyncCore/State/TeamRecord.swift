@@ -12,6 +12,10 @@ public struct TeamRecord: Sendable, Hashable, Codable {
     /// holder shows in the plan and in the state's history. `nil` in a version 1 state, which
     /// did not record them (the next apply does).
     public var recipients: [RecipientText]?
+    /// The manifest's `protect: true` on the team, recorded at apply: a plan removing the team
+    /// is refused (`team-protected`) until an applied change clears it. Written only when
+    /// `true` (state version 3), so older states read as unprotected.
+    public var protected: Bool = false
 
     public init(name: String, plan: String, apiAccess: Bool, owner: String? = nil, contacts: [String] = [],
                 recipients: [RecipientText]? = nil) {
@@ -24,7 +28,7 @@ public struct TeamRecord: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, plan, apiAccess = "api_access", owner, contacts, recipients
+        case name, plan, apiAccess = "api_access", owner, contacts, recipients, protected
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -35,6 +39,7 @@ public struct TeamRecord: Sendable, Hashable, Codable {
         try c.encode(owner, forKey: .owner)  // explicit null: every field on its own line, always
         try c.encode(contacts, forKey: .contacts)
         try c.encodeIfPresent(recipients, forKey: .recipients)
+        if protected { try c.encode(true, forKey: .protected) }
     }
 
     public init(from decoder: Decoder) throws {
@@ -45,5 +50,6 @@ public struct TeamRecord: Sendable, Hashable, Codable {
         owner = try c.decodeIfPresent(String.self, forKey: .owner)
         contacts = try c.decodeIfPresent([String].self, forKey: .contacts) ?? []
         recipients = try c.decodeIfPresent([RecipientText].self, forKey: .recipients)
+        protected = try c.decodeIfPresent(Bool.self, forKey: .protected) ?? false
     }
 }

@@ -37,6 +37,7 @@ struct TeamDraft {
     var keys: [KeyDeclaration] = []
     /// The `keys:` field's own place, where plan-wide problems with the keys point.
     var keysLocation: SourceLocation?
+    var protect = false
 
     init(name: Located<String>) { self.name = name }
 }

@@ -64,6 +64,7 @@ extension ManifestFileDecoder {
                 if seen.contains(.expires) && seen.contains(.expiresIn) { expiresConflict(at: location(keyEvent)) }
                 if let expiration = try readExpiration(v, period: field == .expiresIn) { defaults.expiration = expiration }
             case .rotateGrace: defaults.rotateGrace = try readPeriod(v, field: "rotate_grace")
+            case .rotateEvery: defaults.rotateEvery = try readPeriod(v, field: "rotate_every")
             }
         }
         return defaults

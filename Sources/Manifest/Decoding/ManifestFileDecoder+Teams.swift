@@ -59,6 +59,8 @@ extension ManifestFileDecoder {
             case .keys:
                 team.keysLocation = location(keyEvent)
                 try decodeKeys(v, into: &team)
+            case .protect:
+                if let protect = try readBool(v, field: "protect") { team.protect = protect }
             }
         }
     }
@@ -95,7 +97,7 @@ extension ManifestFileDecoder {
 
     /// Reads one key straight into its final type. Fields left unset keep markers the
     /// assembler fills from `defaults` (`KeyDefaults.apply(to:)`): `rateLimit` 0 (never a valid
-    /// limit), `expiration` and `rotateGrace` nil. A key without a valid name keeps an empty name.
+    /// limit), `expiration`, `rotateGrace` and `rotateEvery` nil. A key without a valid name keeps an empty name.
     mutating func decodeKey(at place: SourceLocation, team: String) throws(Stop) -> KeyDeclaration {
         var key = KeyDeclaration(name: Located("", at: place), rateLimit: Located(0, at: place), location: place)
         var seen = FieldSet<KeyField>()
@@ -124,6 +126,9 @@ extension ManifestFileDecoder {
                     }
                 }
             case .rotateGrace: key.rotateGrace = try readPeriod(v, field: "rotate_grace")
+            case .rotateEvery: key.rotateEvery = try readPeriod(v, field: "rotate_every")
+            case .protect:
+                if let protect = try readBool(v, field: "protect") { key.protect = protect }
             }
         }
         if !seen.contains(.name) {

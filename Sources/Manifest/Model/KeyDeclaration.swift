@@ -18,6 +18,11 @@ public struct KeyDeclaration: Sendable, Equatable {
     public var rotate: Int
     /// How long a rotated-out key keeps working; `nil` revokes it at once.
     public var rotateGrace: Located<Period>?
+    /// How old the current generation may grow before the plan rotates it on its own (reason
+    /// `due`); `nil`: only `rotate` rotates it.
+    public var rotateEvery: Located<Period>? = nil
+    /// `protect: true`: a plan that would revoke the key is refused once apply recorded it.
+    public var protect: Bool = false
     /// Where the key's entry starts.
     public var location: SourceLocation
 
@@ -49,14 +54,16 @@ public struct KeyDefaults: Sendable, Equatable {
     public var rateLimit: Located<Int>?
     public var expiration: Located<Expiration>?
     public var rotateGrace: Located<Period>?
+    public var rotateEvery: Located<Period>?
 
     public init(
         rateLimit: Located<Int>? = nil, expiration: Located<Expiration>? = nil,
-        rotateGrace: Located<Period>? = nil
+        rotateGrace: Located<Period>? = nil, rotateEvery: Located<Period>? = nil
     ) {
         self.rateLimit = rateLimit
         self.expiration = expiration
         self.rotateGrace = rotateGrace
+        self.rotateEvery = rotateEvery
     }
 
     /// Fills in what `key` left unset. The decoder marks an unset rate limit as 0 (never a
@@ -67,5 +74,6 @@ public struct KeyDefaults: Sendable, Equatable {
         }
         if key.expiration == nil { key.expiration = expiration }
         if key.rotateGrace == nil { key.rotateGrace = rotateGrace }
+        if key.rotateEvery == nil { key.rotateEvery = rotateEvery }
     }
 }

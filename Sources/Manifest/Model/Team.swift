@@ -12,6 +12,9 @@ public struct Team: Sendable, Equatable {
     public var recipients: [Located<AgeRecipient>]
     /// In manifest order.
     public var keys: [KeyDeclaration]
+    /// `protect: true`: a plan that would remove the team (and so revoke its keys) is refused
+    /// once apply recorded it.
+    public var protect: Bool = false
     /// Where the team's entry starts.
     public var location: SourceLocation
 

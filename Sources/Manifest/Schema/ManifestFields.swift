@@ -74,11 +74,15 @@ enum DefaultsField: String, ManifestField {
     case expires
     case expiresIn = "expires_in"
     case rotateGrace = "rotate_grace"
+    case rotateEvery = "rotate_every"
 
     static let table = FieldTable<Self>()
 
     var spec: FieldSpec {
         switch self {
+        case .rotateEvery:
+            FieldSpec(.text(.period),
+                      "rotate keys that set no rotate_every once their current key is this old, e.g. 90d")
         case .rateLimit:
             FieldSpec(.integer(KeyDefaults.rateLimitRange), default: .integer(KeyDefaults.builtInRateLimit),
                       "requests per minute for keys that set no rate_limit, 1 to 10000")
@@ -96,7 +100,7 @@ enum DefaultsField: String, ManifestField {
 
 /// One team of the `teams:` mapping.
 enum TeamField: String, ManifestField {
-    case plan, owner, contacts, recipients, keys
+    case plan, owner, contacts, recipients, keys, protect
 
     static let table = FieldTable<Self>()
 
@@ -109,6 +113,9 @@ enum TeamField: String, ManifestField {
             FieldSpec(.list(.text(.recipient)),
                       "age X25519 recipients (age1...) new keys are sealed to; required when the team has keys")
         case .keys: FieldSpec(.list(.fields(ManifestFields.key)), "the team's API keys, in the team's order")
+        case .protect:
+            FieldSpec(.boolean, default: .boolean(false),
+                      "true refuses any plan that removes the team (revoking its keys); remove it in its own applied change first")
         }
     }
 }
@@ -123,11 +130,19 @@ enum KeyField: String, ManifestField {
     case renamedFrom = "renamed_from"
     case rotate
     case rotateGrace = "rotate_grace"
+    case rotateEvery = "rotate_every"
+    case protect
 
     static let table = FieldTable<Self>()
 
     var spec: FieldSpec {
         switch self {
+        case .rotateEvery:
+            FieldSpec(.text(.period),
+                      "rotate the key on schedule once its current key is this old, e.g. 90d; defaults.rotate_every when left out")
+        case .protect:
+            FieldSpec(.boolean, default: .boolean(false),
+                      "true refuses any plan that revokes the key; remove it in its own applied change first")
         case .name:
             FieldSpec(.text(.name), required: true,
                       "the key's name, unique in its team: 1 to 63 lowercase letters, digits, '-', '_' or '.'")

@@ -164,9 +164,11 @@ struct ManifestAssembler {
             defaults.apply(to: &keys[i])
         }
         guard let planName = draft.plan else { return nil }
-        return Team(
+        var team = Team(
             name: draft.name, plan: planName, owner: draft.owner, contacts: draft.contacts,
             recipients: draft.parsedRecipients, keys: keys, location: draft.name.location)
+        team.protect = draft.protect
+        return team
     }
 
     private mutating func error(

@@ -226,6 +226,10 @@ private struct ApplyRun {
             fields["preview"]!.to = .string(key.preview.rawValue)
             fields["recipients"] = AuditChange(from: .null, to: .strings(Self.sealedTo(newKey)))
             for field in change.changes { fields[field.field] = Self.auditChange(field) }
+            if let reason = change.reason {
+                // Why the rotation happened when the manifest did not raise `rotate`: "due".
+                fields["reason"] = AuditChange(from: .null, to: .string(reason.rawValue))
+            }
             event(.keyRotated, key, changes: fields)
         case .revoke:
             guard let id = change.keyID, let revocation = change.revocation else {
@@ -285,6 +289,14 @@ private struct ApplyRun {
                 try expect(record.generation == old, id, field)
                 record.generation = new
                 updated[field.field] = Self.auditChange(field)
+            case .rotateDueAt(let old, let new):
+                try expect(record.rotateDueAt == old, id, field)
+                record.rotateDueAt = new
+                updated[field.field] = Self.auditChange(field)
+            case .protected(let old, let new):
+                try expect(record.protected == old, id, field)
+                record.protected = new
+                updated[field.field] = Self.auditChange(field)
             }
         }
         replace(record)
@@ -327,12 +339,14 @@ private struct ApplyRun {
         }
         var id = KeyID.mint(using: &generator)
         while keyIndex[id] != nil { id = KeyID.mint(using: &generator) }
-        let record = KeyRecord(
+        var record = KeyRecord(
             id: id, team: change.team, name: change.name, generation: newKey.generation,
             hash: key.hash, preview: key.preview, createdAt: now, createdBy: context.actor,
             expiresAt: newKey.expiration?.resolve(createdAt: now), rateLimit: newKey.rateLimit,
             description: newKey.description, owner: newKey.owner, status: newKey.status,
             sealedFile: SealedFile.name(serial: serial, team: change.team))
+        record.rotateDueAt = newKey.rotateEvery.map { now.addingTimeInterval(TimeInterval($0.seconds)) }
+        record.protected = newKey.protected
         keyIndex[id] = next.keys.count
         next.keys.append(record)
         minted.append(MintedKey(key: key, record: record, recipients: newKey.recipients))
@@ -357,7 +371,15 @@ private struct ApplyRun {
             "expires_at": AuditChange(from: .null, to: value(record.expiresAt)),
             "status": AuditChange(from: .null, to: .string(record.status.rawValue)),
             "sealed_file": AuditChange(from: .null, to: .string(record.sealedFile)),
-        ]
+        ].merging(scheduleAndProtection(record)) { $1 }
+    }
+
+    /// `rotate_due_at` and `protected` of a new key, only when set (as the state writes them).
+    static func scheduleAndProtection(_ record: KeyRecord) -> [String: AuditChange] {
+        var fields: [String: AuditChange] = [:]
+        if let due = record.rotateDueAt { fields["rotate_due_at"] = AuditChange(from: .null, to: value(due)) }
+        if record.protected { fields["protected"] = AuditChange(from: .null, to: .bool(true)) }
+        return fields
     }
 
     static func auditChange(_ field: KeyFieldChange) -> AuditChange {
@@ -365,7 +387,8 @@ private struct ApplyRun {
         case .name(let o, let n): AuditChange(from: .string(o), to: .string(n))
         case .description(let o, let n), .owner(let o, let n): AuditChange(from: value(o), to: value(n))
         case .rateLimit(let o, let n), .generation(let o, let n): AuditChange(from: .int(o), to: .int(n))
-        case .expiresAt(let o, let n): AuditChange(from: value(o), to: value(n))
+        case .expiresAt(let o, let n), .rotateDueAt(let o, let n): AuditChange(from: value(o), to: value(n))
+        case .protected(let o, let n): AuditChange(from: .bool(o), to: .bool(n))
         case .status(let o, let n): AuditChange(from: .string(o.rawValue), to: .string(n.rawValue))
         }
     }

@@ -10,7 +10,15 @@ import Manifest
 ///   `name`), `revocation` says how the old key leaves (`grace` set: keep it until then).
 ///   `changes` shows how the replacement differs from the old key, for reviewers.
 /// - `revoke` (alone): `keyID` set, `revocation` set.
+/// - `reason` is set only on a rotation the schedule asked for (`rotate_every`); display and
+///   audit only, like Terraform's `action_reason`: apply rotates the same way either way.
 public struct KeyChange: Sendable, Hashable, Codable {
+    /// Why a change happens when the manifest did not ask for it in so many words.
+    public enum Reason: String, Sendable, Hashable, Codable {
+        /// The current key is older than `rotate_every`.
+        case due
+    }
+
     public var team: String
     /// The key's name after the change; for a revoke, its name in the state.
     public var name: String
@@ -25,6 +33,8 @@ public struct KeyChange: Sendable, Hashable, Codable {
     public var changes: [KeyFieldChange]
     public var newKey: NewKey?
     public var revocation: Revocation?
+    /// `.due` on a scheduled rotation; `nil` otherwise.
+    public var reason: Reason? = nil
     /// The manifest entry behind the change; `nil` when the entry is gone (a revoke).
     public var location: SourceLocation?
 
@@ -55,7 +65,7 @@ public struct KeyChange: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case team, name, actions, keyID = "key_id", previousName = "previous_name", preview
-        case changes, newKey = "new_key", revocation, location
+        case changes, newKey = "new_key", revocation, location, reason
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -70,10 +80,13 @@ public struct KeyChange: Sendable, Hashable, Codable {
         try c.encode(newKey, forKey: .newKey)
         try c.encode(revocation, forKey: .revocation)
         try c.encode(location.map(CodableLocation.init), forKey: .location)
+        // Only on a scheduled rotation, so every other change keeps its shape.
+        try c.encodeIfPresent(reason, forKey: .reason)
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let reason = try c.decodeIfPresent(Reason.self, forKey: .reason)
         self.init(
             team: try c.decode(String.self, forKey: .team),
             name: try c.decode(String.self, forKey: .name),
@@ -85,6 +98,7 @@ public struct KeyChange: Sendable, Hashable, Codable {
             newKey: try c.decodeIfPresent(NewKey.self, forKey: .newKey),
             revocation: try c.decodeIfPresent(Revocation.self, forKey: .revocation),
             location: try c.decodeIfPresent(CodableLocation.self, forKey: .location)?.location)
+        self.reason = reason
     }
 }
 

@@ -12,9 +12,13 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
     case expiresAt(old: Date?, new: Date?)
     case status(old: KeyStatus, new: KeyStatus)
     case generation(old: Int, new: Int)
+    /// When the current generation is due for its scheduled rotation (`rotate_every`); `nil`: no schedule.
+    case rotateDueAt(old: Date?, new: Date?)
+    /// `protect` as apply records it.
+    case protected(old: Bool, new: Bool)
 
     /// The state's field name: `name`, `description`, `owner`, `rate_limit`, `expires_at`,
-    /// `status`, `generation`. Changes are listed in that order.
+    /// `status`, `generation`, `rotate_due_at`, `protected`. Changes are listed in that order.
     public var field: String {
         switch self {
         case .name: "name"
@@ -24,10 +28,13 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
         case .expiresAt: "expires_at"
         case .status: "status"
         case .generation: "generation"
+        case .rotateDueAt: "rotate_due_at"
+        case .protected: "protected"
         }
     }
 
-    static let fieldOrder = ["name", "description", "owner", "rate_limit", "expires_at", "status", "generation"]
+    static let fieldOrder = ["name", "description", "owner", "rate_limit", "expires_at", "status", "generation",
+                             "rotate_due_at", "protected"]
 
     var rank: Int { Self.fieldOrder.firstIndex(of: field)! }
 
@@ -43,7 +50,8 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
             try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
         case .rateLimit(let o, let n), .generation(let o, let n):
             try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
-        case .expiresAt(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
+        case .expiresAt(let o, let n), .rotateDueAt(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
+        case .protected(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
         case .status(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
         }
     }
@@ -69,6 +77,11 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
             self = .status(old: try c.decode(KeyStatus.self, forKey: .old), new: try c.decode(KeyStatus.self, forKey: .new))
         case "generation":
             self = .generation(old: try c.decode(Int.self, forKey: .old), new: try c.decode(Int.self, forKey: .new))
+        case "rotate_due_at":
+            self = .rotateDueAt(old: try c.decodeIfPresent(Date.self, forKey: .old),
+                                new: try c.decodeIfPresent(Date.self, forKey: .new))
+        case "protected":
+            self = .protected(old: try c.decode(Bool.self, forKey: .old), new: try c.decode(Bool.self, forKey: .new))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .field, in: c, debugDescription: "unknown key field \"\(field)\"")

@@ -17,11 +17,18 @@ public struct NewKey: Sendable, Hashable, Codable {
     /// The team's age recipients, as the manifest parsed them: the raw key is sealed to all of
     /// them. A saved plan's text is parsed when the plan is read, so apply never parses again.
     public var recipients: [AgeRecipient]
+    /// `rotate_every`: apply records `rotate_due_at` as the key's creation plus this.
+    public var rotateEvery: Period?
+    /// `protect: true`, recorded on the new record.
+    public var protected: Bool
 
     public init(
         generation: Int, description: String?, owner: String?, rateLimit: Int,
-        expiration: Expiration?, status: KeyStatus, recipients: [AgeRecipient]
+        expiration: Expiration?, status: KeyStatus, recipients: [AgeRecipient],
+        rotateEvery: Period? = nil, protected: Bool = false
     ) {
+        self.rotateEvery = rotateEvery
+        self.protected = protected
         self.generation = generation
         self.description = description
         self.owner = owner
@@ -33,6 +40,7 @@ public struct NewKey: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case generation, description, owner, rateLimit = "rate_limit", expiration, status, recipients
+        case rotateEvery = "rotate_every", protected
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -44,6 +52,9 @@ public struct NewKey: Sendable, Hashable, Codable {
         try c.encode(expiration, forKey: .expiration)
         try c.encode(status, forKey: .status)
         try c.encode(recipients.map(\.description), forKey: .recipients)
+        // Only when set, so plans without a schedule or protection keep their shape.
+        try c.encodeIfPresent(rotateEvery, forKey: .rotateEvery)
+        if protected { try c.encode(true, forKey: .protected) }
     }
 
     public init(from decoder: Decoder) throws {
@@ -54,6 +65,8 @@ public struct NewKey: Sendable, Hashable, Codable {
         rateLimit = try c.decode(Int.self, forKey: .rateLimit)
         expiration = try c.decodeIfPresent(Expiration.self, forKey: .expiration)
         status = try c.decode(KeyStatus.self, forKey: .status)
+        rotateEvery = try c.decodeIfPresent(Period.self, forKey: .rotateEvery)
+        protected = try c.decodeIfPresent(Bool.self, forKey: .protected) ?? false
         var recipients: [AgeRecipient] = []
         for text in try c.decode([String].self, forKey: .recipients) {
             do {

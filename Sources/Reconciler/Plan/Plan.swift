@@ -44,6 +44,13 @@ public struct Plan: Sendable, Hashable, Codable {
         self.notes = notes.sorted(by: Plan.noteOrder)
     }
 
+    /// The same plan with `note` among its notes (in their order).
+    public func adding(_ note: PlanNote) -> Plan {
+        var copy = self
+        copy.notes = (notes + [note]).sorted(by: Plan.noteOrder)
+        return copy
+    }
+
     /// Whether applying would change the state.
     public var hasChanges: Bool { !teamChanges.isEmpty || !keyChanges.isEmpty }
 

@@ -11,6 +11,9 @@ public struct PlanNote: Sendable, Hashable, Codable {
         case noAPIAccess = "no-api-access"
         /// A key with no owner, and a team with neither owner nor contacts: nobody gets expiry notices.
         case noOwner = "no-owner"
+        /// The plan revokes more keys than apply's limit (`--max-revocations`): a note about
+        /// the whole plan, its `team` empty.
+        case revocationLimit = "revocation-limit"
     }
 
     public enum Severity: String, Sendable, Hashable, Codable {
@@ -21,6 +24,7 @@ public struct PlanNote: Sendable, Hashable, Codable {
     public var kind: Kind
     /// `expired` is a note (the plan cannot fix it by itself); the others are warnings.
     public var severity: Severity
+    /// Empty for a note about the whole plan (`revocation-limit`).
     public var team: String
     /// `nil` for a note about the whole team.
     public var key: String?

@@ -7,28 +7,37 @@ import Manifest
 /// Keys are matched by team and name, following `renamed_from` to a live key. Revoked keys are
 /// never matched (a re-added name gets a new key). Keys retiring after a rotation are revoked
 /// once their grace ended, or at once when their entry is gone.
+///
+/// A key with `rotate_every` is rotated on its own (reason `due`) once its current key is that
+/// old; the replacement keeps the generation (the manifest's `rotate`), so a later `rotate`
+/// bump still rotates. Revoking a key or removing a team that the state records as protected
+/// is an error (`key-protected`, `team-protected`); a rotation is not a revocation of the key.
 public enum Planner {
     /// How far ahead `expiring-soon` warnings look by default: a week, as users expect.
     public static let defaultWarnWithin: TimeInterval = 7 * 86_400
 
     /// Errors in the diagnostics (an absolute expiry already past on a key to be created) mean
-    /// the plan must not be applied; warnings (a lowered `rotate`) do not.
+    /// the plan must not be applied; warnings (a lowered `rotate`) do not. Past
+    /// `revocationLimit` the plan carries a `revocation-limit` warning for reviewers: apply will
+    /// refuse it unless the limit is raised.
     public static func plan(
-        manifest: Manifest, state: StateFile, now: Date, warnWithin: TimeInterval = defaultWarnWithin
+        manifest: Manifest, state: StateFile, now: Date, warnWithin: TimeInterval = defaultWarnWithin,
+        revocationLimit: RevocationLimit = RevocationLimit()
     ) -> (plan: Plan, diagnostics: [Diagnostic]) {
         var run = PlannerRun(manifest: manifest, state: state, now: now, warnWithin: warnWithin)
         run.planTeams()
         run.planKeys()
-        let plan = Plan(
+        var plan = Plan(
             lineage: state.lineage, serial: state.serial, manifestDigest: manifest.digest,
             prefix: manifest.prefix.value, plannedAt: now, teamChanges: run.teamChanges,
             keyChanges: run.keyChanges, notes: run.notes)
+        if let note = revocationLimit.note(for: plan) { plan = plan.adding(note) }
         return (plan, run.diagnostics.sortedByLocation())
     }
 }
 
 /// One planning pass's working values; never escapes `Planner.plan`.
-private struct PlannerRun {
+struct PlannerRun {
     let manifest: Manifest
     let state: StateFile
     let now: Date
@@ -61,11 +70,12 @@ private struct PlannerRun {
             return text
         }
         for team in manifest.teams {
-            let desired = TeamRecord(
+            var desired = TeamRecord(
                 name: team.name.value, plan: team.plan.value,
                 apiAccess: tier(for: team)?.apiAccess ?? true,
                 owner: team.owner?.value, contacts: team.contacts.map(\.value),
                 recipients: Array(Set(team.recipients.map { text($0.value) })).sorted())
+            desired.protected = team.protect
             switch recorded[team.name.value] {
             case nil:
                 teamChanges.append(TeamChange(team: desired.name, action: .add, before: nil, after: desired, location: team.location))
@@ -77,6 +87,7 @@ private struct PlannerRun {
         }
         for record in state.teams where !declared.contains(record.name) {
             teamChanges.append(TeamChange(team: record.name, action: .remove, before: record, after: nil))
+            if record.protected { refuseTeamRemoval(record) }
         }
     }
 
@@ -146,7 +157,17 @@ private struct PlannerRun {
             owner: declaration.owner?.value, rateLimit: declaration.rateLimit.value,
             expiration: declaration.expiration?.value,
             status: declaration.active ? .active : .inactive,
-            recipients: team.recipients.map(\.value))
+            recipients: team.recipients.map(\.value),
+            rotateEvery: declaration.rotateEvery?.value, protected: declaration.protect)
+    }
+
+    /// Whether `rotate_every` asks for a rotation now: the current key reached `dueAt`, it is
+    /// active (an inactive key is rotated once it is activated again), and its declared expiry
+    /// is not a fixed instant already past (that key is expired, not due; the plan notes it).
+    func isDue(_ declaration: KeyDeclaration, at dueAt: Date?) -> Bool {
+        guard let dueAt, dueAt <= now, declaration.active else { return false }
+        if case .at(let date)? = declaration.expiration?.value, date <= now { return false }
+        return true
     }
 
     /// An absolute expiry in the past cannot be minted; reports it and returns false.
@@ -181,23 +202,32 @@ private struct PlannerRun {
         let name = declaration.name.value
         let status: KeyStatus = declaration.active ? .active : .inactive
 
-        if declaration.rotate > record.generation {
+        let rotateDueAt = declaration.rotateEvery.map { record.createdAt.addingTimeInterval(TimeInterval($0.value.seconds)) }
+        let raised = declaration.rotate > record.generation
+        if raised || isDue(declaration, at: rotateDueAt) {
             guard checkNotAlreadyExpired(declaration, in: team) else { return false }
-            let key = newKey(declaration, in: team)
-            var changes: [KeyFieldChange] = [.generation(old: record.generation, new: key.generation)]
+            var key = newKey(declaration, in: team)
+            // A scheduled rotation keeps the generation: it counts the manifest's `rotate`, so
+            // the next bump of `rotate` is still above it.
+            key.generation = max(declaration.rotate, record.generation)
+            var changes: [KeyFieldChange] = []
+            if key.generation != record.generation { changes.append(.generation(old: record.generation, new: key.generation)) }
             changes += fieldChanges(record, name: name, description: key.description, owner: key.owner,
                                     rateLimit: key.rateLimit, status: status)
+            if record.protected != key.protected { changes.append(.protected(old: record.protected, new: key.protected)) }
             switch key.expiration {
             case .at(let date)?: if record.expiresAt != date { changes.append(.expiresAt(old: record.expiresAt, new: date)) }
             case nil: if record.expiresAt != nil { changes.append(.expiresAt(old: record.expiresAt, new: nil)) }
             case .after?: break  // resolved against the replacement's creation; shown from `newKey`
             }
-            keyChanges.append(KeyChange(
+            var rotation = KeyChange(
                 team: teamName, name: name, actions: [.rotate], keyID: record.id,
                 previousName: record.name == name ? nil : record.name, preview: record.preview,
                 changes: changes, newKey: key,
                 revocation: Revocation(reason: .rotated, grace: declaration.rotateGrace?.value),
-                location: declaration.location))
+                location: declaration.location)
+            if !raised { rotation.reason = .due }
+            keyChanges.append(rotation)
             if status == .active, let expiration = key.expiration {
                 warnIfExpiringSoon(team: teamName, name: name, keyID: nil,
                                    expiresAt: expiration.resolve(createdAt: now), location: declaration.location)
@@ -218,12 +248,14 @@ private struct PlannerRun {
                                    owner: declaration.owner?.value, rateLimit: declaration.rateLimit.value,
                                    status: status)
         if record.expiresAt != expiresAt { changes.append(.expiresAt(old: record.expiresAt, new: expiresAt)) }
+        if record.rotateDueAt != rotateDueAt { changes.append(.rotateDueAt(old: record.rotateDueAt, new: rotateDueAt)) }
+        if record.protected != declaration.protect { changes.append(.protected(old: record.protected, new: declaration.protect)) }
 
         var actions: [KeyAction] = []
         for change in changes {
             switch change {
             case .name: actions.append(.rename)
-            case .description, .owner, .rateLimit, .expiresAt: actions.append(.update)
+            case .description, .owner, .rateLimit, .expiresAt, .rotateDueAt, .protected: actions.append(.update)
             case .status(_, let new): actions.append(new == .active ? .activate : .deactivate)
             case .generation: break
             }
@@ -273,6 +305,8 @@ private struct PlannerRun {
     }
 
     mutating func revoke(_ record: KeyRecord, reason: Revocation.Reason) {
+        // A retiring key is an old generation leaving after its rotation, not the key itself.
+        if record.protected && record.isCurrent { refuseRevocation(of: record, reason: reason) }
         keyChanges.append(KeyChange(
             team: record.team, name: record.name, actions: [.revoke], keyID: record.id,
             preview: record.preview, revocation: Revocation(reason: reason)))

@@ -6,7 +6,7 @@ public struct TeamChange: Sendable, Hashable, Codable {
     public enum Action: String, Sendable, Hashable, Codable {
         /// A team the state does not know yet.
         case add
-        /// Its plan, API access, owner, contacts or recipients changed.
+        /// Its plan, API access, owner, contacts, recipients or protection changed.
         case update
         /// The team is gone from the manifest (its keys are revoked by key changes).
         case remove
@@ -28,7 +28,7 @@ public struct TeamChange: Sendable, Hashable, Codable {
     }
 
     /// Names of the fields that differ (`plan`, `api_access`, `owner`, `contacts`,
-    /// `recipients`), for display.
+    /// `recipients`, `protected`), for display.
     public var changedFields: [String] {
         var fields: [String] = []
         if before?.plan != after?.plan { fields.append("plan") }
@@ -36,6 +36,7 @@ public struct TeamChange: Sendable, Hashable, Codable {
         if before?.owner != after?.owner { fields.append("owner") }
         if before?.contacts != after?.contacts { fields.append("contacts") }
         if before?.recipients != after?.recipients { fields.append("recipients") }
+        if before?.protected != after?.protected { fields.append("protected") }
         return fields
     }
 

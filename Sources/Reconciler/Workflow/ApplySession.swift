@@ -9,7 +9,8 @@ import Manifest
 ///    validate the manifest, read the repository through `storage` and check the state's
 ///    signature, then plan at `now` — or load a saved plan and refuse it when it is stale (the
 ///    state or the manifest changed since) or tampered with (it is not what the manifest and
-///    state give at its `planned_at`).
+///    state give at its `planned_at`). Either way a plan revoking more keys than
+///    `configuration.revocationLimit` allows is refused here (a dry run only warns).
 /// 2. `apply(context:armor:signingKey:using:)`: mint, seal and sign in memory
 ///    (`ApplyEngine.prepare`), then write through `storage` in `ApplyWriter`'s order.
 ///
@@ -70,6 +71,11 @@ public struct ApplySession<Storage: DurableStorage> {
             accepted = steps.plan(manifest, state: snapshot.state, now: now)
         }
         guard let accepted else { return nil }
+        // Checked on the plan about to be applied, saved or not; a dry run shows the plan's
+        // warning (a `revocation-limit` note) as plan does.
+        if !dryRun, let refusal = configuration.revocationLimit.refusal(of: accepted) {
+            return steps.fail(refusal)
+        }
         self.snapshot = snapshot
         self.plan = accepted
         return accepted
@@ -158,8 +164,14 @@ public struct ApplySession<Storage: DurableStorage> {
         if let stale = saved.staleness(against: state, manifestDigest: manifest.digest) {
             return steps.fail(.error(stale.code, "the plan is stale; run keysync plan again", hint: "\(stale)", at: nil))
         }
-        let (derived, _) = progress.whole(.plan) {
+        let (derived, diagnostics) = progress.whole(.plan) {
             Planner.plan(manifest: manifest, state: state, now: saved.plannedAt, warnWithin: configuration.warnWithin)
+        }
+        // What plan refused (a protected key revoked, say) is refused here too, whatever the file says.
+        let errors = diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            steps.report.diagnostics += errors
+            return nil
         }
         if let edited = saved.tampering(against: derived) {
             return steps.fail(.error(edited.code, "\(edited)",

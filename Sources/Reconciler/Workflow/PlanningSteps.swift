@@ -60,7 +60,8 @@ struct PlanningSteps<Storage: DurableStorage> {
     /// The plan, or `nil` when planning found errors (such as an expiry already past).
     mutating func plan(_ manifest: Manifest, state: StateFile, now: Date) -> Plan? {
         let (plan, diagnostics) = progress.whole(.plan) {
-            Planner.plan(manifest: manifest, state: state, now: now, warnWithin: configuration.warnWithin)
+            Planner.plan(manifest: manifest, state: state, now: now, warnWithin: configuration.warnWithin,
+                         revocationLimit: configuration.revocationLimit)
         }
         report.diagnostics += diagnostics
         return report.hasErrors ? nil : plan

@@ -14,6 +14,8 @@ public struct ReconcileConfiguration: Sendable, Equatable {
     public var allowInit: Bool
     /// Warn about keys expiring within this many seconds.
     public var warnWithin: TimeInterval
+    /// apply refuses a plan revoking more keys than this; plan warns about it.
+    public var revocationLimit = RevocationLimit()
 
     public init(manifestPath: String, layout: ApplyLayout, trust: StateTrust, allowInit: Bool = false,
                 warnWithin: TimeInterval = 604_800) {
