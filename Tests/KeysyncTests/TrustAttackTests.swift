@@ -262,14 +262,14 @@ final class TrustAttackTests: XCTestCase {
         XCTAssertTrue(rolledBack.stderr.contains("error[state-rolled-back]"), rolledBack.stderr)
         try current.write(to: dir.appendingPathComponent("keysync.state.json"))
 
-        // The next apply upgrades: version 2, the log anchored, the chain continued.
+        // The next apply upgrades: the current version, the log anchored, the chain continued.
         let added = try String(contentsOf: dir.appendingPathComponent("keys.yaml"), encoding: .utf8) + "      - name: fresh\n"
         try Data(added.utf8).write(to: dir.appendingPathComponent("keys.yaml"))
         let apply = try run(["apply"], in: dir, environment: keys)
         XCTAssertEqual(apply.exitCode, 0, apply.stderr)
         XCTAssertTrue(apply.stdout.contains("State serial 3."), apply.stdout)
         let upgraded = try StateFileReader.read(at: dir.appendingPathComponent("keysync.state.json").path)
-        XCTAssertEqual(upgraded.version, 2)
+        XCTAssertEqual(upgraded.version, StateFile.currentVersion)
         XCTAssertEqual(upgraded.log?.events, 3 + 2)
         XCTAssertEqual(upgraded.teams.first?.recipients?.map(\.rawValue), ["age1c9vz9za7flk50tyz47edc7nvlh274sjsw2d0y3mk59dkk88ysp6qwq7zh0"])
         let after = try run(["audit", "verify"], in: dir, environment: keys)

@@ -112,7 +112,7 @@ final class CanonicalStateReaderTests: XCTestCase {
             #"{"version":1,"serial":1.0}"#,  // another spelling of a number
             #"{"version":1,"serial":1e2}"#,
             #"{"version":1,"serial":01}"#,
-            #"{"version":3,"serial":1}"#,  // another version
+            #"{"version":4,"serial":1}"#,  // another version
             #"{"version":1}"#,  // a required field missing
             #"{"version":1,"serial":1} x"#,  // trailing text
             #"{"version":1,"serial":1,"lineage":"a\qb"}"#,  // a bad escape

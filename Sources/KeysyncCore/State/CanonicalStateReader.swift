@@ -4,7 +4,7 @@ import Foundation
 /// Foundation's `JSONDecoder` tree: at 100k keys that decoder was most of `plan`'s time.
 ///
 /// It is a fast path, not a second definition of the format. It accepts only what it fully
-/// understands — the fields of versions 1 and 2, each of its type, no duplicates, no unknown fields,
+/// understands — the fields of versions 1 to 3, each of its type, no duplicates, no unknown fields,
 /// integers as plain digits — and returns `nil` for anything else, so `StateFile.decode` falls back
 /// to the `Codable` decoder, which stays the reference and reports errors with their paths.
 /// Whenever it returns a state, that state equals what the `Codable` decoder returns.
@@ -127,6 +127,7 @@ struct CanonicalStateReader {
         var createdAt: Date?, createdBy: String?, expiresAt: Date??, rateLimit: Int?, description: String??
         var owner: String??, status: KeyStatus?, revokedAt: Date??, revokedReason: RevocationReason??
         var revokeAfter: Date??, sealedFile: String?
+        var scopes: [Scope]??, allowedIPs: [IPAddressRange]??
         try object { (r: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
             case "id": try Self.once(&id, r.parsed(KeyID.init(rawValue:)))
@@ -146,6 +147,8 @@ struct CanonicalStateReader {
             case "revoked_reason": try Self.once(&revokedReason, r.null() ? nil : r.parsed(RevocationReason.init(rawValue:)))
             case "revoke_after": try Self.once(&revokeAfter, r.optionalDate())
             case "sealed_file": try Self.once(&sealedFile, r.string())
+            case "scopes": try Self.once(&scopes, r.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.parsed { try? Scope(parsing: $0) } })
+            case "allowed_ips": try Self.once(&allowedIPs, r.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.parsed { try? IPAddressRange(parsing: $0) } })
             default: throw Unrecognised()
             }
         }
@@ -157,7 +160,8 @@ struct CanonicalStateReader {
             createdAt: createdAt, createdBy: createdBy, expiresAt: expiresAt ?? nil, rateLimit: rateLimit,
             description: description ?? nil, owner: owner ?? nil, status: status,
             revokedAt: revokedAt ?? nil, revokedReason: revokedReason ?? nil,
-            revokeAfter: revokeAfter ?? nil, sealedFile: sealedFile)
+            revokeAfter: revokeAfter ?? nil, sealedFile: sealedFile,
+            scopes: scopes ?? nil, allowedIPs: allowedIPs ?? nil)
     }
 
     /// A field seen twice is left to the reference decoder.

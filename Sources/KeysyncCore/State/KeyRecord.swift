@@ -30,13 +30,18 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     public var revokeAfter: Date?
     /// The name of the sealed (age) file the raw key was delivered in.
     public var sealedFile: String
+    /// The scopes the key grants, resolved from its manifest entry, team or plan and sorted;
+    /// `nil` (absent in the file): unrestricted. Version 3 of the state.
+    public var scopes: [Scope]?
+    /// The networks the key may be used from, sorted; `nil` (absent): anywhere. Version 3.
+    public var allowedIPs: [IPAddressRange]?
 
     public init(
         id: KeyID, team: String, name: String, generation: Int = 0, hash: KeyHash, preview: KeyPreview,
         createdAt: Date, createdBy: String, expiresAt: Date? = nil, rateLimit: Int = 60,
         description: String? = nil, owner: String? = nil, status: KeyStatus = .active,
         revokedAt: Date? = nil, revokedReason: RevocationReason? = nil, revokeAfter: Date? = nil,
-        sealedFile: String
+        sealedFile: String, scopes: [Scope]? = nil, allowedIPs: [IPAddressRange]? = nil
     ) {
         self.id = id
         self.team = team
@@ -55,6 +60,8 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         self.revokedReason = revokedReason
         self.revokeAfter = revokeAfter
         self.sealedFile = sealedFile
+        self.scopes = scopes
+        self.allowedIPs = allowedIPs
     }
 
     /// Live and not on its way out after a rotation: the key the manifest's entry refers to.
@@ -75,6 +82,7 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         case rateLimit = "rate_limit", description, owner, status
         case revokedAt = "revoked_at", revokedReason = "revoked_reason", revokeAfter = "revoke_after"
         case sealedFile = "sealed_file"
+        case scopes, allowedIPs = "allowed_ips"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -97,6 +105,9 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         try c.encode(revokedReason, forKey: .revokedReason)
         try c.encode(revokeAfter, forKey: .revokeAfter)
         try c.encode(sealedFile, forKey: .sealedFile)
+        // Absent when unrestricted, so a record of an older state encodes to the same bytes.
+        try c.encodeIfPresent(scopes, forKey: .scopes)
+        try c.encodeIfPresent(allowedIPs, forKey: .allowedIPs)
     }
 
     public init(from decoder: Decoder) throws {
@@ -126,5 +137,12 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         revokedReason = try c.decodeIfPresent(RevocationReason.self, forKey: .revokedReason)
         revokeAfter = try c.decodeIfPresent(Date.self, forKey: .revokeAfter)
         sealedFile = try c.decode(String.self, forKey: .sealedFile)
+        scopes = try c.decodeIfPresent([Scope].self, forKey: .scopes)
+        allowedIPs = try c.decodeIfPresent([IPAddressRange].self, forKey: .allowedIPs)
+    }
+
+    /// The key's restrictions for a verifier; `nil` when it has none.
+    public var accessPolicy: AccessPolicy? {
+        AccessPolicy.restricting(scopes: scopes, allowedIPs: allowedIPs)
     }
 }

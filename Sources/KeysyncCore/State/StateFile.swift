@@ -4,7 +4,8 @@ import Foundation
 /// only thing `verify` and `expiring` read. JSON, written deterministically (sorted, pretty,
 /// one field per line) because it lives in git and is reviewed as a diff. Version 2 adds `log`,
 /// the audit log's head as of the apply that wrote it; version 1 (without it) is still read, and
-/// the next apply writes version 2.
+/// the next apply writes version 2. Version 3 adds each key's `scopes` and `allowed_ips` (absent
+/// when unrestricted, so an older state reads as unrestricted).
 ///
 /// What must hold across records (checked by `validate()`, and so by every decode):
 /// - at most one *current* key (live, not retiring after a rotation) per team and name;
@@ -14,9 +15,9 @@ import Foundation
 /// It never holds a raw key.
 public struct StateFile: Sendable, Equatable, Codable {
     /// The version apply writes.
-    public static let currentVersion = 2
+    public static let currentVersion = 3
     /// The versions this keysync reads.
-    public static let readableVersions: ClosedRange<Int> = 1...2
+    public static let readableVersions: ClosedRange<Int> = 1...3
 
     public var version: Int
     /// Made once by the first apply; `nil` before that. A saved plan remembers it so a plan made

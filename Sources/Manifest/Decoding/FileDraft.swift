@@ -1,4 +1,5 @@
 import AgeFormat
+import KeysyncCore
 import Foundation
 
 /// One file's content as decoded, before files are merged and cross-file rules run. Fields
@@ -37,6 +38,8 @@ struct TeamDraft {
     var keys: [KeyDeclaration] = []
     /// The `keys:` field's own place, where plan-wide problems with the keys point.
     var keysLocation: SourceLocation?
+    var scopes: Located<[Scope]>?
+    var allowedIPs: Located<[IPAddressRange]>?
 
     init(name: Located<String>) { self.name = name }
 }

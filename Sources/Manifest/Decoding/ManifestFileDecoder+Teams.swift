@@ -59,6 +59,8 @@ extension ManifestFileDecoder {
             case .keys:
                 team.keysLocation = location(keyEvent)
                 try decodeKeys(v, into: &team)
+            case .scopes: team.scopes = try readScopes(v, context: "team \(team.name.value)")
+            case .allowedIPs: team.allowedIPs = try readAllowedIPs(v, context: "team \(team.name.value)")
             }
         }
     }
@@ -124,6 +126,8 @@ extension ManifestFileDecoder {
                     }
                 }
             case .rotateGrace: key.rotateGrace = try readPeriod(v, field: "rotate_grace")
+            case .scopes: key.scopes = try readScopes(v, context: Self.keyContext(key, team: team))
+            case .allowedIPs: key.allowedIPs = try readAllowedIPs(v, context: Self.keyContext(key, team: team))
             }
         }
         if !seen.contains(.name) {
@@ -131,5 +135,10 @@ extension ManifestFileDecoder {
                    hint: "add `name:` (lowercase letters, digits, '-', '_', '.')", at: place)
         }
         return key
+    }
+
+    /// How messages name a key: `key team/name`, or `a key of team <team>` before its name is read.
+    static func keyContext(_ key: KeyDeclaration, team: String) -> String {
+        key.name.value.isEmpty ? "a key of team \(team)" : "key \(team)/\(key.name.value)"
     }
 }

@@ -285,6 +285,14 @@ private struct ApplyRun {
                 try expect(record.generation == old, id, field)
                 record.generation = new
                 updated[field.field] = Self.auditChange(field)
+            case .scopes(let old, let new):
+                try expect(record.scopes == old, id, field)
+                record.scopes = new
+                updated[field.field] = Self.auditChange(field)
+            case .allowedIPs(let old, let new):
+                try expect(record.allowedIPs == old, id, field)
+                record.allowedIPs = new
+                updated[field.field] = Self.auditChange(field)
             }
         }
         replace(record)
@@ -332,7 +340,8 @@ private struct ApplyRun {
             hash: key.hash, preview: key.preview, createdAt: now, createdBy: context.actor,
             expiresAt: newKey.expiration?.resolve(createdAt: now), rateLimit: newKey.rateLimit,
             description: newKey.description, owner: newKey.owner, status: newKey.status,
-            sealedFile: SealedFile.name(serial: serial, team: change.team))
+            sealedFile: SealedFile.name(serial: serial, team: change.team),
+            scopes: newKey.scopes, allowedIPs: newKey.allowedIPs)
         keyIndex[id] = next.keys.count
         next.keys.append(record)
         minted.append(MintedKey(key: key, record: record, recipients: newKey.recipients))
@@ -347,7 +356,7 @@ private struct ApplyRun {
 
     /// A new key's fields, from nothing: never the hash, only what the state shows people.
     static func creationFields(_ record: KeyRecord) -> [String: AuditChange] {
-        [
+        var fields: [String: AuditChange] = [
             "name": AuditChange(from: .null, to: .string(record.name)),
             "generation": AuditChange(from: .null, to: .int(record.generation)),
             "preview": AuditChange(from: .null, to: .string(record.preview.rawValue)),
@@ -358,6 +367,10 @@ private struct ApplyRun {
             "status": AuditChange(from: .null, to: .string(record.status.rawValue)),
             "sealed_file": AuditChange(from: .null, to: .string(record.sealedFile)),
         ]
+        // Only a restricted key names its restrictions: an unrestricted key's event stays as it was.
+        if let scopes = record.scopes { fields["scopes"] = AuditChange(from: .null, to: .strings(scopes.map(\.rawValue))) }
+        if let ips = record.allowedIPs { fields["allowed_ips"] = AuditChange(from: .null, to: .strings(ips.map(\.description))) }
+        return fields
     }
 
     static func auditChange(_ field: KeyFieldChange) -> AuditChange {
@@ -367,10 +380,15 @@ private struct ApplyRun {
         case .rateLimit(let o, let n), .generation(let o, let n): AuditChange(from: .int(o), to: .int(n))
         case .expiresAt(let o, let n): AuditChange(from: value(o), to: value(n))
         case .status(let o, let n): AuditChange(from: .string(o.rawValue), to: .string(n.rawValue))
+        case .scopes(let o, let n): AuditChange(from: list(o?.map(\.rawValue)), to: list(n?.map(\.rawValue)))
+        case .allowedIPs(let o, let n): AuditChange(from: list(o?.map(\.description)), to: list(n?.map(\.description)))
         }
     }
 
     static func value(_ text: String?) -> AuditValue { text.map(AuditValue.string) ?? .null }
+
+    /// A list field (`scopes`, `allowed_ips`): `null` for unrestricted, else the texts.
+    static func list(_ texts: [String]?) -> AuditValue { texts.map(AuditValue.strings) ?? .null }
 
     /// Who can open the new key's sealed file: the audit trail of who received which key.
     static func sealedTo(_ newKey: NewKey) -> [String] { Array(Set(newKey.recipients.map(\.description))).sorted() }

@@ -12,9 +12,13 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
     case expiresAt(old: Date?, new: Date?)
     case status(old: KeyStatus, new: KeyStatus)
     case generation(old: Int, new: Int)
+    /// `nil`: unrestricted.
+    case scopes(old: [Scope]?, new: [Scope]?)
+    /// `nil`: anywhere.
+    case allowedIPs(old: [IPAddressRange]?, new: [IPAddressRange]?)
 
-    /// The state's field name: `name`, `description`, `owner`, `rate_limit`, `expires_at`,
-    /// `status`, `generation`. Changes are listed in that order.
+    /// The state's field name: `name`, `description`, `owner`, `rate_limit`, `scopes`,
+    /// `allowed_ips`, `expires_at`, `status`, `generation`. Changes are listed in that order.
     public var field: String {
         switch self {
         case .name: "name"
@@ -24,10 +28,12 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
         case .expiresAt: "expires_at"
         case .status: "status"
         case .generation: "generation"
+        case .scopes: "scopes"
+        case .allowedIPs: "allowed_ips"
         }
     }
 
-    static let fieldOrder = ["name", "description", "owner", "rate_limit", "expires_at", "status", "generation"]
+    static let fieldOrder = ["name", "description", "owner", "rate_limit", "scopes", "allowed_ips", "expires_at", "status", "generation"]
 
     var rank: Int { Self.fieldOrder.firstIndex(of: field)! }
 
@@ -45,6 +51,8 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
             try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
         case .expiresAt(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
         case .status(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
+        case .scopes(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
+        case .allowedIPs(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
         }
     }
 
@@ -69,6 +77,12 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
             self = .status(old: try c.decode(KeyStatus.self, forKey: .old), new: try c.decode(KeyStatus.self, forKey: .new))
         case "generation":
             self = .generation(old: try c.decode(Int.self, forKey: .old), new: try c.decode(Int.self, forKey: .new))
+        case "scopes":
+            self = .scopes(old: try c.decodeIfPresent([Scope].self, forKey: .old),
+                           new: try c.decodeIfPresent([Scope].self, forKey: .new))
+        case "allowed_ips":
+            self = .allowedIPs(old: try c.decodeIfPresent([IPAddressRange].self, forKey: .old),
+                               new: try c.decodeIfPresent([IPAddressRange].self, forKey: .new))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .field, in: c, debugDescription: "unknown key field \"\(field)\"")

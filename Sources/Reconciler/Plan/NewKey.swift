@@ -17,11 +17,18 @@ public struct NewKey: Sendable, Hashable, Codable {
     /// The team's age recipients, as the manifest parsed them: the raw key is sealed to all of
     /// them. A saved plan's text is parsed when the plan is read, so apply never parses again.
     public var recipients: [AgeRecipient]
+    /// The resolved scopes, sorted; `nil`: unrestricted (and left out of a saved plan).
+    public var scopes: [Scope]?
+    /// The resolved networks, sorted; `nil`: anywhere (and left out of a saved plan).
+    public var allowedIPs: [IPAddressRange]?
 
     public init(
         generation: Int, description: String?, owner: String?, rateLimit: Int,
-        expiration: Expiration?, status: KeyStatus, recipients: [AgeRecipient]
+        expiration: Expiration?, status: KeyStatus, recipients: [AgeRecipient],
+        scopes: [Scope]? = nil, allowedIPs: [IPAddressRange]? = nil
     ) {
+        self.scopes = scopes
+        self.allowedIPs = allowedIPs
         self.generation = generation
         self.description = description
         self.owner = owner
@@ -33,6 +40,7 @@ public struct NewKey: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case generation, description, owner, rateLimit = "rate_limit", expiration, status, recipients
+        case scopes, allowedIPs = "allowed_ips"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -44,6 +52,8 @@ public struct NewKey: Sendable, Hashable, Codable {
         try c.encode(expiration, forKey: .expiration)
         try c.encode(status, forKey: .status)
         try c.encode(recipients.map(\.description), forKey: .recipients)
+        try c.encodeIfPresent(scopes, forKey: .scopes)
+        try c.encodeIfPresent(allowedIPs, forKey: .allowedIPs)
     }
 
     public init(from decoder: Decoder) throws {
@@ -54,6 +64,8 @@ public struct NewKey: Sendable, Hashable, Codable {
         rateLimit = try c.decode(Int.self, forKey: .rateLimit)
         expiration = try c.decodeIfPresent(Expiration.self, forKey: .expiration)
         status = try c.decode(KeyStatus.self, forKey: .status)
+        scopes = try c.decodeIfPresent([Scope].self, forKey: .scopes)
+        allowedIPs = try c.decodeIfPresent([IPAddressRange].self, forKey: .allowedIPs)
         var recipients: [AgeRecipient] = []
         for text in try c.decode([String].self, forKey: .recipients) {
             do {

@@ -137,7 +137,8 @@ private struct PlannerRun {
             owner: declaration.owner?.value, rateLimit: declaration.rateLimit.value,
             expiration: declaration.expiration?.value,
             status: declaration.active ? .active : .inactive,
-            recipients: team.recipients.map(\.value))
+            recipients: team.recipients.map(\.value),
+            scopes: declaration.scopes?.value, allowedIPs: declaration.allowedIPs?.value)
     }
 
     /// An absolute expiry in the past cannot be minted; reports it and returns false.
@@ -178,6 +179,7 @@ private struct PlannerRun {
             var changes: [KeyFieldChange] = [.generation(old: record.generation, new: key.generation)]
             changes += fieldChanges(record, name: name, description: key.description, owner: key.owner,
                                     rateLimit: key.rateLimit, status: status)
+            changes += accessChanges(record, declaration)
             switch key.expiration {
             case .at(let date)?: if record.expiresAt != date { changes.append(.expiresAt(old: record.expiresAt, new: date)) }
             case nil: if record.expiresAt != nil { changes.append(.expiresAt(old: record.expiresAt, new: nil)) }
@@ -208,13 +210,14 @@ private struct PlannerRun {
         var changes = fieldChanges(record, name: name, description: declaration.description?.value,
                                    owner: declaration.owner?.value, rateLimit: declaration.rateLimit.value,
                                    status: status)
+        changes += accessChanges(record, declaration)
         if record.expiresAt != expiresAt { changes.append(.expiresAt(old: record.expiresAt, new: expiresAt)) }
 
         var actions: [KeyAction] = []
         for change in changes {
             switch change {
             case .name: actions.append(.rename)
-            case .description, .owner, .rateLimit, .expiresAt: actions.append(.update)
+            case .description, .owner, .rateLimit, .expiresAt, .scopes, .allowedIPs: actions.append(.update)
             case .status(_, let new): actions.append(new == .active ? .activate : .deactivate)
             case .generation: break
             }
@@ -251,6 +254,16 @@ private struct PlannerRun {
         if record.owner != owner { changes.append(.owner(old: record.owner, new: owner)) }
         if record.rateLimit != rateLimit { changes.append(.rateLimit(old: record.rateLimit, new: rateLimit)) }
         if record.status != status { changes.append(.status(old: record.status, new: status)) }
+        return changes
+    }
+
+    /// The key's `scopes` and `allowed_ips` against the manifest's resolved ones: each list is
+    /// sorted on both sides, so only a real change (not a reordering) shows.
+    func accessChanges(_ record: KeyRecord, _ declaration: KeyDeclaration) -> [KeyFieldChange] {
+        var changes: [KeyFieldChange] = []
+        let scopes = declaration.scopes?.value, allowedIPs = declaration.allowedIPs?.value
+        if record.scopes != scopes { changes.append(.scopes(old: record.scopes, new: scopes)) }
+        if record.allowedIPs != allowedIPs { changes.append(.allowedIPs(old: record.allowedIPs, new: allowedIPs)) }
         return changes
     }
 
