@@ -129,7 +129,7 @@ final class AccessRulesTests: XCTestCase {
             ("2001:db8::/64", "2001:db8::ffff:1", true), ("2001:db8::/64", "2001:db8:0:1::", false),
             ("2001:db8::8000:0/97", "2001:db8::ffff:ffff", true), ("2001:db8::8000:0/97", "2001:db8::7fff:ffff", false),
             ("2001:db8::7", "2001:db8::7", true), ("2001:db8::7", "2001:db8::6", false),
-            ("1.0.0.0/1", "127.255.255.255", true), ("128.0.0.0/1", "127.255.255.255", false),
+            ("0.0.0.0/1", "127.255.255.255", true), ("128.0.0.0/1", "127.255.255.255", false),
         ]
         for row in table {
             let address = try XCTUnwrap(IPAddress(row.address), row.address)

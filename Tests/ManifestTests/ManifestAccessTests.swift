@@ -81,6 +81,7 @@ final class ManifestAccessTests: XCTestCase {
         plans:
           pro:
             scopes: [projects:read]
+          enterprise:
         teams:
           a:
             plan: pro
@@ -119,7 +120,7 @@ final class ManifestAccessTests: XCTestCase {
         XCTAssertEqual(fromPlan.scopes?.value.map(\.rawValue), ["projects:read"])
         XCTAssertEqual(fromPlan.scopes?.location.line, 5, "points at the plan's list")
         XCTAssertEqual(fromPlan.allowedIPs?.value.map(\.description), ["203.0.113.0/24", "2001:db8::/32"])
-        XCTAssertEqual(fromPlan.allowedIPs?.location.line, 11)
+        XCTAssertEqual(fromPlan.allowedIPs?.location.line, 12)
         let own = try key("a", "own")
         XCTAssertEqual(own.scopes?.value.map(\.rawValue), ["billing:*", "projects:write"])
         XCTAssertEqual(own.allowedIPs?.value.map(\.description), ["198.51.100.7"])
