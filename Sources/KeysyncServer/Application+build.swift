@@ -27,7 +27,8 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> (some ApplicationProtocol, ServerComponents) {
     let components = try makeComponents(configuration: configuration, store: store)
-    let router = buildRouter(components: components, clock: configuration.clock)
+    let router = buildRouter(components: components, clock: configuration.clock,
+                             trustedProxies: configuration.trustedProxies)
     var logger = configuration.logger
     logger[metadataKey: "component"] = "http"
     let app = Application(
@@ -103,9 +104,9 @@ func makeComponents(configuration: ServerConfiguration, store: (any UsageStore)?
 
 /// The routes. Each decision reads the current snapshot once, so a reload mid-request cannot
 /// mix two states.
-func buildRouter(components: ServerComponents, clock: ServerClock) -> Router<ServerContext> {
+func buildRouter(components: ServerComponents, clock: ServerClock, trustedProxies: [IPAddressRange] = []) -> Router<ServerContext> {
     let router = Router(context: ServerContext.self)
-    let authorizer = Authorizer(components: components, clock: clock)
+    let authorizer = Authorizer(components: components, clock: clock, trustedProxies: trustedProxies)
 
     @Sendable func forwardAuth(_ request: Request, _ context: ServerContext) -> Response {
         AuthResponses.forwardAuth(authorizer.decide(request, context))
@@ -158,10 +159,12 @@ func buildRouter(components: ServerComponents, clock: ServerClock) -> Router<Ser
 struct Authorizer: Sendable {
     let components: ServerComponents
     let clock: ServerClock
+    let addresses: ClientAddressResolver
 
-    init(components: ServerComponents, clock: ServerClock) {
+    init(components: ServerComponents, clock: ServerClock, trustedProxies: [IPAddressRange] = []) {
         self.components = components
         self.clock = clock
+        addresses = ClientAddressResolver(trustedProxies: trustedProxies)
     }
 
     func decide(_ request: Request, _ context: ServerContext,
@@ -171,7 +174,7 @@ struct Authorizer: Sendable {
             authorization: request.headers[values: .authorization], apiKey: request.headers[values: .xAPIKey])
         let now = clock.now()
         let decision = AuthDecision.make(credential: credential, snapshot: components.watcher.holder.current,
-                                         limiter: components.limiter, now: now)
+                                         limiter: components.limiter, now: now) { access(request, context) }
         components.metrics.latency.record(ContinuousClock.now - started)
         components.metrics.countDecision(code: decision.code, plan: decision.plan)
         var path = Self.originalPath(request)
@@ -183,6 +186,29 @@ struct Authorizer: Sendable {
             time: now, keyID: decision.key?.id.rawValue, outcome: decision.code,
             method: Self.originalMethod(request), path: path, client: Self.client(request, context)))
         return decision
+    }
+
+    /// The scope the route requires (`X-Keysync-Scope`, set by the gateway) and the client's
+    /// address (the peer, or what a trusted proxy forwarded): read only for a restricted key.
+    func access(_ request: Request, _ context: ServerContext) -> RequestAccess {
+        var result = RequestAccess()
+        result.access.client = addresses.resolve(
+            peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: .xForwardedFor],
+            realIP: request.headers[values: .xRealIP])
+        // An empty value is no requirement: gateways send one for routes that require none.
+        let scopes = request.headers[values: .scope].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let first = scopes.first {
+            if scopes.contains(where: { $0 != first }) {
+                result.unreadableScope = "the request carries several different X-Keysync-Scope headers; the gateway must send one"
+            } else {
+                do {
+                    result.access.scope = try Scope(requiring: first)
+                } catch {
+                    result.unreadableScope = "the gateway's X-Keysync-Scope header is not a scope (resource:action), so the key's scopes cannot be checked"
+                }
+            }
+        }
+        return result
     }
 
     /// `false` only when `path` cannot contain `presented`: both ASCII (so Foundation's search

@@ -10,6 +10,8 @@ public enum DecisionCode: String, Sendable, Hashable, CaseIterable, Codable {
     case keyExpired = "KEY_EXPIRED"
     case keyRevoked = "KEY_REVOKED"
     case apiAccessNotAvailable = "API_ACCESS_NOT_AVAILABLE"
+    case insufficientScope = "INSUFFICIENT_SCOPE"
+    case ipNotAllowed = "IP_NOT_ALLOWED"
     case rateLimited = "RATE_LIMITED"
 
     /// The verifier's code under the same wire spelling (every `VerificationCode` is one of these).
@@ -25,7 +27,7 @@ public enum DecisionCode: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .valid: 200
         case .rateLimited: 429
-        case .apiAccessNotAvailable: 403
+        case .apiAccessNotAvailable, .insufficientScope, .ipNotAllowed: 403
         case .invalidAPIKey, .keyDeactivated, .keyExpired, .keyRevoked: 401
         }
     }
@@ -69,6 +71,13 @@ enum Credential {
     }
 }
 
+/// What one request asks of a restricted key: its scope and client address (`access`), and
+/// why the scope header could not be read, if it could not.
+struct RequestAccess {
+    var access = AccessRequest(scope: nil, client: .unknown)
+    var unreadableScope: String?
+}
+
 /// One request's answer: who (if a key was recognised), which code, and the limiter's view.
 /// Never holds the presented key.
 public struct AuthDecision: Sendable {
@@ -83,10 +92,12 @@ public struct AuthDecision: Sendable {
     public var isAllowed: Bool { code == .valid }
 
     /// The decision for `credential` against `snapshot` at `now`: verification first (revoked,
-    /// deactivated, expired, plan), then the rate limit, which counts only allowed requests.
+    /// deactivated, expired, plan, then the key's address and scope rules against `access`,
+    /// read only for a key that has such rules), then the rate limit, which counts only
+    /// allowed requests.
     /// Refused known keys report their limit without being counted.
     static func make(credential: Result<String, CredentialProblem>, snapshot: StateSnapshot,
-                     limiter: RateLimiter, now: Date) -> AuthDecision {
+                     limiter: RateLimiter, now: Date, access: () -> RequestAccess = { RequestAccess() }) -> AuthDecision {
         let presented: String
         switch credential {
         case .failure(let problem):
@@ -94,7 +105,13 @@ public struct AuthDecision: Sendable {
         case .success(let key):
             presented = key
         }
-        let result = snapshot.verifier.verify(presented, now: now)
+        // The request's scope and address are read only for a key with restrictions.
+        var unreadableScope: String?
+        let result = snapshot.verifier.verify(presented, now: now) {
+            let request = access()
+            unreadableScope = request.unreadableScope
+            return request.access
+        }
         guard let key = result.key else {
             return AuthDecision(code: .invalidAPIKey, message: result.message, key: nil, plan: nil, rateLimit: nil)
         }
@@ -103,6 +120,12 @@ public struct AuthDecision: Sendable {
         guard result.isValid else {
             let status = limiter.check(keyID: key.id.rawValue, limit: limit, now: now, counting: false)
             return AuthDecision(code: DecisionCode(result.code), message: result.message, key: key, plan: plan, rateLimit: status)
+        }
+        if let problem = unreadableScope {
+            // The gateway sent a scope header keysync cannot read, for a key with scopes:
+            // refused, never guessed (a key without restrictions grants any scope anyway).
+            let status = limiter.check(keyID: key.id.rawValue, limit: limit, now: now, counting: false)
+            return AuthDecision(code: .insufficientScope, message: problem, key: key, plan: plan, rateLimit: status)
         }
         let status = limiter.check(keyID: key.id.rawValue, limit: limit, now: now, counting: true)
         guard status.allowed else {

@@ -22,6 +22,8 @@ extension HTTPField.Name {
     static let xOriginalURI = Self("X-Original-URI")!
     static let xForwardedFor = Self("X-Forwarded-For")!
     static let xRealIP = Self("X-Real-IP")!
+    /// The scope the route requires, set by the gateway per route (`resource:action`).
+    static let scope = Self("X-Keysync-Scope")!
 }
 
 /// How a decision becomes an HTTP response, per kind of caller. Pure: a decision in, a response out.

@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var reloadOnSIGHUP: Bool
     public var clock: ServerClock
     public var logger: Logger
+    /// Proxies (`--trusted-proxy`) whose `X-Forwarded-For`/`X-Real-IP` name the client for
+    /// `allowed_ips`; empty: the connection's peer is the client.
+    public var trustedProxies: [IPAddressRange] = []
 
     public init(
         statePath: String, host: String = "127.0.0.1", port: Int = 8080, usageDatabasePath: String? = nil,

@@ -106,6 +106,9 @@ enum PlanFormatting {
             if let d = key.description { lines.append(("description", quoted(d))) }
             if let o = key.owner { lines.append(("owner", quoted(o))) }
             lines.append(("rate_limit", String(key.rateLimit)))
+            // Shown only when restricted, so a plan without access rules reads as before.
+            if let scopes = key.scopes { lines.append(("scopes", accessList(scopes.map(\.rawValue)))) }
+            if let ips = key.allowedIPs { lines.append(("allowed_ips", accessList(ips.map(\.description)))) }
             lines.append(("expires", expiration(key.expiration)))
             lines.append(("status", key.status.rawValue))
             if let every = key.rotateEvery { lines.append(("rotate_every", every.text)) }
@@ -169,7 +172,15 @@ enum PlanFormatting {
         case .expiresAt(let o, let n), .rotateDueAt(let o, let n): "\(date(o)) → \(date(n))"
         case .protected(let o, let n): "\(o) → \(n)"
         case .status(let o, let n): "\(o.rawValue) → \(n.rawValue)"
+        case .scopes(let o, let n): "\(accessList(o?.map(\.rawValue))) → \(accessList(n?.map(\.rawValue)))"
+        case .allowedIPs(let o, let n): "\(accessList(o?.map(\.description))) → \(accessList(n?.map(\.description)))"
         }
+    }
+
+    /// `[projects:read, projects:write]`, `[]` (nothing allowed) or `unrestricted` (`nil`).
+    /// Scopes and ranges need no quoting: their types admit no space, quote or control character.
+    static func accessList(_ values: [String]?) -> String {
+        values.map { "[" + $0.joined(separator: ", ") + "]" } ?? "unrestricted"
     }
 
     static func expiration(_ expiration: Expiration?) -> String {

@@ -60,7 +60,26 @@ struct ServeCommand: AsyncParsableCommand {
             help: ArgumentHelp("How often the state file is checked for changes (e.g. 2s, 1m).", valueName: "PERIOD"))
     var pollInterval: String = "2s"
 
+    @Option(name: .customLong("trusted-proxy"),
+            help: ArgumentHelp("A proxy (address or CIDR) whose X-Forwarded-For/X-Real-IP name the client for keys with allowed_ips; repeatable.",
+                               valueName: "CIDR"))
+    var trustedProxy: [String] = []
+
+    /// `--trusted-proxy` values, parsed; a bad one is a usage error.
+    func trustedProxies() throws -> [IPAddressRange] {
+        var ranges: [IPAddressRange] = []
+        for text in trustedProxy {
+            do throws(IPAddressProblem) {
+                ranges.append(try IPAddressRange(parsing: text))
+            } catch {
+                throw ValidationError("--trusted-proxy: \(error.message); \(error.hint)")
+            }
+        }
+        return ranges
+    }
+
     func validate() throws {
+        _ = try trustedProxies()
         _ = try Self.address(listen)
         _ = try Self.period(retention, option: "--retention")
         _ = try Self.period(pollInterval, option: "--poll-interval")
@@ -104,11 +123,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var postgres = try backend.map { try Self.backend($0, nodeID: nodeID, environment: environment) }
         postgres?.syncInterval = .seconds(try Self.period(syncInterval, option: "--sync-interval"))
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             statePath: state, host: host, port: port, usageDatabasePath: usageDatabase,
             retention: TimeInterval(try Self.period(retention, option: "--retention")),
             trustedKey: trustedKey, pollInterval: .seconds(try Self.period(pollInterval, option: "--poll-interval")),
             logger: logger, backend: postgres)
+        configuration.trustedProxies = try trustedProxies()
         let startupLogger = logger
         let usageLocation = postgres?.displayURL ?? configuration.usageDatabasePath
         do {

@@ -18,10 +18,14 @@ struct VerifyCommand: ParsableCommand, FormatsDiagnostics {
             Standard input holds a bare key, or one HTTP header line: `Authorization: Bearer <key>` \
             or `X-API-Key: <key>` (header names in any case). The presented key is never printed; \
             a valid key is shown by its preview.
+            With --scope and --ip the key is checked as for one request: a key whose scopes do not \
+            grant the scope is refused with INSUFFICIENT_SCOPE, one used from outside its allowed_ips \
+            with IP_NOT_ALLOWED (both 403). Without them, scopes and addresses are not checked.
             Exit status: 0 valid, 1 refused or error, 64 usage error.
 
             Examples:
               keysync verify < key.txt
+              keysync verify --scope projects:write --ip 203.0.113.9 < key.txt
               printf 'X-API-Key: %s\\n' "$KEY" | keysync verify --format json
             """
     )
@@ -32,6 +36,38 @@ struct VerifyCommand: ParsableCommand, FormatsDiagnostics {
 
     @Option(help: "Output format: text or json.")
     var format: Format = .text
+
+    @Option(help: ArgumentHelp("The scope the request requires (resource:action): refused unless the key grants it.",
+                               valueName: "resource:action"))
+    var scope: String?
+
+    @Option(help: ArgumentHelp("The client's IPv4 or IPv6 address: refused when outside the key's allowed_ips.",
+                               valueName: "address"))
+    var ip: String?
+
+    func validate() throws {
+        _ = try accessRequest()
+    }
+
+    /// What `--scope` and `--ip` ask of the key; a bad spelling is a usage error.
+    func accessRequest() throws -> AccessRequest {
+        var request = AccessRequest.unchecked
+        if let scope {
+            do {
+                request.scope = try Scope(requiring: scope)
+            } catch {
+                throw ValidationError("--scope: \(error.message); \(error.hint)")
+            }
+        }
+        if let ip {
+            do {
+                request.client = .known(try IPAddress(parsing: ip))
+            } catch {
+                throw ValidationError("--ip: \(error.message); \(error.hint)")
+            }
+        }
+        return request
+    }
 
     var diagnosticFormat: DiagnosticRenderer.Format { format == .json ? .json : .text }
 
@@ -52,7 +88,7 @@ struct VerifyCommand: ParsableCommand, FormatsDiagnostics {
         defer { progress.finish() }
         let state = try trusted.load(environment: environment, progress: progress.reporter)
         progress.finish()
-        let result = KeyVerifier(state: state).verify(presented, now: now)
+        let result = KeyVerifier(state: state).verify(presented, now: now, access: try accessRequest())
         let output = format == .json ? Self.json(result) : Self.text(result)
         console.write(output)
         // A refused key is an answer, already written: exit 1 without a diagnostic under it.

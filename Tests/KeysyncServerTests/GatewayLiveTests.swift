@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import KeysyncServer
+import KeysyncCore
 import TestSupport
 import XCTest
 
@@ -52,10 +53,47 @@ final class GatewayLiveTests: ServerTestCase {
         XCTAssertEqual(limited.header("X-RateLimit-Limit"), "2", gateway)
         XCTAssertEqual(limited.header("X-RateLimit-Remaining"), "0", gateway)
         XCTAssertNotNil(limited.header("RateLimit-Policy"), gateway)
-        for answer in [allowed, unknown, revoked, free, limited] {
+        // Access rules: the route's scope comes from the gateway's map (GET /orders requires
+        // orders:read), the client address from X-Forwarded-For set by the gateway, believed
+        // because keysync trusts the gateway's address; what the client sends itself is not.
+        let readOnly = try await HTTPClient.get("\(base)/orders", headers: [("X-API-Key", f.keys["orders-read"]!)])
+        XCTAssertEqual(readOnly.status, 200, "\(gateway): \(readOnly.body)")
+        let writeOnly = try await HTTPClient.get("\(base)/orders", headers: [("X-API-Key", f.keys["orders-write"]!),
+                                                                            ("X-Keysync-Scope", "orders:write")])
+        XCTAssertEqual(writeOnly.status, 403, "\(gateway): a client cannot choose the scope: \(writeOnly.body)")
+        XCTAssertTrue(writeOnly.body.contains("\"code\":\"INSUFFICIENT_SCOPE\""), "\(gateway): \(writeOnly.body)")
+        XCTAssertTrue(writeOnly.body.contains("does not grant scope orders:read"), "\(gateway): \(writeOnly.body)")
+        let local = try await HTTPClient.get("\(base)/orders", headers: [("X-API-Key", f.keys["from-localhost"]!)])
+        XCTAssertEqual(local.status, 200, "\(gateway): \(local.body)")
+        let office = try await HTTPClient.get("\(base)/orders", headers: [("X-API-Key", f.keys["from-office"]!),
+                                                                         ("X-Forwarded-For", "203.0.113.9")])
+        XCTAssertEqual(office.status, 403, "\(gateway): a client cannot claim an address: \(office.body)")
+        XCTAssertTrue(office.body.contains("\"code\":\"IP_NOT_ALLOWED\""), "\(gateway): \(office.body)")
+        XCTAssertTrue(office.body.contains("may not be used from 127.0.0.1"), "\(gateway): \(office.body)")
+        for answer in [allowed, unknown, revoked, free, limited, readOnly, writeOnly, local, office] {
             XCTAssertEqual(f.leakedKeys(in: answer.body), [], "\(gateway): a response quoted a key")
         }
     }
+
+    /// The fixture plus keys with access rules, for `checkOutcomes`: `orders-read`,
+    /// `orders-write`, `from-localhost` (127.0.0.1 only) and `from-office` (203.0.113.0/24).
+    static func addAccessKeys(_ f: inout ServerFixture) throws {
+        let rules: [(label: String, scopes: [String]?, ips: [String]?)] = [
+            ("orders-read", ["orders:read"], nil), ("orders-write", ["orders:write"], nil),
+            ("from-localhost", nil, ["127.0.0.1"]), ("from-office", nil, ["203.0.113.0/24"]),
+        ]
+        for rule in rules {
+            f.add(rule.label, team: "payments", name: rule.label)
+            let hash = APIKeyHash.of(f.keys[rule.label]!)
+            let index = f.state.keys.firstIndex { $0.hash == hash }!
+            f.state.keys[index].scopes = try rule.scopes?.map { try Scope(parsing: $0) }
+            f.state.keys[index].allowedIPs = try rule.ips?.map { try IPAddressRange(parsing: $0) }
+        }
+        try f.write()
+    }
+
+    /// The gateway connects to keysync from here.
+    static let gatewayAddress = [try! IPAddressRange(parsing: "127.0.0.1")]
 
     /// The protected application: an nginx server block echoing the headers keysync added.
     static func upstreamServer(port: Int) -> String {
@@ -99,11 +137,13 @@ final class GatewayLiveTests: ServerTestCase {
 
     func testThroughNginx() async throws {
         guard let nginx = program("nginx") else { throw XCTSkip("nginx is not installed (apt-get install nginx)") }
-        let f = fixture!
+        var withRules = fixture!
+        try Self.addAccessKeys(&withRules)
+        let f = withRules
         let folder = f.folder.appendingPathComponent("nginx")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("logs"), withIntermediateDirectories: true)
         let (front, app) = (try freePort(), try freePort())
-        try await withServer(f, logs: logs, setup: .live) { client, _ in
+        try await withServer(f, logs: logs, setup: .live, trustedProxies: Self.gatewayAddress) { client, _ in
             let keysyncPort = try XCTUnwrap(client.port)
             let snippet = try Self.shipped("nginx.conf", replacing: [
                 ("127.0.0.1:8080", "127.0.0.1:\(keysyncPort)"), ("127.0.0.1:9000", "127.0.0.1:\(app)"),
@@ -122,11 +162,13 @@ final class GatewayLiveTests: ServerTestCase {
     func testThroughCaddy() async throws {
         guard let caddy = program("caddy") else { throw XCTSkip("caddy is not installed (apt-get install caddy)") }
         guard let nginx = program("nginx") else { throw XCTSkip("nginx is not installed (it serves as the upstream here)") }
-        let f = fixture!
+        var withRules = fixture!
+        try Self.addAccessKeys(&withRules)
+        let f = withRules
         let folder = f.folder.appendingPathComponent("caddy")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("logs"), withIntermediateDirectories: true)
         let (front, app) = (try freePort(), try freePort())
-        try await withServer(f, logs: logs, setup: .live) { client, _ in
+        try await withServer(f, logs: logs, setup: .live, trustedProxies: Self.gatewayAddress) { client, _ in
             let keysyncPort = try XCTUnwrap(client.port)
             let site = try Self.shipped("Caddyfile", replacing: [
                 ("127.0.0.1:8080", "127.0.0.1:\(keysyncPort)"), ("127.0.0.1:9000", "127.0.0.1:\(app)"),

@@ -44,11 +44,11 @@ final class ManifestSchemaTests: XCTestCase {
         // both generated from one field table, so each is checked against this list, not each other.
         let documented: [String: Set<String>] = [
             "root": ["defaults", "plans", "prefix", "teams", "version"],
-            "plan": ["api_access", "max_keys"],
+            "plan": ["api_access", "max_keys", "scopes"],
             "defaults": ["expires", "expires_in", "rate_limit", "rotate_every", "rotate_grace"],
-            "team": ["contacts", "keys", "owner", "plan", "protect", "recipients"],
+            "team": ["allowed_ips", "contacts", "keys", "owner", "plan", "protect", "recipients", "scopes"],
             "key": ["active", "description", "expires", "expires_in", "name", "owner", "protect", "rate_limit", "renamed_from",
-                    "rotate", "rotate_every", "rotate_grace"],
+                    "rotate", "rotate_every", "rotate_grace", "scopes", "allowed_ips"],
         ]
         for (place, object) in places {
             let known = try knownFields(where: place)
@@ -91,8 +91,13 @@ final class ManifestSchemaTests: XCTestCase {
                          "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8q",
                          "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8",
                          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5", "AGE-SECRET-KEY-1XYZ", "age1"],
+            .scope: ["*", "projects:read", "projects:*", "a:b", "x.y_z-1:export.csv", String(repeating: "a", count: 63) + ":b",
+                     String(repeating: "a", count: 64) + ":b", "", "projects", "Projects:read", "*:read", "projects:**",
+                     ":read", "projects:", "-a:b", "a:b:c", "a b:c", "é:read"],
+            .ipRange: ["203.0.113.0/24", "198.51.100.7", "0.0.0.0/0", "::/0", "2001:db8::/32", "2001:DB8::7",
+                       "::1", "::ffff:1.2.3.4", "203.0.113.1/24", "1.2.3.4/33", "fe80::1%eth0", "010.0.0.1", "hello", ""],
         ]
-        let exact: Set<TextRule> = [.name, .prefix, .email, .period]
+        let exact: Set<TextRule> = [.name, .prefix, .email, .period, .scope]
         for (rule, texts) in samples {
             let pattern = try XCTUnwrap(rule.pattern, "\(rule)")
             let regex = try NSRegularExpression(pattern: pattern)

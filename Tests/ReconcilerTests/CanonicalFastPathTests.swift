@@ -52,9 +52,27 @@ final class CanonicalFastPathTests: XCTestCase {
                 revokedAt: revoked ? Date(timeIntervalSince1970: 1_795_000_000) : nil,
                 revokedReason: revoked ? [.removedFromManifest, .teamRemoved, .rotated, .rotationGraceEnded].randomElement(using: &generator) : nil, revokeAfter: nil, sealedFile: text(&generator))
         }
+        // Access rules (version 3) on some keys: absent, empty, or a few sorted canonical entries.
+        let scopes = ["*", "orders:*", "orders:read", "projects:write", "x.y_z-1:a.b"].map { try! Scope(parsing: $0) }
+        let ranges = ["0.0.0.0/0", "10.0.0.0/8", "198.51.100.7", "::/0", "2001:db8::/32", "2001:db8::8000:0/97"]
+            .map { try! IPAddressRange(parsing: $0) }
+        let keysWithRules = keys.map { key -> KeyRecord in
+            var key = key
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: break
+            case 1: key.scopes = []
+            default: key.scopes = Array(Set((0..<Int.random(in: 1...3, using: &generator)).map { _ in scopes.randomElement(using: &generator)! })).sorted()
+            }
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: break
+            case 1: key.allowedIPs = []
+            default: key.allowedIPs = Array(Set((0..<Int.random(in: 1...3, using: &generator)).map { _ in ranges.randomElement(using: &generator)! })).sorted()
+            }
+            return key
+        }
         var state = StateFile(
             lineage: Bool.random(using: &generator) ? text(&generator) : nil, serial: Int.random(in: 0...99, using: &generator),
-            prefix: Bool.random(using: &generator) ? "thig" : nil, teams: teams, keys: keys.shuffled(using: &generator))
+            prefix: Bool.random(using: &generator) ? "thig" : nil, teams: teams, keys: keysWithRules.shuffled(using: &generator))
         if Bool.random(using: &generator) { state.version = 1 }
         if Bool.random(using: &generator) { state.log = AuditAnchor(events: 3, head: hex(&generator)) }
         return state
@@ -68,6 +86,8 @@ final class CanonicalFastPathTests: XCTestCase {
             let bytes = state.encoded()
             XCTAssertTrue(state.isEncoding(of: bytes), "round \(round)")
             XCTAssertEqual(state.normalized.encoded(), bytes, "round \(round)")
+            // The one-pass reader reads what the reference decoder reads (access rules included).
+            XCTAssertEqual(CanonicalStateReader.read(bytes), try? CanonicalJSON.decoder().decode(StateFile.self, from: bytes), "round \(round)")
             var damaged = bytes
             switch Int.random(in: 0..<4, using: &generator) {
             case 0: damaged[Int.random(in: 0..<damaged.count, using: &generator)] ^= 0x01

@@ -9,7 +9,7 @@ import Reconciler
 /// `KEYSYNC_UPDATE_GOLDEN=1 swift test --filter PlanGoldenTests` rewrites them; review the diff.
 final class PlanGoldenTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let expectedCases = ["first-apply", "grace-ended", "key-policy", "mixed", "no-changes"]
+    static let expectedCases = ["access", "first-apply", "grace-ended", "key-policy", "mixed", "no-changes"]
 
     func testEveryCaseFolderIsCovered() throws {
         let found = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures.path)
@@ -24,6 +24,8 @@ final class PlanGoldenTests: XCTestCase {
     func testGraceEnded() throws { try check("grace-ended") }
     /// `rotate_every` due and recorded, `protect` set on keys and teams.
     func testKeyPolicy() throws { try check("key-policy") }
+    /// scopes and allowed_ips: set from a plan, team or key default, widened, removed, and on a new key.
+    func testAccess() throws { try check("access") }
 
     /// Loads a case and plans it, as the CLI would (with the path the digest sees fixed to `keys.yaml`).
     static func plan(_ name: String) throws -> Plan {

@@ -81,6 +81,15 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     case missingRecipients = "missing-recipients"
     /// Warning: a key has no owner and its team has neither owner nor contacts.
     case noOwner = "no-owner"
+    /// A `scopes` entry is not `resource:action`, `resource:*` or `*`, or `*` is listed with others.
+    case invalidScope = "invalid-scope"
+    /// A `scopes` entry is listed twice, or is already granted by a `resource:*` in the same list.
+    case duplicateScope = "duplicate-scope"
+    /// An `allowed_ips` entry is not an IPv4/IPv6 address or CIDR range keysync accepts (host bits
+    /// set, prefix length out of bounds, a zone id, leading zeros, an IPv4-mapped IPv6 range).
+    case invalidIPRange = "invalid-ip-range"
+    /// An `allowed_ips` entry is listed twice, or lies inside another entry of the same list.
+    case duplicateIPRange = "duplicate-ip-range"
     // MARK: Reading the state file
     /// The state file exists but cannot be read.
     case stateUnreadable = "state-unreadable"
@@ -268,7 +277,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
              .expiresConflict, .invalidName, .invalidPrefix, .invalidEmail, .invalidRecipient,
              .recipientLowOrder, .recipientNotCanonical, .duplicateGlobal, .duplicateTeam,
              .duplicateKeyName, .invalidRename, .unknownPlan, .planKeyLimit, .planNoAPIAccess,
-             .missingRecipients, .noOwner:
+             .missingRecipients, .noOwner, .invalidScope, .duplicateScope, .invalidIPRange,
+             .duplicateIPRange:
             .manifest
         case .stateUnreadable, .stateMissing, .stateMalformed, .stateVersion,
              .stateDuplicateLiveKey, .stateDuplicateId, .stateDuplicateHash, .stateInvalidHash,

@@ -131,6 +131,7 @@ struct CanonicalStateReader {
         var createdAt: Date?, createdBy: String?, expiresAt: Date??, rateLimit: Int?, description: String??
         var owner: String??, status: KeyStatus?, revokedAt: Date??, revokedReason: RevocationReason??
         var revokeAfter: Date??, sealedFile: String?, rotateDueAt: Date??, protected: Bool?
+        var scopes: [Scope]??, allowedIPs: [IPAddressRange]??
         try object { (r: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
             case "id": try Self.once(&id, r.parsed(KeyID.init(rawValue:)))
@@ -152,6 +153,8 @@ struct CanonicalStateReader {
             case "sealed_file": try Self.once(&sealedFile, r.string())
             case "rotate_due_at": try Self.once(&rotateDueAt, r.optionalDate())
             case "protected": try Self.once(&protected, r.bool())
+            case "scopes": try Self.once(&scopes, r.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.parsed { try? Scope(parsing: $0) } })
+            case "allowed_ips": try Self.once(&allowedIPs, r.optionalArray { (r: inout CanonicalStateReader) throws(Unrecognised) in try r.parsed { try? IPAddressRange(parsing: $0) } })
             default: throw Unrecognised()
             }
         }
@@ -163,7 +166,8 @@ struct CanonicalStateReader {
             createdAt: createdAt, createdBy: createdBy, expiresAt: expiresAt ?? nil, rateLimit: rateLimit,
             description: description ?? nil, owner: owner ?? nil, status: status,
             revokedAt: revokedAt ?? nil, revokedReason: revokedReason ?? nil,
-            revokeAfter: revokeAfter ?? nil, sealedFile: sealedFile)
+            revokeAfter: revokeAfter ?? nil, sealedFile: sealedFile,
+            scopes: scopes ?? nil, allowedIPs: allowedIPs ?? nil)
         record.rotateDueAt = rotateDueAt ?? nil
         record.protected = protected ?? false
         return record

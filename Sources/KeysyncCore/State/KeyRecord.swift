@@ -38,13 +38,18 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     /// refused (`key-protected`) until an applied change clears it, so deleting the key and
     /// its flag in one change is still refused. Written only when `true` (state version 3).
     public var protected: Bool = false
+    /// The scopes the key grants, resolved from its manifest entry, team or plan and sorted;
+    /// `nil` (absent in the file): unrestricted. Version 3 of the state.
+    public var scopes: [Scope]?
+    /// The networks the key may be used from, sorted; `nil` (absent): anywhere. Version 3.
+    public var allowedIPs: [IPAddressRange]?
 
     public init(
         id: KeyID, team: String, name: String, generation: Int = 0, hash: KeyHash, preview: KeyPreview,
         createdAt: Date, createdBy: String, expiresAt: Date? = nil, rateLimit: Int = 60,
         description: String? = nil, owner: String? = nil, status: KeyStatus = .active,
         revokedAt: Date? = nil, revokedReason: RevocationReason? = nil, revokeAfter: Date? = nil,
-        sealedFile: String
+        sealedFile: String, scopes: [Scope]? = nil, allowedIPs: [IPAddressRange]? = nil
     ) {
         self.id = id
         self.team = team
@@ -63,6 +68,8 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         self.revokedReason = revokedReason
         self.revokeAfter = revokeAfter
         self.sealedFile = sealedFile
+        self.scopes = scopes
+        self.allowedIPs = allowedIPs
     }
 
     /// Live and not on its way out after a rotation: the key the manifest's entry refers to.
@@ -84,6 +91,7 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         case revokedAt = "revoked_at", revokedReason = "revoked_reason", revokeAfter = "revoke_after"
         case sealedFile = "sealed_file"
         case rotateDueAt = "rotate_due_at", protected
+        case scopes, allowedIPs = "allowed_ips"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -109,6 +117,9 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         // Only when set, so a version 1 or 2 state reads back as the very bytes it was.
         try c.encodeIfPresent(rotateDueAt, forKey: .rotateDueAt)
         if protected { try c.encode(true, forKey: .protected) }
+        // Absent when unrestricted, so a record of an older state encodes to the same bytes.
+        try c.encodeIfPresent(scopes, forKey: .scopes)
+        try c.encodeIfPresent(allowedIPs, forKey: .allowedIPs)
     }
 
     public init(from decoder: Decoder) throws {
@@ -140,5 +151,12 @@ public struct KeyRecord: Sendable, Hashable, Codable {
         sealedFile = try c.decode(String.self, forKey: .sealedFile)
         rotateDueAt = try c.decodeIfPresent(Date.self, forKey: .rotateDueAt)
         protected = try c.decodeIfPresent(Bool.self, forKey: .protected) ?? false
+        scopes = try c.decodeIfPresent([Scope].self, forKey: .scopes)
+        allowedIPs = try c.decodeIfPresent([IPAddressRange].self, forKey: .allowedIPs)
+    }
+
+    /// The key's restrictions for a verifier; `nil` when it has none.
+    public var accessPolicy: AccessPolicy? {
+        AccessPolicy.restricting(scopes: scopes, allowedIPs: allowedIPs)
     }
 }

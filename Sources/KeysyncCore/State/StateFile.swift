@@ -5,9 +5,9 @@ import Foundation
 /// one field per line) because it lives in git and is reviewed as a diff. Version 2 adds `log`,
 /// the audit log's head as of the apply that wrote it; version 1 (without it) is still read, and
 /// the next apply writes version 2.
-/// Version 3 adds, per record and only when set, a key's `rotate_due_at` and `protected` and a
-/// team's `protected` (see docs/state.md); a version 1 or 2 state reads as unprotected and
-/// unscheduled.
+/// Version 3 adds, per record and only when set, a key's `rotate_due_at`, `protected`, `scopes`
+/// and `allowed_ips`, and a team's `protected` (see docs/state.md); a version 1 or 2 state reads
+/// as unprotected, unscheduled and unrestricted.
 ///
 /// What must hold across records (checked by `validate()`, and so by every decode):
 /// - at most one *current* key (live, not retiring after a rotation) per team and name;

@@ -32,6 +32,8 @@ public struct KeyVerifier: Sendable {
         /// Seconds since the reference date; `+infinity` when unset, so one comparison decides.
         var revokeAfter: Double
         var plan: String?
+        /// `nil` for a key without restrictions (nearly all): one word to test per request.
+        var policy: AccessPolicy?
         var status: KeyStatus
         var apiAccess: Bool
 
@@ -104,6 +106,7 @@ public struct KeyVerifier: Sendable {
                     rateLimit: record.rateLimit, expiresAt: record.expiresAt, preview: record.preview),
                 revokeAfter: record.revokeAfter?.timeIntervalSinceReferenceDate ?? .infinity,
                 plan: nil,
+                policy: record.accessPolicy,
                 status: record.status,
                 apiAccess: false))
         }
@@ -126,6 +129,21 @@ public struct KeyVerifier: Sendable {
     /// Verifies one presented key at `now`. Expiry is inclusive: at `expires_at` the key no
     /// longer works; likewise a rotated-out key stops at its `revoke_after`.
     public func verify(_ presented: String, now: Date) -> VerificationResult {
+        verify(presented, now: now, access: .unchecked)
+    }
+
+    /// Verifies one presented key at `now` for one request: after the checks of
+    /// `verify(_:now:)` (revoked, deactivated, expired, plan), the key's `allowed_ips` against
+    /// `access.client` and its `scopes` against `access.scope`. A key without restrictions
+    /// costs one pointer test here; nothing is allocated for it.
+    public func verify(_ presented: String, now: Date, access: AccessRequest) -> VerificationResult {
+        verify(presented, now: now) { access }
+    }
+
+    /// `verify(_:now:access:)` with the request's side worked out only for a key that has
+    /// restrictions: a server passes a closure that reads the client address and the scope
+    /// header, and unrestricted keys (nearly all) never pay for it.
+    public func verify(_ presented: String, now: Date, access: () -> AccessRequest) -> VerificationResult {
         let digest = presented.utf8.withContiguousStorageIfAvailable { digestIfWellFormed($0) }
             ?? Array(presented.utf8).withUnsafeBufferPointer { digestIfWellFormed($0) }
         guard let digest else { return .invalid(diagnose(presented)) }
@@ -139,8 +157,16 @@ public struct KeyVerifier: Sendable {
             case .inactive: return .deactivated(entry.pointee.key)
             case .expired: return .expired(entry.pointee.key)
             case .active:
-                return entry.pointee.apiAccess ? .valid(entry.pointee.key)
-                    : .apiAccessNotAvailable(entry.pointee.key, plan: entry.pointee.plan)
+                guard entry.pointee.apiAccess else {
+                    return .apiAccessNotAvailable(entry.pointee.key, plan: entry.pointee.plan)
+                }
+                if let policy = entry.pointee.policy, let refusal = policy.refusal(of: access()) {
+                    switch refusal {
+                    case .insufficientScope(let required): return .insufficientScope(entry.pointee.key, required: required)
+                    case .ipNotAllowed(let client): return .ipNotAllowed(entry.pointee.key, client: client)
+                    }
+                }
+                return .valid(entry.pointee.key)
             }
         }
     }

@@ -9,12 +9,17 @@ public enum VerificationCode: String, Sendable, Hashable, CaseIterable {
     case keyRevoked = "KEY_REVOKED"
     /// The key is fine but its team's plan has no API access.
     case apiAccessNotAvailable = "API_ACCESS_NOT_AVAILABLE"
+    /// The key is fine but does not grant the scope the request requires.
+    case insufficientScope = "INSUFFICIENT_SCOPE"
+    /// The key is fine but may not be used from the request's address.
+    case ipNotAllowed = "IP_NOT_ALLOWED"
 
-    /// 200 for a valid key, 403 when only the plan stands in the way, 401 otherwise.
+    /// 200 for a valid key, 403 when only the plan or the key's policy (scope, address) stands
+    /// in the way, 401 otherwise.
     public var httpStatus: Int {
         switch self {
         case .valid: 200
-        case .apiAccessNotAvailable: 403
+        case .apiAccessNotAvailable, .insufficientScope, .ipNotAllowed: 403
         case .invalidAPIKey, .keyDeactivated, .keyExpired, .keyRevoked: 401
         }
     }

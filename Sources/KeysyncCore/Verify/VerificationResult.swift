@@ -15,6 +15,11 @@ public enum VerificationResult: Sendable, Equatable {
     /// `API_ACCESS_NOT_AVAILABLE`: the key is good but its team's plan has no API access
     /// (or the state has no record of its team: refused, not guessed).
     case apiAccessNotAvailable(VerifiedKey, plan: String?)
+    /// `INSUFFICIENT_SCOPE`: the key is good but its `scopes` do not cover `required`.
+    case insufficientScope(VerifiedKey, required: Scope)
+    /// `IP_NOT_ALLOWED`: the key is good but `client` is outside its `allowed_ips` (`nil`: the
+    /// client's address could not be determined).
+    case ipNotAllowed(VerifiedKey, client: IPAddress?)
 
     public var isValid: Bool { if case .valid = self { true } else { false } }
 
@@ -26,6 +31,8 @@ public enum VerificationResult: Sendable, Equatable {
         case .expired: .keyExpired
         case .revoked: .keyRevoked
         case .apiAccessNotAvailable: .apiAccessNotAvailable
+        case .insufficientScope: .insufficientScope
+        case .ipNotAllowed: .ipNotAllowed
         }
     }
 
@@ -35,7 +42,7 @@ public enum VerificationResult: Sendable, Equatable {
     public var key: VerifiedKey? {
         switch self {
         case .valid(let key), .deactivated(let key), .expired(let key), .revoked(let key),
-             .apiAccessNotAvailable(let key, _):
+             .apiAccessNotAvailable(let key, _), .insufficientScope(let key, _), .ipNotAllowed(let key, _):
             key
         case .invalid:
             nil
@@ -57,6 +64,12 @@ public enum VerificationResult: Sendable, Equatable {
             } else {
                 "team \(key.team) is not in the state, so it has no API access"
             }
+        case .insufficientScope(_, let required):
+            "the key does not grant scope \(required); ask its owner for a key with that scope"
+        case .ipNotAllowed(_, let client?):
+            "the key may not be used from \(client); it is restricted to other addresses"
+        case .ipNotAllowed(_, nil):
+            "the key is restricted to certain addresses, and the client's address is unknown"
         }
     }
 }

@@ -1,4 +1,5 @@
 import AgeFormat
+import KeysyncCore
 import Foundation
 
 /// One file's content as decoded, before files are merged and cross-file rules run. Fields
@@ -38,6 +39,8 @@ struct TeamDraft {
     /// The `keys:` field's own place, where plan-wide problems with the keys point.
     var keysLocation: SourceLocation?
     var protect = false
+    var scopes: Located<[Scope]>?
+    var allowedIPs: Located<[IPAddressRange]>?
 
     init(name: Located<String>) { self.name = name }
 }

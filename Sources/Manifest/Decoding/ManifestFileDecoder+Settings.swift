@@ -28,6 +28,8 @@ extension ManifestFileDecoder {
                     if let b = try readBool(v, field: "api_access") { plan.apiAccess = b }
                 case .maxKeys:
                     plan.maxKeys = try readMaxKeys(v)
+                case .scopes:
+                    plan.scopes = try readScopes(v, context: "plan \(name)")
                 }
             }
             plans.append(plan)

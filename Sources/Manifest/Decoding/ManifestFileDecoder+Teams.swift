@@ -61,6 +61,8 @@ extension ManifestFileDecoder {
                 try decodeKeys(v, into: &team)
             case .protect:
                 if let protect = try readBool(v, field: "protect") { team.protect = protect }
+            case .scopes: team.scopes = try readScopes(v, context: "team \(team.name.value)")
+            case .allowedIPs: team.allowedIPs = try readAllowedIPs(v, context: "team \(team.name.value)")
             }
         }
     }
@@ -129,6 +131,8 @@ extension ManifestFileDecoder {
             case .rotateEvery: key.rotateEvery = try readPeriod(v, field: "rotate_every")
             case .protect:
                 if let protect = try readBool(v, field: "protect") { key.protect = protect }
+            case .scopes: key.scopes = try readScopes(v, context: Self.keyContext(key, team: team))
+            case .allowedIPs: key.allowedIPs = try readAllowedIPs(v, context: Self.keyContext(key, team: team))
             }
         }
         if !seen.contains(.name) {
@@ -136,5 +140,10 @@ extension ManifestFileDecoder {
                    hint: "add `name:` (lowercase letters, digits, '-', '_', '.')", at: place)
         }
         return key
+    }
+
+    /// How messages name a key: `key team/name`, or `a key of team <team>` before its name is read.
+    static func keyContext(_ key: KeyDeclaration, team: String) -> String {
+        key.name.value.isEmpty ? "a key of team \(team)" : "key \(team)/\(key.name.value)"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KeysyncCore
 
 /// One key as the manifest declares it. Defaults (`defaults:` or the built-in ones) are
 /// already applied, so the reconciler never has to know where a value came from.
@@ -25,6 +26,11 @@ public struct KeyDeclaration: Sendable, Equatable {
     public var protect: Bool = false
     /// Where the key's entry starts.
     public var location: SourceLocation
+    /// The scopes the key grants, sorted: its own, else its team's, else its plan's (the
+    /// assembler resolves them, pointing at where the list is written); `nil`: every scope.
+    public var scopes: Located<[Scope]>? = nil
+    /// The networks the key may be used from, sorted: its own, else its team's; `nil`: anywhere.
+    public var allowedIPs: Located<[IPAddressRange]>? = nil
 
     public init(
         name: Located<String>, description: Located<String>? = nil, owner: Located<String>? = nil,

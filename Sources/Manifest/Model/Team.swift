@@ -1,4 +1,5 @@
 import AgeFormat
+import KeysyncCore
 
 /// A team: who owns keys, which plan caps them, and who can open their sealed files.
 public struct Team: Sendable, Equatable {
@@ -17,11 +18,16 @@ public struct Team: Sendable, Equatable {
     public var protect: Bool = false
     /// Where the team's entry starts.
     public var location: SourceLocation
+    /// Scopes for the team's keys that set none; `nil`: the plan's (or none).
+    public var scopes: Located<[Scope]>? = nil
+    /// Networks for the team's keys that set no `allowed_ips`; `nil`: anywhere.
+    public var allowedIPs: Located<[IPAddressRange]>? = nil
 
     public init(
         name: Located<String>, plan: Located<String>, owner: Located<String>? = nil,
         contacts: [Located<String>] = [], recipients: [Located<AgeRecipient>] = [],
-        keys: [KeyDeclaration] = [], location: SourceLocation
+        keys: [KeyDeclaration] = [], location: SourceLocation,
+        scopes: Located<[Scope]>? = nil, allowedIPs: Located<[IPAddressRange]>? = nil
     ) {
         self.name = name
         self.plan = plan
@@ -30,5 +36,7 @@ public struct Team: Sendable, Equatable {
         self.recipients = recipients
         self.keys = keys
         self.location = location
+        self.scopes = scopes
+        self.allowedIPs = allowedIPs
     }
 }

@@ -1,3 +1,5 @@
+import KeysyncCore
+
 /// A product tier (what keys.yaml calls a `plan`: free, starter, …): whether its teams may use
 /// the API at all, and how many keys they may hold. Its own name, so "plan" in the code means the
 /// diff that apply carries out (`Plan`).
@@ -8,6 +10,8 @@ public struct Tier: Sendable, Equatable {
     public var maxKeys: Int?
     /// Where the manifest defined it; `nil` for the built-in table.
     public var location: SourceLocation?
+    /// Scopes for keys of its teams that set none (nor their team); `nil`: no default.
+    public var scopes: Located<[Scope]>? = nil
 
     public init(name: String, apiAccess: Bool, maxKeys: Int?, location: SourceLocation? = nil) {
         self.name = name

@@ -22,6 +22,16 @@ enum ManifestFields {
         .requiredTogether([RootField.version, RootField.prefix], whenAnyOf: RootField.globalSettings),
     ])
 
+    /// The `scopes` description for one place (`who` says which keys it applies to).
+    static func scopesDescription(_ who: String) -> String {
+        "scopes granted to \(who): resource:action, resource:* or *; left out everywhere: every scope; [] grants none"
+    }
+
+    /// The `allowed_ips` description for one place.
+    static func allowedIPsDescription(_ who: String) -> String {
+        "networks \(who) may be used from: IPv4 or IPv6 addresses or CIDR ranges (203.0.113.0/24, 2001:db8::/32); left out: anywhere; [] allows none"
+    }
+
     /// Every fixed-shape group, outermost first.
     static let groups = [root, plan, defaults, team, key]
 }
@@ -54,6 +64,7 @@ enum RootField: String, ManifestField {
 enum TierField: String, ManifestField {
     case apiAccess = "api_access"
     case maxKeys = "max_keys"
+    case scopes
 
     static let table = FieldTable<Self>()
 
@@ -64,6 +75,7 @@ enum TierField: String, ManifestField {
         case .maxKeys:
             FieldSpec(.integerOrUnlimited(minimum: ManifestFields.maxKeysMinimum), default: .text("unlimited"),
                       "how many keys a team on this plan may hold: an integer of 0 or more, or `unlimited`")
+        case .scopes: FieldSpec(.list(.text(.scope)), ManifestFields.scopesDescription("keys of teams on this plan that set no scopes (nor their team)"))
         }
     }
 }
@@ -100,7 +112,8 @@ enum DefaultsField: String, ManifestField {
 
 /// One team of the `teams:` mapping.
 enum TeamField: String, ManifestField {
-    case plan, owner, contacts, recipients, keys, protect
+    case plan, owner, contacts, recipients, keys, protect, scopes
+    case allowedIPs = "allowed_ips"
 
     static let table = FieldTable<Self>()
 
@@ -116,6 +129,8 @@ enum TeamField: String, ManifestField {
         case .protect:
             FieldSpec(.boolean, default: .boolean(false),
                       "true refuses any plan that removes the team (revoking its keys); remove it in its own applied change first")
+        case .scopes: FieldSpec(.list(.text(.scope)), ManifestFields.scopesDescription("the team's keys that set no scopes; overrides the plan's"))
+        case .allowedIPs: FieldSpec(.list(.text(.ipRange)), ManifestFields.allowedIPsDescription("the team's keys that set no allowed_ips"))
         }
     }
 }
@@ -132,6 +147,8 @@ enum KeyField: String, ManifestField {
     case rotateGrace = "rotate_grace"
     case rotateEvery = "rotate_every"
     case protect
+    case scopes
+    case allowedIPs = "allowed_ips"
 
     static let table = FieldTable<Self>()
 
@@ -164,6 +181,8 @@ enum KeyField: String, ManifestField {
             FieldSpec(.integer(ManifestFields.rotateRange), default: .integer(0),
                       "the key's generation; raise it by one to rotate the key")
         case .rotateGrace: FieldSpec(.text(.period), "how long the old key keeps working after a rotation, e.g. 24h")
+        case .scopes: FieldSpec(.list(.text(.scope)), ManifestFields.scopesDescription("this key; overrides its team's and plan's"))
+        case .allowedIPs: FieldSpec(.list(.text(.ipRange)), ManifestFields.allowedIPsDescription("this key; overrides its team's"))
         }
     }
 }

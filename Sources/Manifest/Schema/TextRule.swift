@@ -18,9 +18,13 @@ enum TextRule: Sendable, CaseIterable {
     case date
     /// A period such as `90d`: a positive number and a unit.
     case period
+    /// A scope a key grants: `resource:action`, `resource:*` or `*`.
+    case scope
+    /// An IPv4 or IPv6 address or CIDR range.
+    case ipRange
 
     /// An ECMA-262 pattern (as JSON Schema uses) accepting what the decoder accepts. For dates,
-    /// periods and recipients it is a shape check: the decoder also refuses impossible days,
+    /// periods, recipients and IP ranges it is a shape check: the decoder also refuses impossible days,
     /// periods over 100 years and bad Bech32 checksums.
     var pattern: String? {
         switch self {
@@ -33,6 +37,9 @@ enum TextRule: Sendable, CaseIterable {
         case .date:
             return #"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"#
         case .period: return "^[0-9]*[1-9][0-9]*[smhdw]$"
+        case .scope: return #"^(\*|[a-z0-9][a-z0-9._-]{0,62}:(\*|[a-z0-9][a-z0-9._-]{0,62}))$"#
+        case .ipRange:
+            return #"^([0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]{1,2})?|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(/[0-9]{1,3})?)$"#
         }
     }
 
@@ -46,6 +53,8 @@ enum TextRule: Sendable, CaseIterable {
         case .recipient: return (try? validateRecipient(text).get()) != nil
         case .date: return Timestamp.parseDateOrTimestamp(text) != nil
         case .period: return Period(parsing: text) != nil
+        case .scope: return (try? Scope(parsing: text)) != nil
+        case .ipRange: return (try? IPAddressRange(parsing: text)) != nil
         }
     }
 }

@@ -162,11 +162,15 @@ struct ManifestAssembler {
                     at: keys[i].location))
             }
             defaults.apply(to: &keys[i])
+            // Access: the key's own, else its team's, else (scopes only) its plan's.
+            if keys[i].scopes == nil { keys[i].scopes = draft.scopes ?? plan?.scopes }
+            if keys[i].allowedIPs == nil { keys[i].allowedIPs = draft.allowedIPs }
         }
         guard let planName = draft.plan else { return nil }
         var team = Team(
             name: draft.name, plan: planName, owner: draft.owner, contacts: draft.contacts,
-            recipients: draft.parsedRecipients, keys: keys, location: draft.name.location)
+            recipients: draft.parsedRecipients, keys: keys, location: draft.name.location,
+            scopes: draft.scopes, allowedIPs: draft.allowedIPs)
         team.protect = draft.protect
         return team
     }

@@ -297,6 +297,14 @@ private struct ApplyRun {
                 try expect(record.protected == old, id, field)
                 record.protected = new
                 updated[field.field] = Self.auditChange(field)
+            case .scopes(let old, let new):
+                try expect(record.scopes == old, id, field)
+                record.scopes = new
+                updated[field.field] = Self.auditChange(field)
+            case .allowedIPs(let old, let new):
+                try expect(record.allowedIPs == old, id, field)
+                record.allowedIPs = new
+                updated[field.field] = Self.auditChange(field)
             }
         }
         replace(record)
@@ -344,7 +352,8 @@ private struct ApplyRun {
             hash: key.hash, preview: key.preview, createdAt: now, createdBy: context.actor,
             expiresAt: newKey.expiration?.resolve(createdAt: now), rateLimit: newKey.rateLimit,
             description: newKey.description, owner: newKey.owner, status: newKey.status,
-            sealedFile: SealedFile.name(serial: serial, team: change.team))
+            sealedFile: SealedFile.name(serial: serial, team: change.team),
+            scopes: newKey.scopes, allowedIPs: newKey.allowedIPs)
         record.rotateDueAt = newKey.rotateEvery.map { now.addingTimeInterval(TimeInterval($0.seconds)) }
         record.protected = newKey.protected
         keyIndex[id] = next.keys.count
@@ -361,7 +370,7 @@ private struct ApplyRun {
 
     /// A new key's fields, from nothing: never the hash, only what the state shows people.
     static func creationFields(_ record: KeyRecord) -> [String: AuditChange] {
-        [
+        var fields: [String: AuditChange] = [
             "name": AuditChange(from: .null, to: .string(record.name)),
             "generation": AuditChange(from: .null, to: .int(record.generation)),
             "preview": AuditChange(from: .null, to: .string(record.preview.rawValue)),
@@ -371,12 +380,11 @@ private struct ApplyRun {
             "expires_at": AuditChange(from: .null, to: value(record.expiresAt)),
             "status": AuditChange(from: .null, to: .string(record.status.rawValue)),
             "sealed_file": AuditChange(from: .null, to: .string(record.sealedFile)),
-        ].merging(scheduleAndProtection(record)) { $1 }
-    }
-
-    /// `rotate_due_at` and `protected` of a new key, only when set (as the state writes them).
-    static func scheduleAndProtection(_ record: KeyRecord) -> [String: AuditChange] {
-        var fields: [String: AuditChange] = [:]
+        ]
+        // Only a restricted, scheduled or protected key names those fields: any other key's
+        // event stays as it was (as the state writes them only when set).
+        if let scopes = record.scopes { fields["scopes"] = AuditChange(from: .null, to: .strings(scopes.map(\.rawValue))) }
+        if let ips = record.allowedIPs { fields["allowed_ips"] = AuditChange(from: .null, to: .strings(ips.map(\.description))) }
         if let due = record.rotateDueAt { fields["rotate_due_at"] = AuditChange(from: .null, to: value(due)) }
         if record.protected { fields["protected"] = AuditChange(from: .null, to: .bool(true)) }
         return fields
@@ -390,10 +398,15 @@ private struct ApplyRun {
         case .expiresAt(let o, let n), .rotateDueAt(let o, let n): AuditChange(from: value(o), to: value(n))
         case .protected(let o, let n): AuditChange(from: .bool(o), to: .bool(n))
         case .status(let o, let n): AuditChange(from: .string(o.rawValue), to: .string(n.rawValue))
+        case .scopes(let o, let n): AuditChange(from: list(o?.map(\.rawValue)), to: list(n?.map(\.rawValue)))
+        case .allowedIPs(let o, let n): AuditChange(from: list(o?.map(\.description)), to: list(n?.map(\.description)))
         }
     }
 
     static func value(_ text: String?) -> AuditValue { text.map(AuditValue.string) ?? .null }
+
+    /// A list field (`scopes`, `allowed_ips`): `null` for unrestricted, else the texts.
+    static func list(_ texts: [String]?) -> AuditValue { texts.map(AuditValue.strings) ?? .null }
 
     /// Who can open the new key's sealed file: the audit trail of who received which key.
     static func sealedTo(_ newKey: NewKey) -> [String] { Array(Set(newKey.recipients.map(\.description))).sorted() }

@@ -12,13 +12,18 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
     case expiresAt(old: Date?, new: Date?)
     case status(old: KeyStatus, new: KeyStatus)
     case generation(old: Int, new: Int)
+    /// `nil`: unrestricted.
+    case scopes(old: [Scope]?, new: [Scope]?)
+    /// `nil`: anywhere.
+    case allowedIPs(old: [IPAddressRange]?, new: [IPAddressRange]?)
     /// When the current generation is due for its scheduled rotation (`rotate_every`); `nil`: no schedule.
     case rotateDueAt(old: Date?, new: Date?)
     /// `protect` as apply records it.
     case protected(old: Bool, new: Bool)
 
-    /// The state's field name: `name`, `description`, `owner`, `rate_limit`, `expires_at`,
-    /// `status`, `generation`, `rotate_due_at`, `protected`. Changes are listed in that order.
+    /// The state's field name: `name`, `description`, `owner`, `rate_limit`, `scopes`,
+    /// `allowed_ips`, `expires_at`, `status`, `generation`, `rotate_due_at`, `protected`.
+    /// Changes are listed in that order.
     public var field: String {
         switch self {
         case .name: "name"
@@ -28,13 +33,15 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
         case .expiresAt: "expires_at"
         case .status: "status"
         case .generation: "generation"
+        case .scopes: "scopes"
+        case .allowedIPs: "allowed_ips"
         case .rotateDueAt: "rotate_due_at"
         case .protected: "protected"
         }
     }
 
-    static let fieldOrder = ["name", "description", "owner", "rate_limit", "expires_at", "status", "generation",
-                             "rotate_due_at", "protected"]
+    static let fieldOrder = ["name", "description", "owner", "rate_limit", "scopes", "allowed_ips", "expires_at", "status",
+                             "generation", "rotate_due_at", "protected"]
 
     var rank: Int { Self.fieldOrder.firstIndex(of: field)! }
 
@@ -53,6 +60,8 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
         case .expiresAt(let o, let n), .rotateDueAt(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
         case .protected(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
         case .status(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
+        case .scopes(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
+        case .allowedIPs(let o, let n): try c.encode(o, forKey: .old); try c.encode(n, forKey: .new)
         }
     }
 
@@ -82,6 +91,12 @@ public enum KeyFieldChange: Sendable, Hashable, Codable {
                                 new: try c.decodeIfPresent(Date.self, forKey: .new))
         case "protected":
             self = .protected(old: try c.decode(Bool.self, forKey: .old), new: try c.decode(Bool.self, forKey: .new))
+        case "scopes":
+            self = .scopes(old: try c.decodeIfPresent([Scope].self, forKey: .old),
+                           new: try c.decodeIfPresent([Scope].self, forKey: .new))
+        case "allowed_ips":
+            self = .allowedIPs(old: try c.decodeIfPresent([IPAddressRange].self, forKey: .old),
+                               new: try c.decodeIfPresent([IPAddressRange].self, forKey: .new))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .field, in: c, debugDescription: "unknown key field \"\(field)\"")

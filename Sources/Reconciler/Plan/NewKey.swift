@@ -21,14 +21,21 @@ public struct NewKey: Sendable, Hashable, Codable {
     public var rotateEvery: Period?
     /// `protect: true`, recorded on the new record.
     public var protected: Bool
+    /// The resolved scopes, sorted; `nil`: unrestricted (and left out of a saved plan).
+    public var scopes: [Scope]?
+    /// The resolved networks, sorted; `nil`: anywhere (and left out of a saved plan).
+    public var allowedIPs: [IPAddressRange]?
 
     public init(
         generation: Int, description: String?, owner: String?, rateLimit: Int,
         expiration: Expiration?, status: KeyStatus, recipients: [AgeRecipient],
-        rotateEvery: Period? = nil, protected: Bool = false
+        rotateEvery: Period? = nil, protected: Bool = false,
+        scopes: [Scope]? = nil, allowedIPs: [IPAddressRange]? = nil
     ) {
         self.rotateEvery = rotateEvery
         self.protected = protected
+        self.scopes = scopes
+        self.allowedIPs = allowedIPs
         self.generation = generation
         self.description = description
         self.owner = owner
@@ -41,6 +48,7 @@ public struct NewKey: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case generation, description, owner, rateLimit = "rate_limit", expiration, status, recipients
         case rotateEvery = "rotate_every", protected
+        case scopes, allowedIPs = "allowed_ips"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -55,6 +63,8 @@ public struct NewKey: Sendable, Hashable, Codable {
         // Only when set, so plans without a schedule or protection keep their shape.
         try c.encodeIfPresent(rotateEvery, forKey: .rotateEvery)
         if protected { try c.encode(true, forKey: .protected) }
+        try c.encodeIfPresent(scopes, forKey: .scopes)
+        try c.encodeIfPresent(allowedIPs, forKey: .allowedIPs)
     }
 
     public init(from decoder: Decoder) throws {
@@ -67,6 +77,8 @@ public struct NewKey: Sendable, Hashable, Codable {
         status = try c.decode(KeyStatus.self, forKey: .status)
         rotateEvery = try c.decodeIfPresent(Period.self, forKey: .rotateEvery)
         protected = try c.decodeIfPresent(Bool.self, forKey: .protected) ?? false
+        scopes = try c.decodeIfPresent([Scope].self, forKey: .scopes)
+        allowedIPs = try c.decodeIfPresent([IPAddressRange].self, forKey: .allowedIPs)
         var recipients: [AgeRecipient] = []
         for text in try c.decode([String].self, forKey: .recipients) {
             do {

@@ -158,7 +158,8 @@ struct PlannerRun {
             expiration: declaration.expiration?.value,
             status: declaration.active ? .active : .inactive,
             recipients: team.recipients.map(\.value),
-            rotateEvery: declaration.rotateEvery?.value, protected: declaration.protect)
+            rotateEvery: declaration.rotateEvery?.value, protected: declaration.protect,
+            scopes: declaration.scopes?.value, allowedIPs: declaration.allowedIPs?.value)
     }
 
     /// Whether `rotate_every` asks for a rotation now: the current key reached `dueAt`, it is
@@ -215,6 +216,7 @@ struct PlannerRun {
             changes += fieldChanges(record, name: name, description: key.description, owner: key.owner,
                                     rateLimit: key.rateLimit, status: status)
             if record.protected != key.protected { changes.append(.protected(old: record.protected, new: key.protected)) }
+            changes += accessChanges(record, declaration)
             switch key.expiration {
             case .at(let date)?: if record.expiresAt != date { changes.append(.expiresAt(old: record.expiresAt, new: date)) }
             case nil: if record.expiresAt != nil { changes.append(.expiresAt(old: record.expiresAt, new: nil)) }
@@ -247,6 +249,7 @@ struct PlannerRun {
         var changes = fieldChanges(record, name: name, description: declaration.description?.value,
                                    owner: declaration.owner?.value, rateLimit: declaration.rateLimit.value,
                                    status: status)
+        changes += accessChanges(record, declaration)
         if record.expiresAt != expiresAt { changes.append(.expiresAt(old: record.expiresAt, new: expiresAt)) }
         if record.rotateDueAt != rotateDueAt { changes.append(.rotateDueAt(old: record.rotateDueAt, new: rotateDueAt)) }
         if record.protected != declaration.protect { changes.append(.protected(old: record.protected, new: declaration.protect)) }
@@ -255,7 +258,7 @@ struct PlannerRun {
         for change in changes {
             switch change {
             case .name: actions.append(.rename)
-            case .description, .owner, .rateLimit, .expiresAt, .rotateDueAt, .protected: actions.append(.update)
+            case .description, .owner, .rateLimit, .expiresAt, .rotateDueAt, .protected, .scopes, .allowedIPs: actions.append(.update)
             case .status(_, let new): actions.append(new == .active ? .activate : .deactivate)
             case .generation: break
             }
@@ -292,6 +295,16 @@ struct PlannerRun {
         if record.owner != owner { changes.append(.owner(old: record.owner, new: owner)) }
         if record.rateLimit != rateLimit { changes.append(.rateLimit(old: record.rateLimit, new: rateLimit)) }
         if record.status != status { changes.append(.status(old: record.status, new: status)) }
+        return changes
+    }
+
+    /// The key's `scopes` and `allowed_ips` against the manifest's resolved ones: each list is
+    /// sorted on both sides, so only a real change (not a reordering) shows.
+    func accessChanges(_ record: KeyRecord, _ declaration: KeyDeclaration) -> [KeyFieldChange] {
+        var changes: [KeyFieldChange] = []
+        let scopes = declaration.scopes?.value, allowedIPs = declaration.allowedIPs?.value
+        if record.scopes != scopes { changes.append(.scopes(old: record.scopes, new: scopes)) }
+        if record.allowedIPs != allowedIPs { changes.append(.allowedIPs(old: record.allowedIPs, new: allowedIPs)) }
         return changes
     }
 

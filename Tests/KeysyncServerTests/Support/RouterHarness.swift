@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KeysyncServer
+import KeysyncCore
 import XCTest
 
 /// One response as the tests look at it.
@@ -33,9 +34,11 @@ extension TestClientProtocol {
 /// Builds the server for `fixture` and runs `body` against it (`.router`: no socket; `.live`: a real port).
 func withServer(
     _ fixture: ServerFixture, clock: ManualClock? = nil, logs: LogCapture, setup: TestingSetup = .router,
-    pollInterval: Duration = .seconds(60),
+    pollInterval: Duration = .seconds(60), trustedProxies: [IPAddressRange] = [],
     _ body: @escaping @Sendable (any TestClientProtocol, ServerComponents) async throws -> Void
 ) async throws {
-    let (app, components) = try buildApplication(configuration: fixture.configuration(clock: clock, logs: logs, pollInterval: pollInterval))
+    var configuration = fixture.configuration(clock: clock, logs: logs, pollInterval: pollInterval)
+    configuration.trustedProxies = trustedProxies
+    let (app, components) = try buildApplication(configuration: configuration)
     try await app.test(setup) { client in try await body(client, components) }
 }
