@@ -38,6 +38,43 @@ struct CanonicalStateReader {
         }
     }
 
+    /// A shard's bytes (`{"keys": [...], "team": "..."}`) in the same one pass: its team and
+    /// records, or `nil` for anything this reader does not vouch for. With `eachKey`, the records
+    /// are handed over one at a time and the returned array is empty.
+    static func readShard(_ data: Data, eachKey: ((KeyRecord) -> Void)? = nil) -> (team: String, keys: [KeyRecord])? {
+        let run = { (eachKey: ((KeyRecord) -> Void)?) -> (team: String, keys: [KeyRecord])? in
+            data.withUnsafeBytes { raw in
+                var reader = CanonicalStateReader(raw.bindMemory(to: UInt8.self))
+                return try? reader.shard(eachKey: eachKey)
+            }
+        }
+        guard let eachKey else { return run(nil) }
+        return withoutActuallyEscaping(eachKey) { run($0) }
+    }
+
+    private mutating func shard(eachKey: ((KeyRecord) -> Void)?) throws(Unrecognised) -> (team: String, keys: [KeyRecord]) {
+        var team: String?, keys: [KeyRecord]?
+        try object { (reader: inout CanonicalStateReader, field: String) throws(Unrecognised) in
+            switch field {
+            case "team": try Self.once(&team, reader.string())
+            case "keys":
+                if let eachKey {
+                    guard try reader.optionalElements({ (r: inout CanonicalStateReader) throws(Unrecognised) in eachKey(try r.key()) })
+                    else { throw Unrecognised() }
+                    try Self.once(&keys, [])
+                } else {
+                    guard let records = try reader.optionalArray({ (r: inout CanonicalStateReader) throws(Unrecognised) in try r.key() })
+                    else { throw Unrecognised() }
+                    try Self.once(&keys, records)
+                }
+            default: throw Unrecognised()
+            }
+        }
+        skipWhitespace()
+        guard i == bytes.count, let team, let keys else { throw Unrecognised() }
+        return (team, keys)
+    }
+
     // MARK: The state's shape
 
     private mutating func document(eachKey: ((KeyRecord) -> Void)?) throws(Unrecognised) -> StateFile {
@@ -64,7 +101,7 @@ struct CanonicalStateReader {
             }
         }
         skipWhitespace()
-        guard i == bytes.count, let version, StateFile.readableVersions.contains(version), let serial else {
+        guard i == bytes.count, let version, StateFile.singleFileVersions.contains(version), let serial else {
             throw Unrecognised()
         }
         // Absent and `null` are the same, as with the decoder's `decodeIfPresent`.
