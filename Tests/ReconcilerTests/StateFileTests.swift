@@ -164,8 +164,8 @@ final class StateFileTests: XCTestCase {
     }
 
     func testUnknownVersionIsRefusedBeforeTheShapeIsChecked() {
-        let e = error("{\n  \"version\": 3,\n  \"something\": \"else\"\n}\n")
-        XCTAssertEqual(e?.reason, .unsupportedVersion(3))
+        let e = error("{\n  \"version\": 4,\n  \"something\": \"else\"\n}\n")
+        XCTAssertEqual(e?.reason, .unsupportedVersion(4))
         XCTAssertEqual(e?.line, 2)
         XCTAssertEqual(e?.code, "state-version")
     }

@@ -55,25 +55,25 @@ public enum ShardedStateReader {
         let verified = trusted.map { shell.isIndexSigned(by: $0, index: index) } ?? false
         let folder = StateFile.shardFolder(forStateAt: statePath)
         if !index.shards.isEmpty, !(try source.shardFolderExists(at: folder)) {
-            throw StateFileError(.malformed("the shard folder \(folder) is missing"))
+            throw StateFileError(.shardMismatch(file: folder, detail: "(the shard folder) is missing"))
         }
         for entry in index.shards {
             let path = StateFile.shardPath(entry.file, forStateAt: statePath)
             guard let bytes = try source.shardBytes(at: path) else {
-                throw StateFileError(.malformed("shard \(entry.file) is missing from \(folder)"))
+                throw StateFileError(.shardMismatch(file: entry.file, detail: "named by the index is missing from \(folder)"))
             }
             guard SHA256Text.of(bytes) == entry.sha256 else {
-                throw StateFileError(.malformed(
-                    "shard \(entry.file) does not match the hash the index records (edited or replaced after apply wrote it)"))
+                throw StateFileError(.shardMismatch(
+                    file: entry.file, detail: "does not match the hash the index records (edited or replaced after apply wrote it)"))
             }
             guard let shard = CanonicalStateReader.readShard(bytes) else {
-                throw StateFileError(.malformed("shard \(entry.file) is not a shard keysync writes"))
+                throw StateFileError(.shardMismatch(file: entry.file, detail: "is not a shard keysync writes"))
             }
             guard shard.team == entry.team, shard.keys.count == entry.keys,
                   shard.keys.allSatisfy({ $0.team == entry.team }),
                   zip(shard.keys, shard.keys.dropFirst()).allSatisfy({ ($0.name, $0.id) < ($1.name, $1.id) })
             else {
-                throw StateFileError(.malformed("shard \(entry.file) does not hold exactly team \(entry.team)'s records in order"))
+                throw StateFileError(.shardMismatch(file: entry.file, detail: "does not hold exactly team \(entry.team)'s records in order"))
             }
             if !verified, !StateShard.isEncoding(of: bytes, team: entry.team, keys: shard.keys) {
                 throw StateFileError(.notCanonical, line: 1, column: 1)
