@@ -37,3 +37,60 @@ func forgeState(at path: URL, _ edit: (String) -> String) throws {
     }
     try Data(index.utf8).write(to: path)
 }
+
+/// Writes `state` to `path` in its layout: one file (versions 1 and 2), or the index with its
+/// shard folder (shards the index no longer names are removed, as apply does). The state's
+/// `signature` block is written as it is, so a test can leave a stale one in place.
+func writeState(_ state: StateFile, to path: URL) throws {
+    guard state.isSharded else {
+        try state.encoded().write(to: path)
+        return
+    }
+    let files = state.encodedFiles()
+    let folder = URL(fileURLWithPath: StateFile.shardFolder(forStateAt: path.path))
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+        try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+    }
+    for shard in files.shards { try shard.bytes.write(to: folder.appendingPathComponent(shard.file)) }
+    try files.index.write(to: path)
+}
+
+/// The state's files (the index and every file of its shard folder), by path relative to the
+/// index's folder: what `git checkout <commit> -- keysync.state.json keysync.state.d` restores.
+func stateFiles(at path: URL) throws -> [String: Data] {
+    var files = [path.lastPathComponent: try Data(contentsOf: path)]
+    let folder = URL(fileURLWithPath: StateFile.shardFolder(forStateAt: path.path))
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+        files[folder.lastPathComponent + "/" + name] = try Data(contentsOf: folder.appendingPathComponent(name))
+    }
+    return files
+}
+
+/// Copies the state at `source` (index and shard folder) to `target` and its shard folder.
+func copyState(_ source: URL, to target: URL) throws {
+    try writeFiles(stateFiles(at: source).mapKeys(from: source, to: target), in: target.deletingLastPathComponent())
+}
+
+/// Writes `files` (paths relative to `folder`), creating folders as needed.
+func writeFiles(_ files: [String: Data], in folder: URL) throws {
+    for (name, data) in files {
+        let url = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url)
+    }
+}
+
+private extension Dictionary where Key == String, Value == Data {
+    /// The files of the state at `source` renamed for the state at `target` (index and folder).
+    func mapKeys(from source: URL, to target: URL) -> [String: Data] {
+        let sourceFolder = URL(fileURLWithPath: StateFile.shardFolder(forStateAt: source.path)).lastPathComponent
+        let targetFolder = URL(fileURLWithPath: StateFile.shardFolder(forStateAt: target.path)).lastPathComponent
+        var out: [String: Data] = [:]
+        for (name, data) in self {
+            if name == source.lastPathComponent { out[target.lastPathComponent] = data }
+            else { out[targetFolder + name.dropFirst(sourceFolder.count)] = data }
+        }
+        return out
+    }
+}
