@@ -22,6 +22,8 @@ struct BenchRow {
     /// The largest file the operation wrote into the repository (`--largest-file`); `nil` for
     /// operations that write none.
     var largestFileBytes: Int? = nil
+    /// Which file that was, relative to the repository folder.
+    var largestFilePath: String? = nil
 
     /// How many times the floor's cost keysync's figure is (time over time, or floor rate over
     /// rate): 1× is the floor itself, lower is better.
@@ -87,7 +89,7 @@ struct BenchReport {
             let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "–"
             out += "| \(row.operation) | \(row.keys) | \(BenchRow.format(row.measured)) | \(memory) "
             if showsLargestFile {
-                out += "| " + (row.largestFileBytes.map { String(format: "%.1f MB", Double($0) / 1_000_000) } ?? "–") + " "
+                out += "| " + (row.largestFileBytes.map { String(format: "%.1f MB", Double($0) / 1_000_000) + " (`\(row.largestFilePath ?? "?")`)" } ?? "–") + " "
             }
             out += "| \(row.floorName ?? "–") | \(floor) | \(ratio) | \(row.target) | \(row.verdict) |\n"
         }
@@ -129,11 +131,11 @@ extension BenchRow {
     /// A timed row: a keysync child process beside a timed floor.
     init(
         operation: String, keys: Int, measured: ProcessMeasurement, floorName: String,
-        floor: ProcessMeasurement, targetRatio: Double, memoryLimitBytes: Int, largestFileBytes: Int? = nil
+        floor: ProcessMeasurement, targetRatio: Double, memoryLimitBytes: Int, largestFile: (bytes: Int, path: String)? = nil
     ) {
         self.init(
             operation: operation, keys: keys, measured: .process(measured), floorName: floorName,
             floor: .process(floor), targetRatio: targetRatio, memoryLimitBytes: memoryLimitBytes,
-            largestFileBytes: largestFileBytes)
+            largestFileBytes: largestFile?.bytes, largestFilePath: largestFile?.path)
     }
 }

@@ -71,7 +71,7 @@ struct Benchmark {
                     operation: "apply (create all, sealed per team)", keys: keys, measured: apply,
                     floorName: "in-process crypto (X25519, HKDF, ChaCha20-Poly1305 per team + SHA-256 per key)",
                     floor: floor, targetRatio: 3, memoryLimitBytes: 200_000_000,
-                    largestFileBytes: LargestFile.written(under: applyDirectory)?.bytes))
+                    largestFile: LargestFile.written(under: applyDirectory)))
 
                 // The last apply left a converged, signed repository: add one key to it.
                 let oneMore = dir + "/keys-one-more.yaml"
@@ -88,7 +88,7 @@ struct Benchmark {
                     operation: "apply (one key added, converged signed repository)", keys: keys,
                     measured: try medianOf(options.runs) { try added.measureApply() },
                     floorName: floorName, floor: scan, targetRatio: 4, memoryLimitBytes: 200_000_000,
-                    largestFileBytes: LargestFile.written(under: dir + "/one-key", comparedWith: applyDirectory)?.bytes))
+                    largestFile: LargestFile.written(under: dir + "/one-key", comparedWith: applyDirectory)))
             }
             if options.measureVerify && size == options.sizes.max() {
                 log("\(keys) keys: verify throughput")
