@@ -58,7 +58,7 @@ final class ShardedStateReloadTests: ServerTestCase {
             next.keys.removeAll { $0.id.rawValue == f.id("valid") }
             let written = try f.writeSharded(next)
             let folder = StateFile.shardFolder(forStateAt: f.statePath)
-            let payments = try XCTUnwrap(written.shards().first { $0.team == "payments" }?.file)
+            let payments = try XCTUnwrap(written.shards().first { $0.bucket == StateShard.bucket(ofTeam: "payments") }?.file)
             let path = folder + "/" + payments
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
 

@@ -178,7 +178,7 @@ final class ApplyCommandTests: XCTestCase {
             "id.txt", "keys.yaml", "logs/audit.jsonl", "out/sealed/000001-payments.age", "out/sealed/000001-search.age",
             "state/s.json", "state/s.json.lock",
         ] + shards).sorted())
-        XCTAssertEqual(try snapshot(dir).keys.filter { $0.hasPrefix("state/s.d/") }.count, 2, "one shard per team")
+        XCTAssertEqual(try snapshot(dir).keys.filter { $0.hasPrefix("state/s.d/") }.count, 2, "two teams, two buckets")
     }
 
     func testSecondApplyChangesNoByteAndPlanShowsNoChanges() throws {

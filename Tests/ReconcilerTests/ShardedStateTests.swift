@@ -3,7 +3,8 @@ import Manifest
 import Reconciler
 import XCTest
 
-/// The sharded state (version 3) on disk: a signed index naming one shard per team by hash.
+/// The sharded state (version 3) on disk: a signed index naming each shard (a bucket of teams)
+/// by hash.
 /// What one apply writes, what readers refuse, and the migration from one file.
 final class ShardedStateTests: XCTestCase {
     private var harness = ApplyHarness(seed: 31)
@@ -28,6 +29,8 @@ final class ShardedStateTests: XCTestCase {
         }
         return harness.manifest(teams)
     }
+
+    private let payments = StateShard.bucket(ofTeam: "payments")
 
     private func layout(_ folder: String) -> ApplyLayout { ApplyLayout(statePath: folder + "/keysync.state.json") }
     private func shardFolder(_ folder: String) -> String { StateFile.shardFolder(forStateAt: layout(folder).statePath) }
@@ -69,7 +72,8 @@ final class ShardedStateTests: XCTestCase {
     func testAOneKeyChangeWritesOneShardAndTheIndexAndLeavesTheOtherShardsAsTheyWere() throws {
         let folder = try makeTemporaryFolder(self)
         let first = try apply(manifest(), in: folder)
-        XCTAssertEqual(first.stateFiles?.shards.map(\.team), ["ledger", "payments", "search"])
+        // Three teams, three buckets (by the hash of each name), listed in bucket order.
+        XCTAssertEqual(first.stateFiles?.shards.map(\.bucket), ["ledger", "payments", "search"].map(StateShard.bucket(ofTeam:)).sorted())
         let before = shards(folder)
         XCTAssertEqual(before.count, 3)
         XCTAssertNil(refusal(folder))
@@ -77,10 +81,10 @@ final class ShardedStateTests: XCTestCase {
         let recorder = FaultInjectingStorage(FileSystemStorage())
         let second = try apply(manifest(rate: 900), in: folder, at: Fixture.date("2026-11-26T12:00:00Z"), storage: recorder)
         // Only payments' records changed: the other teams' shards were not even encoded again.
-        XCTAssertEqual(second.stateFiles?.shards.filter { !$0.bytes.isEmpty }.map(\.team), ["payments"])
+        XCTAssertEqual(second.stateFiles?.shards.filter { !$0.bytes.isEmpty }.map(\.bucket), [payments])
         let after = shards(folder)
-        let newPayments = try XCTUnwrap(second.stateFiles?.shards.first { $0.team == "payments" }?.file)
-        let oldPayments = try XCTUnwrap(before.keys.first { $0.hasPrefix("payments.") })
+        let newPayments = try XCTUnwrap(second.stateFiles?.shards.first { $0.bucket == payments }?.file)
+        let oldPayments = try XCTUnwrap(before.keys.first { $0.hasPrefix(payments + ".") })
         let state = layout(folder).statePath
         XCTAssertEqual(recorder.points.compactMap { if case .after(let step) = $0 { step.description } else { nil } }, [
             "create-directory \(shardFolder(folder))", "write \(shardFolder(folder))/\(newPayments)",
@@ -106,6 +110,7 @@ final class ShardedStateTests: XCTestCase {
         let prepared = try apply(manifest(), in: folder)
         let index = String(decoding: try XCTUnwrap(fileBytes(layout(folder).statePath)), as: UTF8.self)
         XCTAssertFalse(index.contains("\"hash\""), "key records live in the shards")
+        XCTAssertFalse(index.contains("lead@example.com"), "team records live in the shards")
         XCTAssertTrue(index.contains("\"version\": 3"))
         for shard in try XCTUnwrap(prepared.stateFiles?.shards) {
             XCTAssertEqual(shard.keyCount, 2)
@@ -121,8 +126,8 @@ final class ShardedStateTests: XCTestCase {
         let oldShards = shards(folder)
         try apply(manifest(rate: 900), in: folder, at: Fixture.date("2026-11-26T12:00:00Z"))
         let current = shards(folder)
-        let payments = try XCTUnwrap(current.keys.first { $0.hasPrefix("payments.") })
-        let paymentsPath = shardFolder(folder) + "/" + payments
+        let paymentsFile = try XCTUnwrap(current.keys.first { $0.hasPrefix(payments + ".") })
+        let paymentsPath = shardFolder(folder) + "/" + paymentsFile
         let original = try XCTUnwrap(fileBytes(paymentsPath))
         let restore = { try Data(original).write(to: URL(fileURLWithPath: paymentsPath)) }
 
@@ -134,7 +139,7 @@ final class ShardedStateTests: XCTestCase {
         XCTAssertNil(refusal(folder))
 
         // Swapped for the same team's shard of the older signed state.
-        let older = try XCTUnwrap(oldShards.first { $0.key.hasPrefix("payments.") }?.value)
+        let older = try XCTUnwrap(oldShards.first { $0.key.hasPrefix(payments + ".") }?.value)
         try Data(older).write(to: URL(fileURLWithPath: paymentsPath))
         XCTAssertEqual(refusal(folder), "state-shard-mismatch")
         try restore()
@@ -145,7 +150,7 @@ final class ShardedStateTests: XCTestCase {
         try restore()
 
         // A shard file no index names is ignored by readers and removed by the next apply.
-        let stray = shardFolder(folder) + "/" + (try XCTUnwrap(oldShards.keys.first { $0.hasPrefix("payments.") }))
+        let stray = shardFolder(folder) + "/" + (try XCTUnwrap(oldShards.keys.first { $0.hasPrefix(payments + ".") }))
         try Data(older).write(to: URL(fileURLWithPath: stray))
         XCTAssertNil(refusal(folder))
         try apply(manifest(rate: 600), in: folder, at: Fixture.date("2026-11-27T12:00:00Z"))
@@ -177,25 +182,29 @@ final class ShardedStateTests: XCTestCase {
         XCTAssertEqual(fileBytes(layout(folder).auditLogPath), before)
     }
 
-    func testAnIndexNamingAPathOutsideTheShardFolderOrAnInvalidTeamIsRefused() throws {
+    func testAnIndexNamingAPathOutsideTheShardFolderOrAnInvalidBucketIsRefused() throws {
         let folder = try makeTemporaryFolder(self)
         try apply(manifest(), in: folder)
         let statePath = layout(folder).statePath
         let index = String(decoding: try XCTUnwrap(fileBytes(statePath)), as: UTF8.self)
-        let name = try XCTUnwrap(folderEntries(shardFolder(folder)).first { $0.hasPrefix("ledger.") })
+        let ledger = StateShard.bucket(ofTeam: "ledger")
+        let name = try XCTUnwrap(folderEntries(shardFolder(folder)).first { $0.hasPrefix(ledger + ".") })
         for (from, to) in [("\"file\": \"\(name)\"", "\"file\": \"../\(name)\""),
                            ("\"file\": \"\(name)\"", "\"file\": \"/etc/passwd\""),
-                           ("\"team\": \"ledger\"", "\"team\": \"..\""),
-                           ("\"team\": \"ledger\"", "\"team\": \"../ledger\"")] {
+                           ("\"bucket\": \"\(ledger)\"", "\"bucket\": \"..\""),
+                           ("\"bucket\": \"\(ledger)\"", "\"bucket\": \"../\(ledger)\"")] {
             XCTAssertTrue(index.contains(from))
             try Data(index.replacingOccurrences(of: from, with: to).utf8).write(to: URL(fileURLWithPath: statePath))
             XCTAssertEqual(refusal(folder), "state-malformed", to)
         }
         try Data(index.utf8).write(to: URL(fileURLWithPath: statePath))
         XCTAssertNil(refusal(folder))
-        XCTAssertFalse(StateShard.isValidTeamName(".."))
-        XCTAssertFalse(StateShard.isValidTeamName("a/b"))
-        XCTAssertTrue(StateShard.isValidTeamName("team.a-b_c"))
+        XCTAssertFalse(StateShard.isBucket(".."))
+        XCTAssertFalse(StateShard.isBucket("a/b"))
+        XCTAssertTrue(StateShard.isBucket("0af"))
+        XCTAssertTrue(StateShard.isShardFileName("0af.0123456789abcdef.json"))
+        XCTAssertFalse(StateShard.isShardFileName("../0af.0123456789abcdef.json"))
+        XCTAssertFalse(StateShard.isShardFileName("0af.0123456789abcdef.json.tmp"))
     }
 
     // MARK: migration

@@ -38,41 +38,33 @@ struct CanonicalStateReader {
         }
     }
 
-    /// A shard's bytes (`{"keys": [...], "team": "..."}`) in the same one pass: its team and
-    /// records, or `nil` for anything this reader does not vouch for. With `eachKey`, the records
-    /// are handed over one at a time and the returned array is empty.
-    static func readShard(_ data: Data, eachKey: ((KeyRecord) -> Void)? = nil) -> (team: String, keys: [KeyRecord])? {
-        let run = { (eachKey: ((KeyRecord) -> Void)?) -> (team: String, keys: [KeyRecord])? in
-            data.withUnsafeBytes { raw in
-                var reader = CanonicalStateReader(raw.bindMemory(to: UInt8.self))
-                return try? reader.shard(eachKey: eachKey)
-            }
+    /// A shard's bytes (`{"keys": [...], "teams": [...]}`) in the same one pass: its team and
+    /// key records, or `nil` for anything this reader does not vouch for.
+    static func readShard(_ data: Data) -> (teams: [TeamRecord], keys: [KeyRecord])? {
+        data.withUnsafeBytes { raw in
+            var reader = CanonicalStateReader(raw.bindMemory(to: UInt8.self))
+            return try? reader.shard()
         }
-        guard let eachKey else { return run(nil) }
-        return withoutActuallyEscaping(eachKey) { run($0) }
     }
 
-    private mutating func shard(eachKey: ((KeyRecord) -> Void)?) throws(Unrecognised) -> (team: String, keys: [KeyRecord]) {
-        var team: String?, keys: [KeyRecord]?
+    private mutating func shard() throws(Unrecognised) -> (teams: [TeamRecord], keys: [KeyRecord]) {
+        var teams: [TeamRecord]?, keys: [KeyRecord]?
         try object { (reader: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
-            case "team": try Self.once(&team, reader.string())
+            case "teams":
+                guard let records = try reader.optionalArray({ (r: inout CanonicalStateReader) throws(Unrecognised) in try r.team() })
+                else { throw Unrecognised() }
+                try Self.once(&teams, records)
             case "keys":
-                if let eachKey {
-                    guard try reader.optionalElements({ (r: inout CanonicalStateReader) throws(Unrecognised) in eachKey(try r.key()) })
-                    else { throw Unrecognised() }
-                    try Self.once(&keys, [])
-                } else {
-                    guard let records = try reader.optionalArray({ (r: inout CanonicalStateReader) throws(Unrecognised) in try r.key() })
-                    else { throw Unrecognised() }
-                    try Self.once(&keys, records)
-                }
+                guard let records = try reader.optionalArray({ (r: inout CanonicalStateReader) throws(Unrecognised) in try r.key() })
+                else { throw Unrecognised() }
+                try Self.once(&keys, records)
             default: throw Unrecognised()
             }
         }
         skipWhitespace()
-        guard i == bytes.count, let team, let keys else { throw Unrecognised() }
-        return (team, keys)
+        guard i == bytes.count, let teams, let keys else { throw Unrecognised() }
+        return (teams, keys)
     }
 
     // MARK: The state's shape

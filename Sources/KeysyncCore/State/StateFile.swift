@@ -5,7 +5,7 @@ import Foundation
 /// one field per line) because it lives in git and is reviewed as a diff. Version 2 adds `log`,
 /// the audit log's head as of the apply that wrote it; version 1 (without it) is still read, and
 /// the next apply writes version 2. Version 3 is the same state written as a signed index and
-/// one shard file per team (`StateIndex`, `StateShard`, `ShardedStateReader`), so no file grows
+/// shard files, each one bucket of teams (`StateIndex`, `StateShard`, `ShardedStateReader`), so no file grows
 /// with the whole state and a one-key change touches one shard; versions 1 and 2 (one file) are
 /// still read, and the next apply writes version 3.
 ///
@@ -41,8 +41,8 @@ public struct StateFile: Sendable, Equatable, Codable {
     /// Ed25519 signature by apply's signing key over everything else (see `StateSignature`);
     /// `nil` in an unsigned state, and then not written at all.
     public var signature: StateSignature? = nil
-    /// The shards a sharded state was read from (hash and record count per team), so apply can
-    /// name an unchanged team's shard in the next index without encoding it again. Not part of
+    /// The shards a sharded state was read from (hash and key count per bucket), so apply can
+    /// name an unchanged bucket's shard in the next index without encoding it again. Not part of
     /// the state's value (equal states are equal whatever they were read from) nor its encoding.
     public var readShards = ReadShards()
 
@@ -141,7 +141,6 @@ extension StateFile {
             throw StateFileError(.malformed("log: events must be a count and head the sha256: of the last line"),
                                  line: line, column: line == nil ? nil : 1)
         }
-        try validateTeamNames()
         var seenIDs: Set<KeyID> = []
         var hashes: [KeyHash: KeyID] = [:]
         var current: [String: KeyID] = [:]

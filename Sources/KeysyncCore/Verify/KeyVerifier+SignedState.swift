@@ -90,9 +90,11 @@ extension KeyVerifier {
         }
         var index = Index()
         index.reserveCapacity(parsed.shards.reduce(0) { $0 + $1.keys })
+        var teams: [TeamRecord] = []
         do {
             _ = try ShardedStateReader.read(index: bytes, statePath: statePath, from: source, trusting: trusted) {
-                (_, records) throws(StateFileError) in
+                (_, shardTeams, records) throws(StateFileError) in
+                teams.append(contentsOf: shardTeams)
                 for record in records { index.add(record) }
             }
         } catch {
@@ -100,7 +102,7 @@ extension KeyVerifier {
         }
         var built = Index()
         swap(&built, &index)
-        let shell = parsed.state(keys: [])
+        let shell = parsed.state(teams: teams, keys: []).normalized
         return SignedVerifierState(verifier: KeyVerifier(consume built, shell: shell), shell: shell)
     }
 }

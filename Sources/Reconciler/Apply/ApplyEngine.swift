@@ -75,7 +75,7 @@ public enum ApplyEngine {
             throw .invalidNewState(error)
         }
         // Encoded once here (signing and writing share the files), not again by the writer.
-        // A team whose records did not change keeps its shard as read: not encoded, not written.
+        // A bucket whose records did not change keeps its shard as read: not encoded, not written.
         let (next, stateFiles) = unsigned.signedFiles(with: signingKey, shards: unsigned.shards(reusingUnchangedOf: state))
         progress(.encodeState, 1, of: 1)
         let sealed = try seal(minted, serial: run.serial, now: now, armor: armor, progress: progress, using: &generator)

@@ -96,7 +96,7 @@ public enum ApplyWriter {
     }
 
     /// Step 6: removes the shard files in `folder` that the new index does not name (only names
-    /// of the shard form are touched), so git sees a replaced team shard as a rename with the
+    /// of the shard form are touched), so git sees a replaced shard as a rename with the
     /// changed records. The previous index (`<state>.backup`) then names shards that are gone:
     /// the previous state is restored from git, where its commit holds its shards.
     private static func removeUnreferencedShards(

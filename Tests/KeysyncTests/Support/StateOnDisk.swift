@@ -28,9 +28,9 @@ func forgeState(at path: URL, _ edit: (String) -> String) throws {
         let old = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
         let new = edit(old)
         guard new != old else { continue }
-        let team = String(name.prefix(upTo: name.dropLast(".0123456789abcdef.json".count).endIndex))
+        let bucket = String(name.prefix(3))
         let (oldHash, newHash) = (SHA256Text.of(Array(old.utf8)), SHA256Text.of(Array(new.utf8)))
-        let newName = StateShard.fileName(team: team, sha256: newHash)
+        let newName = StateShard.fileName(bucket: bucket, sha256: newHash)
         try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         try Data(new.utf8).write(to: folder.appendingPathComponent(newName))
         index = index.replacingOccurrences(of: oldHash, with: newHash).replacingOccurrences(of: name, with: newName)

@@ -24,7 +24,7 @@ public enum ShardedStateReader {
 
     /// Reads the state whose index bytes are `index`, at `statePath`. Checks: the index (see
     /// `StateIndex.decode`); the folder is a folder, not a link; every shard exists, is a regular
-    /// file, hashes to its entry, holds exactly its team's records, as many as the entry says,
+    /// file, hashes to its entry, holds exactly its bucket's records, as many keys as the entry says,
     /// in canonical order and bytes; the whole state's invariants. With `trusted`, the index's
     /// signature is checked first; when valid, it vouches for the shards' bytes through their
     /// hashes and their canonical form is not compared again.
@@ -32,23 +32,26 @@ public enum ShardedStateReader {
         index: Data, statePath: String, from source: some StateShardSource, trusting trusted: StatePublicKey? = nil
     ) throws(StateFileError) -> Result {
         var keys: [KeyRecord] = []
+        var teams: [TeamRecord] = []
         var seen = ReadShards()
-        let (parsed, verified) = try read(index: index, statePath: statePath, from: source, trusting: trusted) { entry, records in
+        let (parsed, verified) = try read(index: index, statePath: statePath, from: source, trusting: trusted) { entry, shardTeams, records in
             keys.append(contentsOf: records)
-            seen.byTeam[entry.team] = entry
+            teams.append(contentsOf: shardTeams)
+            seen.byBucket[entry.bucket] = entry
         }
-        var state = parsed.state(keys: keys)
+        // Buckets follow the hash of team names: back into the state's canonical order.
+        var state = parsed.state(teams: teams, keys: keys).normalized
         try state.validate()
         state.readShards = seen
         return Result(state: state, verifiedSigner: verified ? trusted : nil)
     }
 
-    /// The same checks, each shard's records handed to `eachShard` once it is checked (for a
-    /// verifier's index, which keeps only what it needs). Returns the index and whether
-    /// `trusted` signed it. The caller checks the state-wide invariants.
+    /// The same checks, each shard's team and key records handed to `eachShard` once it is
+    /// checked (for a verifier's index, which keeps only what it needs). Returns the index and
+    /// whether `trusted` signed it. The caller checks the state-wide invariants.
     public static func read(
         index data: Data, statePath: String, from source: some StateShardSource, trusting trusted: StatePublicKey?,
-        eachShard: (StateIndex.Entry, [KeyRecord]) throws(StateFileError) -> Void
+        eachShard: (StateIndex.Entry, [TeamRecord], [KeyRecord]) throws(StateFileError) -> Void
     ) throws(StateFileError) -> (index: StateIndex, signedByTrusted: Bool) {
         let index = try StateIndex.decode(data)
         let shell = index.state(keys: [])
@@ -69,16 +72,22 @@ public enum ShardedStateReader {
             guard let shard = CanonicalStateReader.readShard(bytes) else {
                 throw StateFileError(.shardMismatch(file: entry.file, detail: "is not a shard keysync writes"))
             }
-            guard shard.team == entry.team, shard.keys.count == entry.keys,
-                  shard.keys.allSatisfy({ $0.team == entry.team }),
-                  zip(shard.keys, shard.keys.dropFirst()).allSatisfy({ ($0.name, $0.id) < ($1.name, $1.id) })
-            else {
-                throw StateFileError(.shardMismatch(file: entry.file, detail: "does not hold exactly team \(entry.team)'s records in order"))
+            var bucketOf: [String: String] = [:]
+            func inBucket(_ team: String) -> Bool {
+                if bucketOf[team] == nil { bucketOf[team] = StateShard.bucket(ofTeam: team) }
+                return bucketOf[team] == entry.bucket
             }
-            if !verified, !StateShard.isEncoding(of: bytes, team: entry.team, keys: shard.keys) {
+            guard shard.keys.count == entry.keys, !(shard.keys.isEmpty && shard.teams.isEmpty),
+                  shard.keys.allSatisfy({ inBucket($0.team) }), shard.teams.allSatisfy({ inBucket($0.name) }),
+                  zip(shard.keys, shard.keys.dropFirst()).allSatisfy({ ($0.team, $0.name, $0.id) < ($1.team, $1.name, $1.id) }),
+                  zip(shard.teams, shard.teams.dropFirst()).allSatisfy({ $0.name < $1.name })
+            else {
+                throw StateFileError(.shardMismatch(file: entry.file, detail: "does not hold exactly bucket \(entry.bucket)'s records in order"))
+            }
+            if !verified, !StateShard.isEncoding(of: bytes, teams: shard.teams, keys: shard.keys) {
                 throw StateFileError(.notCanonical, line: 1, column: 1)
             }
-            try eachShard(entry, shard.keys)
+            try eachShard(entry, shard.teams, shard.keys)
         }
         return (index, verified)
     }

@@ -1,14 +1,14 @@
 import Foundation
 
-/// A sharded state's files: the index (the bytes at the state path, signed) and one shard per
-/// team with key records, for the shard folder beside it.
+/// A sharded state's files: the index (the bytes at the state path, signed) and its shards,
+/// for the shard folder beside it.
 public struct StateFiles: Sendable, Equatable {
     public var index: Data
     public var shards: [StateShard]
 }
 
 extension StateFile {
-    /// The version whose state is an index plus one shard file per team.
+    /// The version whose state is an index plus shard files.
     public static let shardedVersion = 3
     /// The versions held in one file (read; the next apply migrates them to `shardedVersion`).
     public static let singleFileVersions: ClosedRange<Int> = 1...2
@@ -27,25 +27,45 @@ extension StateFile {
         shardFolder(forStateAt: statePath) + "/" + file
     }
 
-    /// The key records, team by team, each team's encoded as its shard (in canonical order;
-    /// teams without records have none). A team in `unchangedTeams` (the caller vouches its
-    /// records are those `reusing[team]` was made of) takes that shard instead of being encoded.
-    public func shards(reusing previous: [String: StateShard] = [:], unchangedTeams: Set<String> = []) -> [StateShard] {
-        let keys = normalized.keys
-        var shards: [StateShard] = []
-        var start = 0
-        while start < keys.count {
-            let team = keys[start].team
-            var end = start + 1
-            while end < keys.count, keys[end].team == team { end += 1 }
-            if unchangedTeams.contains(team), let reused = previous[team], reused.keyCount == end - start {
-                shards.append(reused)
-            } else {
-                shards.append(StateShard.encoding(team: team, keys: Array(keys[start..<end])))
-            }
-            start = end
+    /// Teams and key records grouped by bucket (`StateShard.bucket(ofTeam:)`), each group in
+    /// canonical order, buckets ascending; a bucket with neither has no entry.
+    func buckets() -> [(bucket: String, teams: [TeamRecord], keys: [KeyRecord])] {
+        let state = normalized
+        var teams: [String: [TeamRecord]] = [:]
+        var keys: [String: [KeyRecord]] = [:]
+        var bucketOf: [String: String] = [:]
+        func bucket(_ team: String) -> String {
+            if let known = bucketOf[team] { return known }
+            let bucket = StateShard.bucket(ofTeam: team)
+            bucketOf[team] = bucket
+            return bucket
         }
-        return shards
+        for team in state.teams { teams[bucket(team.name), default: []].append(team) }
+        for key in state.keys { keys[bucket(key.team), default: []].append(key) }
+        return Set(teams.keys).union(keys.keys).sorted().map { ($0, teams[$0] ?? [], keys[$0] ?? []) }
+    }
+
+    /// Every bucket's shard, encoded (`previous` and `unchangedBuckets` as in
+    /// `shards(reusingUnchangedOf:)`).
+    public func shards() -> [StateShard] {
+        buckets().map { StateShard.encoding(bucket: $0.bucket, teams: $0.teams, keys: $0.keys) }
+    }
+
+    /// The shards of this state, where a bucket whose teams and records equal `previous`'s
+    /// (compared record by record, which costs far less than encoding and hashing them) takes
+    /// the shard `previous` was read from instead of being encoded again; its `bytes` are empty
+    /// (the file is already in the shard folder). The one-key apply's saving at a million keys.
+    public func shards(reusingUnchangedOf previous: StateFile) -> [StateShard] {
+        guard !previous.readShards.byBucket.isEmpty else { return shards() }
+        var before: [String: (teams: [TeamRecord], keys: [KeyRecord])] = [:]
+        for group in previous.buckets() { before[group.bucket] = (group.teams, group.keys) }
+        return buckets().map { group in
+            if let read = previous.readShards.byBucket[group.bucket], let old = before[group.bucket],
+               old.teams == group.teams, old.keys == group.keys, read.keys == group.keys.count {
+                return StateShard(bucket: group.bucket, sha256: read.sha256, keyCount: read.keys, bytes: Data())
+            }
+            return StateShard.encoding(bucket: group.bucket, teams: group.teams, keys: group.keys)
+        }
     }
 
     /// The index and shards of this state (sharded versions only).
@@ -66,13 +86,5 @@ extension StateFile {
             algorithm: StateSignature.ed25519, publicKey: key.publicKey.base64,
             value: key.signature(for: payload).base64EncodedString())
         return (unsigned, unsigned.encodedFiles(shards: shards))
-    }
-
-    /// Sharded states only: every key's team must be a name a shard file may carry.
-    func validateTeamNames() throws(StateFileError) {
-        guard isSharded else { return }
-        for key in keys where !StateShard.isValidTeamName(key.team) {
-            throw StateFileError(.malformed("key \(key.id.rawValue): team must match ^[a-z0-9._-]{1,63}$ to be sharded"))
-        }
     }
 }

@@ -1,16 +1,17 @@
 import Foundation
 
-/// The file at the state path in a sharded (version 3) state: everything but the key records,
-/// and one entry per team shard naming its file, its SHA-256 and its record count. It is what
+/// The file at the state path in a sharded (version 3) state: everything but the team and key
+/// records, and one entry per shard (bucket of teams) naming its file, its SHA-256 and its key
+/// record count. It is what
 /// apply signs, so the signature covers every shard through its hash: a shard cannot be edited,
 /// swapped for another state's or left behind without the index no longer matching.
 ///
 /// Canonical JSON (sorted keys, one field per line), like every state file; readers accept only
-/// those bytes. Small: its size grows with teams, not keys.
+/// those bytes. Small: at most 4,096 entries (one per bucket), whatever the number of keys or teams.
 public struct StateIndex: Sendable, Equatable, Codable {
-    /// One team's shard as the index names it.
+    /// One shard (bucket of teams) as the index names it.
     public struct Entry: Sendable, Equatable, Codable {
-        public var team: String
+        public var bucket: String
         public var file: String
         public var sha256: String
         public var keys: Int
@@ -20,14 +21,12 @@ public struct StateIndex: Sendable, Equatable, Codable {
     public var lineage: String?
     public var serial: Int
     public var prefix: String?
-    public var teams: [TeamRecord]
     public var shards: [Entry]
     public var log: AuditAnchor?
     public var signature: StateSignature?
 
-    /// More shards than this (one per team that ever had a key) is not a state apply wrote:
-    /// a bound on what a reader is made to open, above the million-key benchmark's 200,000 teams.
-    public static let maximumShards = 1_000_000
+    /// One shard per bucket: more entries than buckets is not a state apply wrote.
+    public static let maximumShards = 4_096
 
     /// The index of `state` whose key records are `shards` (the signature as the state holds it).
     init(of state: StateFile, shards: [StateShard]) {
@@ -35,14 +34,13 @@ public struct StateIndex: Sendable, Equatable, Codable {
         lineage = state.lineage
         serial = state.serial
         prefix = state.prefix
-        teams = state.teams
-        self.shards = shards.map { Entry(team: $0.team, file: $0.file, sha256: $0.sha256, keys: $0.keyCount) }
+        self.shards = shards.map { Entry(bucket: $0.bucket, file: $0.file, sha256: $0.sha256, keys: $0.keyCount) }
         log = state.log
         signature = state.signature
     }
 
-    /// The state this index describes, with `keys` as its records.
-    func state(keys: [KeyRecord]) -> StateFile {
+    /// The state this index describes, with `teams` and `keys` as its records.
+    func state(teams: [TeamRecord] = [], keys: [KeyRecord]) -> StateFile {
         var state = StateFile(lineage: lineage, serial: serial, prefix: prefix, teams: teams, keys: keys)
         state.version = version
         state.log = log
@@ -60,7 +58,7 @@ public struct StateIndex: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, lineage, serial, prefix, teams, shards, log, signature
+        case version, lineage, serial, prefix, shards, log, signature
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -69,7 +67,6 @@ public struct StateIndex: Sendable, Equatable, Codable {
         try c.encode(lineage, forKey: .lineage)
         try c.encode(serial, forKey: .serial)
         try c.encode(prefix, forKey: .prefix)
-        try c.encode(teams, forKey: .teams)
         try c.encode(shards, forKey: .shards)
         try c.encodeIfPresent(log, forKey: .log)
         try c.encodeIfPresent(signature, forKey: .signature)
@@ -81,15 +78,14 @@ public struct StateIndex: Sendable, Equatable, Codable {
         lineage = try c.decodeIfPresent(String.self, forKey: .lineage)
         serial = try c.decode(Int.self, forKey: .serial)
         prefix = try c.decodeIfPresent(String.self, forKey: .prefix)
-        teams = try c.decode([TeamRecord].self, forKey: .teams)
         shards = try c.decode([Entry].self, forKey: .shards)
         log = try c.decodeIfPresent(AuditAnchor.self, forKey: .log)
         signature = try c.decodeIfPresent(StateSignature.self, forKey: .signature)
     }
 
-    /// Reads index bytes: canonical JSON of this shape, version 3, each entry's team a valid
-    /// name, its file exactly the name its team and hash give (so no path can leave the shard
-    /// folder), teams strictly ascending, at most `maximumShards`.
+    /// Reads index bytes: canonical JSON of this shape, version 3, each entry's bucket three hex
+    /// digits, its file exactly the name its bucket and hash give (so no path can leave the
+    /// shard folder), buckets strictly ascending, at most `maximumShards`.
     public static func decode(_ data: Data) throws(StateFileError) -> StateIndex {
         let index: StateIndex
         do {
@@ -103,13 +99,13 @@ public struct StateIndex: Sendable, Equatable, Codable {
         }
         var previous: String?
         for entry in index.shards {
-            guard StateShard.isValidTeamName(entry.team), SHA256Text.isWellFormed(entry.sha256), entry.keys >= 0,
-                  entry.file == StateShard.fileName(team: entry.team, sha256: entry.sha256)
-            else { throw StateFileError(.malformed("shards: an entry's team, file or sha256 is not one apply writes")) }
-            if let previous, previous >= entry.team {
-                throw StateFileError(.malformed("shards: teams must be listed once each, in order"))
+            guard StateShard.isBucket(entry.bucket), SHA256Text.isWellFormed(entry.sha256), entry.keys >= 0,
+                  entry.file == StateShard.fileName(bucket: entry.bucket, sha256: entry.sha256)
+            else { throw StateFileError(.malformed("shards: an entry's bucket, file or sha256 is not one apply writes")) }
+            if let previous, previous >= entry.bucket {
+                throw StateFileError(.malformed("shards: buckets must be listed once each, in order"))
             }
-            previous = entry.team
+            previous = entry.bucket
         }
         guard index.encoded() == data else { throw StateFileError(.notCanonical, line: 1, column: 1) }
         return index
