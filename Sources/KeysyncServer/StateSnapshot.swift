@@ -100,7 +100,11 @@ enum StateLoader {
         // signature over the file's own bytes vouches for them; otherwise, or when the one-pass
         // reader does not vouch for the bytes, the reference decoder reads them.
         var signed: SignedVerifierState?
-        if let trustedKey {
+        if ShardedStateReader.isIndex(data) {
+            // A sharded state: the index, then each shard by the hash the index names, so a
+            // reload racing an apply never mixes an old index with new shards.
+            signed = try loadSharded(index: data, path: path, trustedKey: trustedKey)
+        } else if let trustedKey {
             do {
                 signed = try KeyVerifier.readingSigned(&data, trusting: trustedKey)
             } catch {
@@ -135,6 +139,31 @@ enum StateLoader {
         }
         return StateSnapshot(verifier: verifier, state: state, contentDigest: digest,
                              signatureVerified: trustedKey != nil, loadedAt: now)
+    }
+
+    /// A sharded state as a verifier and its shell (without keys): signed by `trustedKey`, its
+    /// shards streamed into the verifier; without a key, read whole and checked like any state.
+    private static func loadSharded(index data: Data, path: String, trustedKey: StatePublicKey?)
+        throws(StateLoadError) -> SignedVerifierState
+    {
+        guard let trustedKey else {
+            do {
+                let state = try ShardedStateReader.read(index: data, statePath: path, from: LocalStateShardSource()).state
+                var shell = state
+                shell.keys = []
+                return SignedVerifierState(verifier: KeyVerifier(state: state), shell: shell)
+            } catch {
+                throw .unreadable(error)
+            }
+        }
+        do {
+            return try KeyVerifier.readingSignedSharded(index: data, statePath: path, from: LocalStateShardSource(), trusting: trustedKey)
+        } catch {
+            switch error {
+            case .unreadable(let error): throw .unreadable(error)
+            case .untrusted(let error): throw .untrusted(error)
+            }
+        }
     }
 
     /// The reference path: decode (canonical form checked), then the signature when a key is trusted.

@@ -19,6 +19,11 @@ struct BenchRow {
     var memoryLimitBytes: Int?
     /// Target for a rate: at least this many keys per second.
     var minimumRate: Double?
+    /// The largest file the operation wrote into the repository (`--largest-file`); `nil` for
+    /// operations that write none.
+    var largestFileBytes: Int? = nil
+    /// Which file that was, relative to the repository folder.
+    var largestFilePath: String? = nil
 
     /// How many times the floor's cost keysync's figure is (time over time, or floor rate over
     /// rate): 1× is the floor itself, lower is better.
@@ -70,17 +75,22 @@ struct BenchReport {
     var rows: [BenchRow]
     /// How a figure was obtained when the table alone does not say (a scaled sample).
     var notes: [String]
+    /// Whether the table has the "largest file written" column (`--largest-file`).
+    var showsLargestFile = false
 
     func markdown() -> String {
         var out = "Machine: \(machine)\n\n"
-        out += "| operation | keys | keysync | peak memory | floor | floor figure | ratio | target | verdict |\n"
-        out += "|---|---:|---:|---:|---|---:|---:|---|---|\n"
+        out += "| operation | keys | keysync | peak memory |\(showsLargestFile ? " largest file written |" : "") floor | floor figure | ratio | target | verdict |\n"
+        out += "|---|---:|---:|---:|\(showsLargestFile ? "---:|" : "")---|---:|---:|---|---|\n"
         for row in rows {
             var memory = "–"
             if case .process(let m) = row.measured { memory = String(format: "%.1f MB", Double(m.peakMemoryBytes) / 1_000_000) }
             let floor = row.floor.map(BenchRow.format) ?? "–"
             let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "–"
             out += "| \(row.operation) | \(row.keys) | \(BenchRow.format(row.measured)) | \(memory) "
+            if showsLargestFile {
+                out += "| " + (row.largestFileBytes.map { String(format: "%.1f MB", Double($0) / 1_000_000) + " (`\(row.largestFilePath ?? "?")`)" } ?? "–") + " "
+            }
             out += "| \(row.floorName ?? "–") | \(floor) | \(ratio) | \(row.target) | \(row.verdict) |\n"
         }
         for note in notes { out += "\n\(note)\n" }
@@ -121,10 +131,11 @@ extension BenchRow {
     /// A timed row: a keysync child process beside a timed floor.
     init(
         operation: String, keys: Int, measured: ProcessMeasurement, floorName: String,
-        floor: ProcessMeasurement, targetRatio: Double, memoryLimitBytes: Int
+        floor: ProcessMeasurement, targetRatio: Double, memoryLimitBytes: Int, largestFile: (bytes: Int, path: String)? = nil
     ) {
         self.init(
             operation: operation, keys: keys, measured: .process(measured), floorName: floorName,
-            floor: .process(floor), targetRatio: targetRatio, memoryLimitBytes: memoryLimitBytes)
+            floor: .process(floor), targetRatio: targetRatio, memoryLimitBytes: memoryLimitBytes,
+            largestFileBytes: largestFile?.bytes, largestFilePath: largestFile?.path)
     }
 }

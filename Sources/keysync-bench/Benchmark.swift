@@ -33,7 +33,7 @@ struct Benchmark {
             try generator.yaml().write(toFile: manifest, atomically: false, encoding: .utf8)
             let converged = try ConvergedState.make(manifestPath: manifest, now: Timestamp.parse(Self.now)!)
             let convergedPath = dir + "/converged.state.json"
-            try converged.state.signed(with: signingKey).encoded().write(to: URL(fileURLWithPath: convergedPath))
+            try ConvergedState.write(converged.state.signed(with: signingKey), to: convergedPath)
             let emptyPath = dir + "/missing.state.json"  // a missing file is the empty state
             log("\(keys) keys: \(try fileSize(manifest) / 1_000_000) MB manifest, \(try fileSize(convergedPath) / 1_000_000) MB converged state")
 
@@ -70,7 +70,8 @@ struct Benchmark {
                 rows.append(BenchRow(
                     operation: "apply (create all, sealed per team)", keys: keys, measured: apply,
                     floorName: "in-process crypto (X25519, HKDF, ChaCha20-Poly1305 per team + SHA-256 per key)",
-                    floor: floor, targetRatio: 3, memoryLimitBytes: 200_000_000))
+                    floor: floor, targetRatio: 3, memoryLimitBytes: 200_000_000,
+                    largestFile: LargestFile.written(under: applyDirectory)))
 
                 // The last apply left a converged, signed repository: add one key to it.
                 let oneMore = dir + "/keys-one-more.yaml"
@@ -86,7 +87,8 @@ struct Benchmark {
                 rows.append(BenchRow(
                     operation: "apply (one key added, converged signed repository)", keys: keys,
                     measured: try medianOf(options.runs) { try added.measureApply() },
-                    floorName: floorName, floor: scan, targetRatio: 4, memoryLimitBytes: 200_000_000))
+                    floorName: floorName, floor: scan, targetRatio: 4, memoryLimitBytes: 200_000_000,
+                    largestFile: LargestFile.written(under: dir + "/one-key", comparedWith: applyDirectory)))
             }
             if options.measureVerify && size == options.sizes.max() {
                 log("\(keys) keys: verify throughput")
@@ -121,7 +123,7 @@ struct Benchmark {
             rows[index].memoryLimitBytes = nil
             rows[index].minimumRate = nil
         }
-        return BenchReport(machine: describeMachine(), rows: rows, notes: notes)
+        return BenchReport(machine: describeMachine(), rows: rows, notes: notes, showsLargestFile: options.largestFile)
     }
 
     private func fileSize(_ path: String) throws -> Int {

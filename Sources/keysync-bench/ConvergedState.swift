@@ -33,9 +33,19 @@ enum ConvergedState {
                 description: new.description, owner: new.owner, status: new.status,
                 sealedFile: "000001-\(change.team).age"))
         }
-        let state = StateFile(lineage: "00000000-0000-4000-8000-62656e636800", serial: 1, prefix: plan.prefix,
+        var state = StateFile(lineage: "00000000-0000-4000-8000-62656e636800", serial: 1, prefix: plan.prefix,
                               teams: teams, keys: keys)
+        state.version = StateFile.currentVersion  // the layout apply writes: an index and team shards
         return (state, raw)
+    }
+
+    /// Writes `state` as apply would: the index at `path`, the shards in the folder beside it.
+    static func write(_ state: StateFile, to path: String) throws {
+        let files = state.encodedFiles()
+        let folder = StateFile.shardFolder(forStateAt: path)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for shard in files.shards { try shard.bytes.write(to: URL(fileURLWithPath: folder + "/" + shard.file)) }
+        try files.index.write(to: URL(fileURLWithPath: path))
     }
 }
 

@@ -64,7 +64,7 @@ struct ServeBackendComparison {
         try? fm.removeItem(atPath: directory)
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let statePath = directory + "/keysync.state.json"
-        try state.encoded().write(to: URL(fileURLWithPath: statePath))
+        try ConvergedState.write(state, to: statePath)
         let verifier = KeyVerifier(state: state)
         let valid = keys.map { $0.reveal() }.filter { verifier.verify($0, now: Date()).isValid }
         guard !valid.isEmpty else { throw BenchUsage("no key of the benchmark state is valid now") }

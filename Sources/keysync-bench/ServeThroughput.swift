@@ -47,7 +47,7 @@ struct ServeThroughput {
         try? fm.removeItem(atPath: directory)
         try fm.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
         let statePath = directory + "/keysync.state.json"
-        try state.encoded().write(to: URL(fileURLWithPath: statePath))
+        try ConvergedState.write(state, to: statePath)
         // Only keys valid now (the server reads the real clock): the figure is of allowed requests.
         let verifier = KeyVerifier(state: state)
         let valid = keys.map { $0.reveal() }.filter { verifier.verify($0, now: Date()).isValid }

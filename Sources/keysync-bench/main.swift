@@ -7,6 +7,7 @@ import Foundation
 ///   keysync-bench --keysync PATH --yaml-scan PATH --rusage PATH [--sizes 1000,10000,100000] [--runs 5]
 ///                 [--apply yes|no] [--apply-runs N] [--verify yes|no] [--serve yes|no] [--work DIR]
 ///                 [--backends yes|no] [--backend-runs N] [--backend-postgres-cpu 0|1|any]
+///                 [--largest-file yes|no]
 struct BenchOptions {
     var keysync = ".build/release/keysync"
     var yamlScan = ".build-bench/yaml_scan"
@@ -32,6 +33,8 @@ struct BenchOptions {
     /// The core the comparison's PostgreSQL server is pinned to (`nil`: unpinned); by default
     /// the node's, where SQLite's work happens too.
     var backendPostgresCPU: Int? = 0
+    /// `--largest-file yes`: a column with the largest file each apply wrote (issue 14).
+    var largestFile = false
 
     init(_ arguments: [String]) throws {
         var it = arguments.makeIterator()
@@ -49,6 +52,7 @@ struct BenchOptions {
             case "--verify": measureVerify = value != "no"
             case "--serve": measureServe = value != "no"
             case "--backends": measureBackends = value == "yes"
+            case "--largest-file": largestFile = value == "yes"
             case "--backend-runs": backendRuns = Int(value) ?? backendRuns
             case "--backend-postgres-cpu":
                 guard value == "any" || Int(value) != nil else { throw BenchUsage("--backend-postgres-cpu must be a CPU number or any") }

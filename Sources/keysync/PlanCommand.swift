@@ -29,14 +29,15 @@ struct PlanCommand: ParsableCommand, FormatsDiagnostics {
               keysync plan
               keysync plan -m teams/ --state keysync.state.json --format markdown
               keysync plan --detailed-exitcode --out plan.json
-              git show origin/main:keysync.state.json > base.json && keysync plan --previous-state base.json
+              mkdir base && git archive origin/main keysync.state.json keysync.state.d | tar -x -C base
+              keysync plan --previous-state base/keysync.state.json
             """
     )
 
     @OptionGroup var repository: RepositoryOptions
 
     @Option(name: .customLong("previous-state"),
-            help: ArgumentHelp("The base branch's state (e.g. from `git show origin/main:keysync.state.json`): refuse a state that does not continue it.", valueName: "FILE"))
+            help: ArgumentHelp("The base branch's state, its shard folder beside it (e.g. from `git archive origin/main keysync.state.json keysync.state.d`): refuse a state that does not continue it.", valueName: "FILE"))
     var previousState: String?
 
     @Option(help: "Output format: text (for people), markdown (for a pull-request comment), json (for tools).")

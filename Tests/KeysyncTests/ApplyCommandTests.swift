@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Reconciler
 import XCTest
 
 /// `keysync apply` end to end: the built binary on real files, with a `keysync keygen`
@@ -85,13 +86,8 @@ final class ApplyCommandTests: XCTestCase {
         var format: String; var version: Int; var team: String; var serial: Int; var created_at: String; var keys: [Entry]
     }
 
-    private struct State: Decodable {
-        struct Key: Decodable { var id: String; var name: String; var hash: String; var status: String; var sealed_file: String }
-        var serial: Int; var lineage: String?; var prefix: String?; var keys: [Key]
-    }
-
-    private func state(_ dir: URL) throws -> State {
-        try JSONDecoder().decode(State.self, from: Data(contentsOf: dir.appendingPathComponent("keysync.state.json")))
+    private func state(_ dir: URL) throws -> StateFile {
+        try readState(at: dir.appendingPathComponent("keysync.state.json"))
     }
 
     private func unseal(_ path: String, in dir: URL, file: StaticString = #filePath, line: UInt = #line) throws -> (Sealed, Data) {
@@ -140,9 +136,9 @@ final class ApplyCommandTests: XCTestCase {
         XCTAssertEqual(search.keys.map(\.name), ["indexer"])
         for entry in payments.keys + search.keys {
             XCTAssertTrue(entry.key.range(of: #"^thig_[0-9A-Za-z]{33}$"#, options: .regularExpression) != nil)
-            let record = try XCTUnwrap(state.keys.first { $0.id == entry.id })
-            XCTAssertEqual(record.hash, sha256(entry.key))
-            XCTAssertEqual(record.sealed_file, "000001-\(entry.team).age")
+            let record = try XCTUnwrap(state.keys.first { $0.id.rawValue == entry.id })
+            XCTAssertEqual(record.hash.rawValue, sha256(entry.key))
+            XCTAssertEqual(record.sealedFile, "000001-\(entry.team).age")
         }
     }
 
@@ -177,10 +173,12 @@ final class ApplyCommandTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("-----BEGIN AGE ENCRYPTED FILE-----\n"))
         let (document, _) = try unseal("out/sealed/000001-payments.age", in: dir)
         XCTAssertEqual(document.keys.count, 2)
-        XCTAssertEqual(try snapshot(dir).keys.sorted(), [
+        let shards = try snapshot(dir).keys.filter { $0.hasPrefix("state/s.d/") }
+        XCTAssertEqual(try snapshot(dir).keys.sorted(), ([
             "id.txt", "keys.yaml", "logs/audit.jsonl", "out/sealed/000001-payments.age", "out/sealed/000001-search.age",
             "state/s.json", "state/s.json.lock",
-        ])
+        ] + shards).sorted())
+        XCTAssertEqual(try snapshot(dir).keys.filter { $0.hasPrefix("state/s.d/") }.count, 2, "two teams, two buckets")
     }
 
     func testSecondApplyChangesNoByteAndPlanShowsNoChanges() throws {
@@ -219,13 +217,14 @@ final class ApplyCommandTests: XCTestCase {
         let applied = try run(["apply"], in: dir, environment: signing)
         XCTAssertEqual(applied.exitCode, 0, applied.stderr)
         let statePath = dir.appendingPathComponent("keysync.state.json")
-        let state = try String(contentsOf: statePath, encoding: .utf8)
+        let state = try stateText(at: statePath)
         XCTAssertTrue(state.contains("\"algorithm\": \"ed25519\""), state)
         let plan = try run(["plan", "--detailed-exitcode"], in: dir, environment: trusted)
         XCTAssertEqual(plan.exitCode, 0, plan.stderr)
 
         // A hand edit (a raised rate limit) breaks the signature: plan and apply refuse it.
-        try Data(state.replacingOccurrences(of: "\"rate_limit\": 600", with: "\"rate_limit\": 9000").utf8).write(to: statePath)
+        XCTAssertTrue(state.contains("\"rate_limit\": 600"))
+        try forgeState(at: statePath) { $0.replacingOccurrences(of: "\"rate_limit\": 600", with: "\"rate_limit\": 9000") }
         let tamperedPlan = try run(["plan"], in: dir, environment: trusted)
         XCTAssertEqual(tamperedPlan.exitCode, 1)
         XCTAssertTrue(tamperedPlan.stderr.contains("state-signature-bad"), tamperedPlan.stderr)
@@ -263,7 +262,7 @@ final class ApplyCommandTests: XCTestCase {
 
         let state = try state(dir)
         let indexers = state.keys.filter { $0.name == "indexer" }
-        XCTAssertEqual(indexers.map(\.status).sorted(), ["active", "revoked"])
+        XCTAssertEqual(indexers.map(\.status.rawValue).sorted(), ["active", "revoked"])
     }
 
     func testSavedPlanIsAppliedAndThenRefusedAsStale() throws {

@@ -52,7 +52,7 @@ final class GitOpsLoopTests: XCTestCase {
                                  "--actor", "alice", "--lock-timeout", "5s"],
                                 environment: ["KEYSYNC_SIGNING_KEY": signingKey, "KEYSYNC_STATE_PUBLIC_KEY": publicKey])
         XCTAssertEqual(apply.exitCode, 0, apply.stderr)
-        try gitRun(["add", "keysync.state.json", "keysync.audit.jsonl", "sealed"])
+        try gitRun(["add", "-A", "keysync.state.json", "keysync.state.d", "keysync.audit.jsonl", "sealed"])
         try gitRun(["commit", "--quiet", "-m", "keysync apply [skip ci]"])
         return apply
     }
@@ -169,12 +169,20 @@ final class GitOpsLoopTests: XCTestCase {
             try gitRun(["checkout", "--quiet", "main"])
             try gitRun(["checkout", "--quiet", "-b", "forge-\(name)"])
             let stateURL = repository.appendingPathComponent("keysync.state.json")
-            let state = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: stateURL)) as? [String: Any])
-            // Written in the canonical form, as a careful forger would: only the signature is left to stop it.
+            // The whole state (index and shards) as one JSON object, edited as the forger likes.
+            let signed = try readState(at: stateURL)
+            var oneFile = signed
+            oneFile.version = 2
+            let state = try XCTUnwrap(try JSONSerialization.jsonObject(with: oneFile.encoded()) as? [String: Any])
+            // Written in the canonical form, as a careful forger would (every shard, and the index
+            // naming them by their new hashes): only the signature is left to stop it.
             let edited = try JSONSerialization.data(withJSONObject: edit(state), options: [.sortedKeys])
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .custom { try Timestamp.parse($0.singleValueContainer().decode(String.self))! }
-            try decoder.decode(StateFile.self, from: edited).encoded().write(to: stateURL)
+            var forged = try decoder.decode(StateFile.self, from: edited)
+            forged.version = signed.version
+            try writeState(forged, to: stateURL)
+            try gitRun(["add", "-A", "keysync.state.json", "keysync.state.d"])
             try gitRun(["commit", "--quiet", "-am", "edit the state by hand: \(name)"])
 
             let check = try keysync(["plan", "--format", "markdown", "--detailed-exitcode"], environment: trusted)

@@ -29,10 +29,8 @@ final class TrustAttackTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         try Data(manifest.utf8).write(to: dir.appendingPathComponent("keys.yaml"))
         XCTAssertEqual(try run(["apply"], in: dir, at: "2026-11-01T10:00:00Z").exitCode, 0)
-        var old: [String: Data] = [:]
-        for name in ["keysync.state.json", "keysync.audit.jsonl"] {
-            old[name] = try Data(contentsOf: dir.appendingPathComponent(name))
-        }
+        var old = try stateFiles(at: dir.appendingPathComponent("keysync.state.json"))
+        old["keysync.audit.jsonl"] = try Data(contentsOf: dir.appendingPathComponent("keysync.audit.jsonl"))
         let revoked = manifest.replacingOccurrences(of: "      - name: crawler\n", with: "")
         try Data(revoked.utf8).write(to: dir.appendingPathComponent("keys.yaml"))
         let second = try run(["apply"], in: dir, at: "2026-11-02T10:00:00Z")
@@ -74,8 +72,8 @@ final class TrustAttackTests: XCTestCase {
 
     func testRevertingTheStateAloneIsRefused() throws {
         let (dir, old) = try repositoryWithHistory()
-        // `git checkout HEAD~1 -- keysync.state.json`: a validly signed older state.
-        try old["keysync.state.json"]!.write(to: dir.appendingPathComponent("keysync.state.json"))
+        // `git checkout HEAD~1 -- keysync.state.json keysync.state.d`: a validly signed older state.
+        try writeFiles(old.filter { $0.key != "keysync.audit.jsonl" }, in: dir)
         try assertRefused(dir, code: "state-rolled-back")
         let plan = try run(["plan"], in: dir)
         XCTAssertTrue(plan.stderr.contains("the state is at serial 1, but the audit log records apply 2 as completed"), plan.stderr)
@@ -84,8 +82,8 @@ final class TrustAttackTests: XCTestCase {
     func testRevertingStateAndAuditLogTogetherIsCaughtAgainstTheBaseBranch() throws {
         let (dir, old) = try repositoryWithHistory()
         let base = dir.appendingPathComponent("base.json")
-        try Data(contentsOf: dir.appendingPathComponent("keysync.state.json")).write(to: base)
-        for (name, data) in old { try data.write(to: dir.appendingPathComponent(name)) }
+        try copyState(dir.appendingPathComponent("keysync.state.json"), to: base)
+        try writeFiles(old, in: dir)
         // Alone, the pair tells one consistent (older) story; the pull request check compares
         // it with the base branch's state and refuses.
         let check = try run(["plan", "--previous-state", "base.json"], in: dir)
@@ -97,14 +95,13 @@ final class TrustAttackTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: other) }
         try Data(manifest.utf8).write(to: other.appendingPathComponent("keys.yaml"))
         XCTAssertEqual(try run(["apply"], in: other).exitCode, 0)
-        for name in ["keysync.state.json", "keysync.audit.jsonl"] {
-            try Data(contentsOf: other.appendingPathComponent(name)).write(to: dir.appendingPathComponent(name))
-        }
+        try copyState(other.appendingPathComponent("keysync.state.json"), to: dir.appendingPathComponent("keysync.state.json"))
+        try Data(contentsOf: other.appendingPathComponent("keysync.audit.jsonl")).write(to: dir.appendingPathComponent("keysync.audit.jsonl"))
         let lineage = try run(["plan", "--previous-state", "base.json"], in: dir)
         XCTAssertEqual(lineage.exitCode, 1)
         XCTAssertTrue(lineage.stderr.contains("error[state-not-descendant]: the state is not a descendant of the previous state: its lineage is"), lineage.stderr)
         // The same state as the base passes.
-        try Data(contentsOf: base).write(to: dir.appendingPathComponent("keysync.state.json"))
+        try copyState(base, to: dir.appendingPathComponent("keysync.state.json"))
         try Data(contentsOf: other.appendingPathComponent("keysync.audit.jsonl")).write(to: dir.appendingPathComponent("keysync.audit.jsonl"))
         let mixed = try run(["plan", "--previous-state", "base.json"], in: dir)
         XCTAssertTrue(mixed.stderr.contains("error[audit-log-truncated]"), "the other history's log does not hold this state's head: \(mixed.stderr)")
@@ -205,7 +202,7 @@ final class TrustAttackTests: XCTestCase {
         state.keys[index].status = .active
         state.keys[index].revokedAt = nil
         state.keys[index].revokedReason = nil
-        try state.encoded().write(to: path)
+        try writeState(state, to: path)
         // KEYSYNC_STATE_PUBLIC_KEY stored as a secret where the workflow reads a variable: empty.
         let empty = ["KEYSYNC_STATE_PUBLIC_KEY": ""]
         let plan = try run(["plan"], in: dir, environment: empty.merging(["KEYSYNC_SIGNING_KEY": ""]) { $1 })
@@ -221,12 +218,16 @@ final class TrustAttackTests: XCTestCase {
 
     func testASubSecondEditOfATimestampIsRefused() throws {
         let (dir, _) = try repositoryWithHistory()
+        // In a shard, its hash (and name) in the index updated to match: only the canonical
+        // form (and the signature) can tell.
         let path = dir.appendingPathComponent("keysync.state.json")
-        let text = try String(contentsOf: path, encoding: .utf8)
-        let range = try XCTUnwrap(text.range(of: #""created_at": "[0-9T:-]+Z""#, options: .regularExpression))
-        let edited = text.replacingCharacters(in: range, with: String(text[range].dropLast(2)) + ".5Z\"")
-        XCTAssertNotEqual(edited, text)
-        try Data(edited.utf8).write(to: path)
+        var edits = 0
+        try forgeState(at: path) { text in
+            guard edits == 0, let range = text.range(of: #""created_at": "[0-9T:-]+Z""#, options: .regularExpression) else { return text }
+            edits += 1
+            return text.replacingCharacters(in: range, with: String(text[range].dropLast(2)) + ".5Z\"")
+        }
+        XCTAssertEqual(edits, 1)
         try assertRefused(dir, code: "state-not-canonical")
     }
 
@@ -262,7 +263,7 @@ final class TrustAttackTests: XCTestCase {
         XCTAssertTrue(rolledBack.stderr.contains("error[state-rolled-back]"), rolledBack.stderr)
         try current.write(to: dir.appendingPathComponent("keysync.state.json"))
 
-        // The next apply upgrades: the current version (3), the log anchored, the chain continued.
+        // The next apply upgrades: version 3 (sharded), the log anchored, the chain continued.
         let added = try String(contentsOf: dir.appendingPathComponent("keys.yaml"), encoding: .utf8) + "      - name: fresh\n"
         try Data(added.utf8).write(to: dir.appendingPathComponent("keys.yaml"))
         let apply = try run(["apply"], in: dir, environment: keys)

@@ -24,7 +24,19 @@ final class ApplyCrashTests: XCTestCase {
               - name: search-indexer
         """
 
+    /// A sharded state (one shard per team, an index naming them by hash) at every write point:
+    /// the new shard is written beside the old one, the index switches, the old one goes.
     func testEveryFailurePointLeavesAConsistentStateAndTheNextApplyRecovers() throws {
+        try checkEveryFailurePoint(migrating: false)
+    }
+
+    /// The apply that migrates a version 2 state (one file) to the sharded layout, at every
+    /// write point: the one file stays readable until the index replaces it.
+    func testEveryFailurePointOfTheMigrationFromOneFileLeavesAConsistentState() throws {
+        try checkEveryFailurePoint(migrating: true)
+    }
+
+    private func checkEveryFailurePoint(migrating: Bool) throws {
         var harness = ApplyHarness(seed: 5)
         let baseline = try makeTemporaryFolder(self)
         let layout = { (folder: String) in ApplyLayout(statePath: folder + "/keysync.state.json") }
@@ -32,7 +44,16 @@ final class ApplyCrashTests: XCTestCase {
         // A first, completed apply: the old state, its sealed file and audit log on disk.
         let first = try harness.apply(harness.payments(Self.before), to: .empty, at: firstAt).prepared
         try ApplyWriter.write(first, to: layout(baseline), storage: FileSystemStorage())
-        let oldState = first.state
+        var oldState = first.state
+        if migrating {
+            // Today's layout: the same state as one version 2 file, no shard folder.
+            oldState.version = 2
+            oldState = oldState.withoutSignature
+            try FileManager.default.removeItem(atPath: StateFile.shardFolder(forStateAt: layout(baseline).statePath))
+            try oldState.encoded().write(to: URL(fileURLWithPath: layout(baseline).statePath))
+        }
+        let oldShards = folderEntries(StateFile.shardFolder(forStateAt: layout(baseline).statePath))
+        XCTAssertEqual(oldShards.count, migrating ? 0 : 1)
 
         // The apply under test, prepared once from what is on disk: the same bytes are written at every stop.
         let manifest = harness.payments(Self.after)
@@ -52,15 +73,22 @@ final class ApplyCrashTests: XCTestCase {
         let sealed = layout(dry).sealedPath("000002-payments.age")
         let state = layout(dry).statePath
         let log = layout(dry).auditLogPath
+        let shards = StateFile.shardFolder(forStateAt: state)
+        let newShard = try XCTUnwrap(second.stateFiles?.shards.first?.file)
+        XCTAssertEqual(second.stateFiles?.shards.count, 1, "one team")
+        XCTAssertFalse(oldShards.contains(newShard))
         XCTAssertEqual(recorder.points.map(\.description), [
             "before create-directory \(layout(dry).sealedDirectory)", "after create-directory \(layout(dry).sealedDirectory)",
             "before write \(sealed)", "after write \(sealed)",
+            "before create-directory \(shards)", "after create-directory \(shards)",
+            "before write \(shards)/\(newShard)", "after write \(shards)/\(newShard)",
             "before create-directory \(dry)", "after create-directory \(dry)",
             "before append \(log)", "after append \(log)",
             "before copy \(state).backup", "after copy \(state).backup",
             "before write \(state)", "after write \(state)",
             "before append \(log)", "after append \(log)",
-        ])
+        ] + oldShards.flatMap { ["before remove \(shards)/\($0)", "after remove \(shards)/\($0)"] })
+        XCTAssertEqual(folderEntries(shards), [newShard], "only the shard the index names is left")
         try checkInvariants(in: layout(dry), harness: harness, oneOf: [newState])
 
         var stops = 0, old = 0, new = 0
@@ -112,12 +140,13 @@ final class ApplyCrashTests: XCTestCase {
             } else {
                 // The state proves apply 2 completed; its completion line is there once, or
                 // missing (a crash just before it) and then written by the next apply with changes.
-                XCTAssertEqual(markers.filter { $0 == "apply.completed 2" }.count, index == recorder.points.count - 1 ? 1 : 0, "point \(index)")
+                let completed = recorder.points[...index].filter { $0 == .after(StorageStep(.append, log)) }.count == 2
+                XCTAssertEqual(markers.filter { $0 == "apply.completed 2" }.count, completed ? 1 : 0, "point \(index)")
             }
         }
-        XCTAssertEqual(stops, 14)
-        XCTAssertEqual(old, 11)  // up to and including "before write state"
-        XCTAssertEqual(new, 3)
+        XCTAssertEqual(stops, migrating ? 18 : 20)
+        XCTAssertEqual(old, 15)  // up to and including "before write state"
+        XCTAssertEqual(new, migrating ? 3 : 5)
     }
 
     func testACrashBeforeTheStateLeavesSealedFilesThatAreReportedAsNeverValid() throws {
@@ -129,7 +158,8 @@ final class ApplyCrashTests: XCTestCase {
         let crashing = FaultInjectingStorage(FileSystemStorage(), failAt: .before(StorageStep(.write, layout.statePath)))
         XCTAssertThrowsError(try ApplyWriter.write(prepared, to: layout, storage: crashing))
         XCTAssertTrue(crashing.hasFailed)
-        XCTAssertEqual(folderEntries(folder), ["keysync.audit.jsonl", "out"])
+        // The new shard is there, named by no index: ignored by readers, removed by the next apply.
+        XCTAssertEqual(folderEntries(folder), ["keysync.audit.jsonl", "out", "state.d"])
         XCTAssertEqual(ApplyWriter.neverValidSealedFiles(in: layout.sealedDirectory, stateSerial: 0), ["000001-payments.age"])
         XCTAssertEqual(ApplyWriter.neverValidSealedFiles(in: layout.sealedDirectory, stateSerial: 1), [])
         XCTAssertEqual(ApplyWriter.neverValidSealedFiles(in: folder + "/missing", stateSerial: 0), [])
@@ -182,8 +212,7 @@ final class ApplyCrashTests: XCTestCase {
         in layout: ApplyLayout, harness: ApplyHarness, oneOf states: [StateFile],
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> StateFile {
-        let bytes = try XCTUnwrap(fileBytes(layout.statePath), "no state on disk", file: file, line: line)
-        let state = try StateFile.decode(Data(bytes))
+        let state = try XCTUnwrap(readState(at: layout.statePath), "no state on disk", file: file, line: line)
         XCTAssertTrue(states.contains(state), "the state on disk is neither version", file: file, line: line)
         var deliveries: [KeyHash?: Int] = [:]
         for name in folderEntries(layout.sealedDirectory) {

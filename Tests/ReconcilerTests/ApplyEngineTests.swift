@@ -84,7 +84,7 @@ final class ApplyEngineTests: XCTestCase {
         var harness = ApplyHarness()
         let (_, prepared) = try harness.apply(
             harness.payments(Self.twoKeys), to: .empty, at: Fixture.now.addingTimeInterval(0.75))
-        XCTAssertEqual(try StateFile.decode(prepared.state.encoded()), prepared.state)
+        XCTAssertEqual(try prepared.state.readBack(), prepared.state)
         XCTAssertEqual(prepared.state.keys[0].createdAt, Fixture.now)
     }
 

@@ -103,6 +103,8 @@ final class ApplySessionTests: XCTestCase {
         XCTAssertEqual(writes(apply.storage), [
             "create-directory \(folder)",
             "create-directory \(folder)/sealed", "write \(folder)/sealed/000001-payments.age",
+            "create-directory \(folder)/keysync.state.d",
+            "write \(folder)/keysync.state.d/\(try XCTUnwrap(prepared.stateFiles?.shards.first?.file))",
             "create-directory \(folder)", "append \(folder)/keysync.audit.jsonl",
             "write \(folder)/keysync.state.json",
             "append \(folder)/keysync.audit.jsonl",
@@ -187,11 +189,28 @@ final class ApplySessionTests: XCTestCase {
         XCTAssertEqual(writes(untrusted.storage), ["create-directory \(folder)"], "only the folder, which exists")
         assertUnchanged(folder, since: before)
 
-        // The signed state changed by hand: who created the key.
+        // The signed state changed by hand: who created the key, in the team's shard.
         let statePath = folder + "/keysync.state.json"
-        let text = String(decoding: try XCTUnwrap(fileBytes(statePath)), as: UTF8.self)
+        let shardFolder = StateFile.shardFolder(forStateAt: statePath)
+        let shardPath = shardFolder + "/" + (try XCTUnwrap(folderEntries(shardFolder).first))
+        let text = String(decoding: try XCTUnwrap(fileBytes(shardPath)), as: UTF8.self)
         XCTAssertTrue(text.contains("\"ci-bot\""), text)
-        try Data(text.replacingOccurrences(of: "\"ci-bot\"", with: "\"mallory\"").utf8)
+        let forged = Data(text.replacingOccurrences(of: "\"ci-bot\"", with: "\"mallory\"").utf8)
+        try forged.write(to: URL(fileURLWithPath: shardPath))
+        var shardEdited = session(folder)
+        XCTAssertNil(shardEdited.plan())
+        shardEdited.release()
+        XCTAssertEqual(codes(shardEdited.report), ["state-shard-mismatch"])
+
+        // ... and the index's hash of it changed to match: the signature over the index breaks.
+        // (Renamed, as its name holds its hash.)
+        let index = String(decoding: try XCTUnwrap(fileBytes(statePath)), as: UTF8.self)
+        let (oldHash, newHash) = (SHA256Text.of(Array(text.utf8)), SHA256Text.of(forged))
+        let bucket = StateShard.bucket(ofTeam: "payments")
+        let (oldName, newName) = (StateShard.fileName(bucket: bucket, sha256: oldHash), StateShard.fileName(bucket: bucket, sha256: newHash))
+        XCTAssertTrue(index.contains(oldHash) && index.contains(oldName))
+        try FileManager.default.moveItem(atPath: shardPath, toPath: shardFolder + "/" + newName)
+        try Data(index.replacingOccurrences(of: oldHash, with: newHash).replacingOccurrences(of: oldName, with: newName).utf8)
             .write(to: URL(fileURLWithPath: statePath))
         let edited = snapshot(folder)
         var handEdited = session(folder)

@@ -111,6 +111,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
     case stateInvalidPreview = "state-invalid-preview"
     /// The state file is not in the canonical bytes keysync writes (hand-edited).
     case stateNotCanonical = "state-not-canonical"
+    /// A shard of a sharded state is missing or does not match what the index records.
+    case stateShardMismatch = "state-shard-mismatch"
     /// The state given to `plan --previous-state` cannot be read.
     case statePreviousUnreadable = "state-previous-unreadable"
     /// `serve` refuses the state file (its signature, trust or floor).
@@ -282,7 +284,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable {
             .manifest
         case .stateUnreadable, .stateMissing, .stateMalformed, .stateVersion,
              .stateDuplicateLiveKey, .stateDuplicateId, .stateDuplicateHash, .stateInvalidHash,
-             .stateInvalidPreview, .stateNotCanonical, .statePreviousUnreadable, .stateRefused:
+             .stateInvalidPreview, .stateNotCanonical, .stateShardMismatch, .statePreviousUnreadable, .stateRefused:
             .state
         case .stateSignatureMissing, .stateSignatureBad, .stateSignatureOtherKey,
              .stateSignatureAlgorithm, .stateSignatureMalformed, .signingKeyMalformed,

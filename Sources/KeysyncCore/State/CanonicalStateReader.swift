@@ -38,6 +38,35 @@ struct CanonicalStateReader {
         }
     }
 
+    /// A shard's bytes (`{"keys": [...], "teams": [...]}`) in the same one pass: its team and
+    /// key records, or `nil` for anything this reader does not vouch for.
+    static func readShard(_ data: Data) -> (teams: [TeamRecord], keys: [KeyRecord])? {
+        data.withUnsafeBytes { raw in
+            var reader = CanonicalStateReader(raw.bindMemory(to: UInt8.self))
+            return try? reader.shard()
+        }
+    }
+
+    private mutating func shard() throws(Unrecognised) -> (teams: [TeamRecord], keys: [KeyRecord]) {
+        var teams: [TeamRecord]?, keys: [KeyRecord]?
+        try object { (reader: inout CanonicalStateReader, field: String) throws(Unrecognised) in
+            switch field {
+            case "teams":
+                guard let records = try reader.optionalArray({ (r: inout CanonicalStateReader) throws(Unrecognised) in try r.team() })
+                else { throw Unrecognised() }
+                try Self.once(&teams, records)
+            case "keys":
+                guard let records = try reader.optionalArray({ (r: inout CanonicalStateReader) throws(Unrecognised) in try r.key() })
+                else { throw Unrecognised() }
+                try Self.once(&keys, records)
+            default: throw Unrecognised()
+            }
+        }
+        skipWhitespace()
+        guard i == bytes.count, let teams, let keys else { throw Unrecognised() }
+        return (teams, keys)
+    }
+
     // MARK: The state's shape
 
     private mutating func document(eachKey: ((KeyRecord) -> Void)?) throws(Unrecognised) -> StateFile {
@@ -64,7 +93,7 @@ struct CanonicalStateReader {
             }
         }
         skipWhitespace()
-        guard i == bytes.count, let version, StateFile.readableVersions.contains(version), let serial else {
+        guard i == bytes.count, let version, StateFile.singleFileVersions.contains(version), let serial else {
             throw Unrecognised()
         }
         // Absent and `null` are the same, as with the decoder's `decodeIfPresent`.

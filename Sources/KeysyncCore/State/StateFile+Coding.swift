@@ -1,7 +1,8 @@
 import Foundation
 
 extension StateFile {
-    /// Reads a state file's bytes. Fails on anything not understood — bad JSON (with line and
+    /// Reads a one-file (version 1 or 2) state file's bytes; a sharded state is read by
+    /// `ShardedStateReader`. Fails on anything not understood — bad JSON (with line and
     /// column), a wrong shape (with the field path), another version, a broken invariant — so
     /// nothing is ever planned or written on top of a state keysync does not understand.
     ///
@@ -91,6 +92,10 @@ extension StateFile {
         } catch {
             throw StateFileText.error(for: error, data: data, text: text)
         }
+        if versioned.version == StateFile.shardedVersion {
+            throw StateFileError(.malformed(
+                "a version 3 state file is an index of shard files and must be read with its shard folder, in the form apply writes"))
+        }
         guard let state = versioned.state else {
             let line = StateFileText.line(containing: "\"version\"", in: text)
             throw StateFileError(.unsupportedVersion(versioned.version), line: line, column: line == nil ? nil : 1)
@@ -110,7 +115,11 @@ extension StateFile {
 
     /// The canonical bytes: normalised order, sorted keys, one field per line, trailing newline.
     /// The same state always gives the same bytes.
+    ///
+    /// For a sharded state (`isSharded`): the index, the bytes at the state path (its shards
+    /// come from `encodedFiles()`).
     public func encoded() -> Data {
+        if isSharded { return encodedFiles().index }
         do {
             let (shell, records) = encodingParts()
             return try CanonicalJSON.encode(shell, splicing: records, intoLeadingArray: "keys")
@@ -130,6 +139,6 @@ private struct VersionedStateFile: Decodable {
 
     init(from decoder: Decoder) throws {
         version = try decoder.container(keyedBy: CodingKeys.self).decode(Int.self, forKey: .version)
-        state = StateFile.readableVersions.contains(version) ? try StateFile(from: decoder) : nil
+        state = StateFile.singleFileVersions.contains(version) ? try StateFile(from: decoder) : nil
     }
 }

@@ -4,10 +4,12 @@ import Foundation
 /// only thing `verify` and `expiring` read. JSON, written deterministically (sorted, pretty,
 /// one field per line) because it lives in git and is reviewed as a diff. Version 2 adds `log`,
 /// the audit log's head as of the apply that wrote it; version 1 (without it) is still read, and
-/// the next apply writes version 2.
-/// Version 3 adds, per record and only when set, a key's `rotate_due_at`, `protected`, `scopes`
-/// and `allowed_ips`, and a team's `protected` (see docs/state.md); a version 1 or 2 state reads
-/// as unprotected, unscheduled and unrestricted.
+/// the next apply writes version 2. Version 3 is the same state written as a signed index and
+/// shard files, each one bucket of teams (`StateIndex`, `StateShard`, `ShardedStateReader`), so no
+/// file grows with the whole state and a one-key change touches one shard; its records add, only
+/// when set, a key's `rotate_due_at`, `protected`, `scopes` and `allowed_ips`, and a team's
+/// `protected` (see docs/state.md). Versions 1 and 2 (one file) are still read, as unprotected,
+/// unscheduled and unrestricted, and the next apply writes version 3.
 ///
 /// What must hold across records (checked by `validate()`, and so by every decode):
 /// - at most one *current* key (live, not retiring after a rotation) per team and name;
@@ -16,11 +18,12 @@ import Foundation
 /// cannot sit there —, `RevocationReason`, `RecipientText`) and checked once, when it is read.
 /// It never holds a raw key.
 public struct StateFile: Sendable, Equatable, Codable {
-    /// The version apply writes.
+    /// The version apply writes: sharded (`shardedVersion`).
     public static let currentVersion = 3
     /// The versions this keysync reads.
     public static let readableVersions: ClosedRange<Int> = 1...3
 
+    /// Also the layout it is written in: one file (`singleFileVersions`) or sharded.
     public var version: Int
     /// Made once by the first apply; `nil` before that. A saved plan remembers it so a plan made
     /// against another state history is refused.
@@ -40,13 +43,19 @@ public struct StateFile: Sendable, Equatable, Codable {
     /// Ed25519 signature by apply's signing key over everything else (see `StateSignature`);
     /// `nil` in an unsigned state, and then not written at all.
     public var signature: StateSignature? = nil
+    /// The shards a sharded state was read from (hash and key count per bucket), so apply can
+    /// name an unchanged bucket's shard in the next index without encoding it again. Not part of
+    /// the state's value (equal states are equal whatever they were read from) nor its encoding.
+    public var readShards = ReadShards()
 
     public init(
         lineage: String? = nil, serial: Int = 0, prefix: String? = nil, teams: [TeamRecord] = [],
         keys: [KeyRecord] = []
     ) {
         self.prefix = prefix
-        self.version = StateFile.currentVersion
+        // Built in memory, a state is the one-file form until apply gives it `currentVersion`
+        // (tests and tools encode such states to one file).
+        self.version = StateFile.singleFileVersions.upperBound
         self.lineage = lineage
         self.serial = serial
         self.teams = teams
@@ -84,7 +93,7 @@ public struct StateFile: Sendable, Equatable, Codable {
     }
 
     /// No element is ordered before the one preceding it (so a stable sort would move nothing).
-    private static func isSorted<T>(_ elements: [T], by areInIncreasingOrder: (T, T) -> Bool) -> Bool {
+    static func isSorted<T>(_ elements: [T], by areInIncreasingOrder: (T, T) -> Bool) -> Bool {
         zip(elements, elements.dropFirst()).allSatisfy { !areInIncreasingOrder($1, $0) }
     }
 

@@ -25,6 +25,8 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         /// Not the bytes keysync writes for this content (a fraction of a second, another
         /// field order, spacing): what is signed is the canonical form, so no other is read.
         case notCanonical
+        /// A shard of a sharded state is missing or not what the index names (`detail` says how).
+        case shardMismatch(file: String, detail: String)
     }
 
     public var reason: Reason
@@ -51,6 +53,7 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case .invalidHash: .stateInvalidHash
         case .invalidPreview: .stateInvalidPreview
         case .notCanonical: .stateNotCanonical
+        case .shardMismatch: .stateShardMismatch
         }
     }
 
@@ -68,6 +71,7 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case .invalidHash(let id): "key \(id) has a hash that is not sha256:<64 lowercase hex>"
         case .invalidPreview(let id): "key \(id) has a preview that is not <prefix>_<4 characters>...<4 characters>"
         case .notCanonical: "the state file is not in the form keysync writes (it was edited after apply wrote it)"
+        case .shardMismatch(let file, let detail): "the state's shard \(file) \(detail)"
         }
     }
 
@@ -77,6 +81,8 @@ public struct StateFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case .missing: "pass --state with the path of keysync.state.json"
         case .malformed: "restore the state file from git history; keysync writes it, it is not edited by hand"
         case .unsupportedVersion: "use a keysync release that understands this state version"
+        case .shardMismatch:
+            "restore the state file and its shard folder together from git history; apply writes them, they are not edited by hand"
         case .duplicateLiveKey, .duplicateID, .duplicateHash, .invalidHash, .invalidPreview, .notCanonical:
             "the state file was edited or merged by hand; restore it from git history"
         }

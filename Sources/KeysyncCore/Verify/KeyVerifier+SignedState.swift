@@ -11,6 +11,11 @@ public struct SignedVerifierState: Sendable {
     public let verifier: KeyVerifier
     /// The state without its keys (`keys` empty): lineage, serial, teams, prefix, signature.
     public let shell: StateFile
+
+    public init(verifier: KeyVerifier, shell: StateFile) {
+        self.verifier = verifier
+        self.shell = shell
+    }
 }
 
 extension KeyVerifier {
@@ -62,4 +67,48 @@ extension KeyVerifier {
             return count
         }
     }
+}
+
+extension KeyVerifier {
+    /// Reads a sharded (version 3) signed state into a verifier: the index's signature by
+    /// `trusted` is checked first (throwing what is wrong), then each shard, by the hash the
+    /// index names, goes straight into the verifier's index. The valid signature vouches for
+    /// the records as it does for a one-file state (see `readingSigned`).
+    public static func readingSignedSharded(
+        index bytes: Data, statePath: String, from source: some StateShardSource, trusting trusted: StatePublicKey
+    ) throws(ShardedVerifierLoadError) -> SignedVerifierState {
+        let parsed: StateIndex
+        do {
+            parsed = try StateIndex.decode(bytes)
+        } catch {
+            throw .unreadable(error)
+        }
+        do {
+            try parsed.verifySignature(trusting: trusted)
+        } catch {
+            throw .untrusted(error)
+        }
+        var index = Index()
+        index.reserveCapacity(parsed.shards.reduce(0) { $0 + $1.keys })
+        var teams: [TeamRecord] = []
+        do {
+            _ = try ShardedStateReader.read(index: bytes, statePath: statePath, from: source, trusting: trusted) {
+                (_, shardTeams, records) throws(StateFileError) in
+                teams.append(contentsOf: shardTeams)
+                for record in records { index.add(record) }
+            }
+        } catch {
+            throw .unreadable(error)
+        }
+        var built = Index()
+        swap(&built, &index)
+        let shell = parsed.state(teams: teams, keys: []).normalized
+        return SignedVerifierState(verifier: KeyVerifier(consume built, shell: shell), shell: shell)
+    }
+}
+
+/// Why a sharded state could not be loaded into a verifier.
+public enum ShardedVerifierLoadError: Error, Sendable {
+    case unreadable(StateFileError)
+    case untrusted(StateSignatureError)
 }

@@ -74,8 +74,9 @@ public enum ApplyEngine {
         } catch {
             throw .invalidNewState(error)
         }
-        // Encoded once here (signing and writing share the bytes), not again by the writer.
-        let (next, stateBytes) = signingKey.map { unsigned.signedEncoding(with: $0) } ?? (unsigned, unsigned.encoded())
+        // Encoded once here (signing and writing share the files), not again by the writer.
+        // A bucket whose records did not change keeps its shard as read: not encoded, not written.
+        let (next, stateFiles) = unsigned.signedFiles(with: signingKey, shards: unsigned.shards(reusingUnchangedOf: state))
         progress(.encodeState, 1, of: 1)
         let sealed = try seal(minted, serial: run.serial, now: now, armor: armor, progress: progress, using: &generator)
         var counts: [KeyAction: Int] = [:]
@@ -84,7 +85,7 @@ public enum ApplyEngine {
         }
         return PreparedApply(previousState: state, state: next, sealedFiles: sealed, events: run.events,
                              hasChanges: true, actionCounts: counts, auditLines: auditLines,
-                             completionLine: completion, logLength: history.logLength, stateBytes: Array(stateBytes))
+                             completionLine: completion, logLength: history.logLength, stateFiles: stateFiles)
     }
 
     /// Groups the minted keys per team into one sealed document each, encrypted to the team's

@@ -6,17 +6,21 @@ import Logging
 ///
 /// 1. the sealed files (each atomic and durable, never over an existing file), in
 ///    `layout.sealedDirectory`;
-/// 2. the audit lines (`apply.began` and the key events), appended durably;
-/// 3. the state, which records the log's head after step 2, the previous one first kept as
-///    `<state>.backup`;
-/// 4. `apply.completed`, appended.
+/// 2. the state's new shards, in the shard folder: content-addressed names, so a new shard
+///    never replaces a file the current index names (a shard already there is not rewritten);
+/// 3. the audit lines (`apply.began` and the key events), appended durably;
+/// 4. the state's index, which records the log's head after step 3 and names the shards by
+///    hash, the previous one first kept as `<state>.backup` — the commit point;
+/// 5. `apply.completed`, appended;
+/// 6. shards the new index does not name are removed.
 ///
-/// A crash before step 3 completes leaves the old state: the new sealed files hold keys that
-/// were never valid (no state records their hashes), and the log shows an apply that began and
+/// A crash before step 4 completes leaves the old state: its index names only its own shards,
+/// all still there; the new sealed files hold keys that were never valid (no state records
+/// their hashes), new shards are unreferenced files, and the log shows an apply that began and
 /// never completed; the next apply records it as `apply.incomplete` and uses a higher serial.
 /// A crash after it leaves the new state with every key delivered and every event logged; only
-/// `apply.completed` is missing, and the next apply writes it. Nothing is written for a plan
-/// without changes.
+/// `apply.completed` (written by the next apply) or the clean-up (done by the next apply) is
+/// missing. Nothing is written for a plan without changes.
 public enum ApplyWriter {
     /// Writes `prepared`; returns the paths of the sealed files written, in order. Each step is
     /// logged at debug level (paths, counts, the serial: never key material), so a CI log shows
@@ -33,6 +37,7 @@ public enum ApplyWriter {
             for path in [layout.statePath, type(of: storage).backupPath(for: layout.statePath), layout.auditLogPath] {
                 try storage.ensureWritable(path)
             }
+            _ = try storage.entries(in: StateFile.shardFolder(forStateAt: layout.statePath))  // a link or file there
             var written: [String] = []
             if !prepared.sealedFiles.isEmpty {
                 try storage.createDirectory(layout.sealedDirectory)
@@ -50,14 +55,18 @@ public enum ApplyWriter {
                 }
             }
             progress(.writeState, 0, of: 1)
+            let files = prepared.stateFiles ?? prepared.state.encodedFiles()
+            let shardFolder = StateFile.shardFolder(forStateAt: layout.statePath)
+            try writeShards(files.shards, in: shardFolder, storage: storage, logger: logger)
             if let folder = ApplyLayout.folder(of: layout.auditLogPath) { try storage.createDirectory(folder) }
             try storage.append(prepared.auditLines, to: layout.auditLogPath, keepingFirst: prepared.logLength)
             logger.debug("appended audit lines", metadata: ["path": "\(layout.auditLogPath)", "events": "\(prepared.events.count)"])
-            try storage.writeKeepingBackup(prepared.stateBytes ?? Array(prepared.state.encoded()), to: layout.statePath)
+            try storage.writeKeepingBackup(Array(files.index), to: layout.statePath)
             logger.debug("wrote state", metadata: ["path": "\(layout.statePath)", "serial": "\(prepared.state.serial)"])
             try storage.append(prepared.completionLine, to: layout.auditLogPath,
                                keepingFirst: prepared.logLength + prepared.auditLines.count)
             logger.debug("appended apply.completed", metadata: ["path": "\(layout.auditLogPath)"])
+            try removeUnreferencedShards(in: shardFolder, keeping: files.shards.map(\.file), storage: storage)
             progress(.writeState, 1, of: 1)
             return written
         } catch let error as ApplyError {
@@ -66,6 +75,36 @@ public enum ApplyWriter {
             throw .storage(error)
         } catch {
             throw .storage(StorageError(operation: "write", path: layout.statePath, code: 0, reason: "\(error)"))
+        }
+    }
+
+    /// Step 2: each shard not already in `folder` (its name is its content's hash, so one
+    /// there holds exactly these bytes), written atomically and durably.
+    private static func writeShards(
+        _ shards: [StateShard], in folder: String, storage: some DurableStorage, logger: Logger
+    ) throws(StorageError) {
+        try storage.createDirectory(folder)
+        let existing = Set(try storage.entries(in: folder) ?? [])
+        for shard in shards where !existing.contains(shard.file) {
+            guard !shard.bytes.isEmpty else {  // reused from the state read, which had the file
+                throw StorageError(operation: "write", path: folder + "/" + shard.file, code: 2,
+                                   reason: "the shard the state was read from is gone")
+            }
+            try storage.write(Array(shard.bytes), to: folder + "/" + shard.file)
+            logger.debug("wrote state shard", metadata: ["file": "\(shard.file)", "keys": "\(shard.keyCount)"])
+        }
+    }
+
+    /// Step 6: removes the shard files in `folder` that the new index does not name (only names
+    /// of the shard form are touched), so git sees a replaced shard as a rename with the
+    /// changed records. The previous index (`<state>.backup`) then names shards that are gone:
+    /// the previous state is restored from git, where its commit holds its shards.
+    private static func removeUnreferencedShards(
+        in folder: String, keeping current: [String], storage: some DurableStorage
+    ) throws(StorageError) {
+        let referenced = Set(current)
+        for name in try storage.entries(in: folder) ?? [] where StateShard.isShardFileName(name) && !referenced.contains(name) {
+            try storage.remove(folder + "/" + name)
         }
     }
 

@@ -7,7 +7,7 @@ public struct PreparedApply: Sendable, Equatable {
     public var previousState: StateFile
     /// The state after; equal to `previousState` when the plan has no changes.
     public var state: StateFile {
-        didSet { stateBytes = nil }  // never stale: a changed state is encoded again
+        didSet { stateFiles = nil }  // never stale: a changed state is encoded again
     }
     /// One per team that got new keys, sorted by team. Empty when nothing was created.
     public var sealedFiles: [SealedFile]
@@ -24,14 +24,14 @@ public struct PreparedApply: Sendable, Equatable {
     public var completionLine: [UInt8]
     /// The log's length the lines are appended after (a half-written line beyond it is cut).
     public var logLength: Int
-    /// `state.encoded()`, when `ApplyEngine.prepare` already made it (it signs those bytes);
-    /// the writer encodes the state itself otherwise.
-    public var stateBytes: [UInt8]?
+    /// `state.encodedFiles()` (index and shards), when `ApplyEngine.prepare` already made them
+    /// (it signs the index); the writer encodes the state itself otherwise.
+    public var stateFiles: StateFiles?
 
     public init(
         previousState: StateFile, state: StateFile, sealedFiles: [SealedFile], events: [AuditEvent],
         hasChanges: Bool, actionCounts: [KeyAction: Int], auditLines: [UInt8] = [],
-        completionLine: [UInt8] = [], logLength: Int = 0, stateBytes: [UInt8]? = nil
+        completionLine: [UInt8] = [], logLength: Int = 0, stateFiles: StateFiles? = nil
     ) {
         self.previousState = previousState
         self.state = state
@@ -42,6 +42,6 @@ public struct PreparedApply: Sendable, Equatable {
         self.auditLines = auditLines
         self.completionLine = completionLine
         self.logLength = logLength
-        self.stateBytes = stateBytes
+        self.stateFiles = stateFiles
     }
 }

@@ -82,16 +82,11 @@ public enum RepositoryReader {
         var data = Data(stateBytes.take()!)  // the 72 MB are held once, as `data`
         let state: StateFile
         let verifiedSigner: StatePublicKey?
-        if case .signer(let trusted) = trust, let signed = StateFile.decode(&data, signedBy: trusted) {
-            // Signed by the trusted key over these very bytes: read once, never encoded again.
-            (state, verifiedSigner) = (signed, trusted)
-        } else {
-            do {
-                state = try StateFile.decode(data)
-            } catch {
-                throw .state(error, path: layout.statePath)
-            }
-            verifiedSigner = signer(of: state, verifiedOver: &data, trust: trust)
+        do {
+            let trusted: StatePublicKey? = if case .signer(let key) = trust { key } else { nil }
+            (state, verifiedSigner) = try StateFileReader.decode(&data, at: layout.statePath, storage: storage, trusting: trusted)
+        } catch {
+            throw .state(error, path: layout.statePath)
         }
         data = Data()
         var result = try snapshot(state, exists: true, log: log, sealed: sealed, layout: layout, allowInit: allowInit)

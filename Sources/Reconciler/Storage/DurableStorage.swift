@@ -26,6 +26,9 @@ public protocol DurableStorage {
     /// append left half-written goes), then appends `bytes`, durably. Creates the file when
     /// there is none (`length` must then be 0). Costs what it appends, not the file's size.
     func append(_ bytes: [UInt8], to path: String, keepingFirst length: Int) throws(StorageError)
+    /// Removes the file at `path` (a regular file or a link, never followed), durably; no error
+    /// when nothing is there. For files no state refers to any more (replaced state shards).
+    func remove(_ path: String) throws(StorageError)
     /// The names in the folder at `path`, `nil` when there is no folder.
     func entries(in path: String) throws(StorageError) -> [String]?
     /// Throws when something other than a regular file (a symbolic link, a folder) is at

@@ -133,6 +133,19 @@ public struct FileSystemStorage: DurableStorage, Sendable {
         if created { try Self.syncDirectory(Self.split(path).folder) }
     }
 
+    public func remove(_ path: String) throws(StorageError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw Self.failure("remove", path)
+        }
+        guard !Self.isDirectory(info) else {
+            throw StorageError(operation: "remove", path: path, code: EISDIR, reason: "it is a folder")
+        }
+        guard unlink(path) == 0 || errno == ENOENT else { throw Self.failure("remove", path) }
+        try Self.syncDirectory(Self.split(path).folder)
+    }
+
     public func ensureWritable(_ path: String) throws(StorageError) {
         try Self.requireRegularFileOrNothing(at: path, "write")
     }

@@ -107,6 +107,24 @@ struct ServerFixture {
         guard rename(temporary, statePath) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
+    /// Writes the state sharded (version 3) as apply does: the shards first (new names beside
+    /// the live ones), then the index renamed into place; `commit: false` stops before the
+    /// index, as a crash or an apply still running would. Returns the state written.
+    @discardableResult
+    func writeSharded(_ state: StateFile? = nil, commit: Bool = true) throws -> StateFile {
+        var state = (state ?? self.state).normalized
+        state.version = StateFile.shardedVersion
+        let (signed, files) = state.signedFiles(with: signingKey)
+        let shards = StateFile.shardFolder(forStateAt: statePath)
+        try FileManager.default.createDirectory(atPath: shards, withIntermediateDirectories: true)
+        for shard in files.shards { try shard.bytes.write(to: URL(fileURLWithPath: shards + "/" + shard.file)) }
+        guard commit else { return signed }
+        let temporary = statePath + ".tmp"
+        try files.index.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, statePath) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        return signed
+    }
+
     func configuration(clock: ManualClock? = nil, logs: LogCapture, port: Int = 0,
                        pollInterval: Duration = .seconds(60)) -> ServerConfiguration {
         ServerConfiguration(

@@ -3,7 +3,7 @@ import Reconciler
 /// One step of a `DurableStorage`: an operation on a path, as seen from outside.
 struct StorageStep: Hashable, Sendable, CustomStringConvertible {
     public enum Operation: String, Hashable, Sendable {
-        case write, copy, append, createDirectory = "create-directory"
+        case write, copy, append, remove, createDirectory = "create-directory"
     }
 
     public var operation: Operation
@@ -74,6 +74,10 @@ final class FaultInjectingStorage<Base: DurableStorage>: DurableStorage {
         try step(StorageStep(.append, path)) { () throws(StorageError) in
             try base.append(bytes, to: path, keepingFirst: length)
         }
+    }
+
+    public func remove(_ path: String) throws(StorageError) {
+        try step(StorageStep(.remove, path)) { () throws(StorageError) in try base.remove(path) }
     }
 
     public func entries(in path: String) throws(StorageError) -> [String]? {

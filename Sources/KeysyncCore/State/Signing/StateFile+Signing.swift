@@ -147,7 +147,7 @@ extension StateFile {
     }
 
     /// The signature's 64 bytes once the block names `trusted` and Ed25519; throws otherwise.
-    private func signatureValue(trusting trusted: StatePublicKey) throws(StateSignatureError) -> Data {
+    func signatureValue(trusting trusted: StatePublicKey) throws(StateSignatureError) -> Data {
         guard let signature else { throw .missingSignature }
         guard signature.algorithm == StateSignature.ed25519 else { throw .unsupportedAlgorithm(signature.algorithm) }
         let signer = try StatePublicKey(base64: signature.publicKey) { _ in
