@@ -29,8 +29,12 @@ public enum ApplyWriter {
     ) throws(ApplyError) -> [String] {
         guard prepared.hasChanges else { return [] }
         do {
+            // Where the audit lines go: the log's last segment, and the ones they open.
+            let (lineAppends, afterLines) = prepared.logEnd.appending(prepared.auditLines)
+            let completionAppends = afterLines.appending(prepared.completionLine).appends
+            let auditPaths = (lineAppends + completionAppends).map { AuditLogSegments.path($0.segment, base: layout.auditLogPath) }
             // Refused before the first write: a link or folder where apply writes.
-            for path in [layout.statePath, type(of: storage).backupPath(for: layout.statePath), layout.auditLogPath] {
+            for path in [layout.statePath, type(of: storage).backupPath(for: layout.statePath)] + auditPaths {
                 try storage.ensureWritable(path)
             }
             var written: [String] = []
@@ -51,13 +55,10 @@ public enum ApplyWriter {
             }
             progress(.writeState, 0, of: 1)
             if let folder = ApplyLayout.folder(of: layout.auditLogPath) { try storage.createDirectory(folder) }
-            try storage.append(prepared.auditLines, to: layout.auditLogPath, keepingFirst: prepared.logLength)
-            logger.debug("appended audit lines", metadata: ["path": "\(layout.auditLogPath)", "events": "\(prepared.events.count)"])
+            try append(lineAppends, to: layout, storage: storage, logger: logger)
             try storage.writeKeepingBackup(prepared.stateBytes ?? Array(prepared.state.encoded()), to: layout.statePath)
             logger.debug("wrote state", metadata: ["path": "\(layout.statePath)", "serial": "\(prepared.state.serial)"])
-            try storage.append(prepared.completionLine, to: layout.auditLogPath,
-                               keepingFirst: prepared.logLength + prepared.auditLines.count)
-            logger.debug("appended apply.completed", metadata: ["path": "\(layout.auditLogPath)"])
+            try append(completionAppends, to: layout, storage: storage, logger: logger)
             progress(.writeState, 1, of: 1)
             return written
         } catch let error as ApplyError {
@@ -66,6 +67,18 @@ public enum ApplyWriter {
             throw .storage(error)
         } catch {
             throw .storage(StorageError(operation: "write", path: layout.statePath, code: 0, reason: "\(error)"))
+        }
+    }
+
+    /// Appends to each segment in turn, each durable before the next segment is opened (so only
+    /// the last segment can ever end in a half-written line).
+    private static func append(
+        _ appends: [AuditLogEnd.Append], to layout: ApplyLayout, storage: some DurableStorage, logger: Logger
+    ) throws(StorageError) {
+        for append in appends {
+            let path = AuditLogSegments.path(append.segment, base: layout.auditLogPath)
+            try storage.append(append.bytes, to: path, keepingFirst: append.keepingFirst)
+            logger.debug("appended audit lines", metadata: ["path": "\(path)", "bytes": "\(append.bytes.count)"])
         }
     }
 

@@ -22,8 +22,9 @@ public struct PreparedApply: Sendable, Equatable {
     public var auditLines: [UInt8]
     /// `apply.completed`, written after the state.
     public var completionLine: [UInt8]
-    /// The log's length the lines are appended after (a half-written line beyond it is cut).
-    public var logLength: Int
+    /// Where the log ends: the lines are appended after it (a half-written line beyond it is
+    /// cut), spread over segment files as `AuditLogEnd.appending` says.
+    public var logEnd: AuditLogEnd
     /// `state.encoded()`, when `ApplyEngine.prepare` already made it (it signs those bytes);
     /// the writer encodes the state itself otherwise.
     public var stateBytes: [UInt8]?
@@ -31,7 +32,7 @@ public struct PreparedApply: Sendable, Equatable {
     public init(
         previousState: StateFile, state: StateFile, sealedFiles: [SealedFile], events: [AuditEvent],
         hasChanges: Bool, actionCounts: [KeyAction: Int], auditLines: [UInt8] = [],
-        completionLine: [UInt8] = [], logLength: Int = 0, stateBytes: [UInt8]? = nil
+        completionLine: [UInt8] = [], logEnd: AuditLogEnd = AuditLogEnd(), stateBytes: [UInt8]? = nil
     ) {
         self.previousState = previousState
         self.state = state
@@ -41,7 +42,7 @@ public struct PreparedApply: Sendable, Equatable {
         self.actionCounts = actionCounts
         self.auditLines = auditLines
         self.completionLine = completionLine
-        self.logLength = logLength
+        self.logEnd = logEnd
         self.stateBytes = stateBytes
     }
 }
