@@ -49,6 +49,12 @@ public struct AuditLogEnd: Equatable, Sendable {
         /// What `DurableStorage.append` keeps of the file before appending.
         public var keepingFirst: Int
         public var bytes: [UInt8]
+
+        public init(segment: Int, keepingFirst: Int, bytes: [UInt8]) {
+            self.segment = segment
+            self.keepingFirst = keepingFirst
+            self.bytes = bytes
+        }
     }
 
     /// The appends that add `lines` (whole lines, each ending with a line break) at this end,
