@@ -55,10 +55,10 @@ public enum ApplyWriter {
             }
             progress(.writeState, 0, of: 1)
             if let folder = ApplyLayout.folder(of: layout.auditLogPath) { try storage.createDirectory(folder) }
-            try append(lineAppends, to: layout, storage: storage, logger: logger)
+            try append(lineAppends, to: layout, storage: storage, logger: logger, saying: "appended audit lines")
             try storage.writeKeepingBackup(prepared.stateBytes ?? Array(prepared.state.encoded()), to: layout.statePath)
             logger.debug("wrote state", metadata: ["path": "\(layout.statePath)", "serial": "\(prepared.state.serial)"])
-            try append(completionAppends, to: layout, storage: storage, logger: logger)
+            try append(completionAppends, to: layout, storage: storage, logger: logger, saying: "appended apply.completed")
             progress(.writeState, 1, of: 1)
             return written
         } catch let error as ApplyError {
@@ -73,12 +73,13 @@ public enum ApplyWriter {
     /// Appends to each segment in turn, each durable before the next segment is opened (so only
     /// the last segment can ever end in a half-written line).
     private static func append(
-        _ appends: [AuditLogEnd.Append], to layout: ApplyLayout, storage: some DurableStorage, logger: Logger
+        _ appends: [AuditLogEnd.Append], to layout: ApplyLayout, storage: some DurableStorage, logger: Logger,
+        saying message: Logger.Message
     ) throws(StorageError) {
         for append in appends {
             let path = AuditLogSegments.path(append.segment, base: layout.auditLogPath)
             try storage.append(append.bytes, to: path, keepingFirst: append.keepingFirst)
-            logger.debug("appended audit lines", metadata: ["path": "\(path)", "bytes": "\(append.bytes.count)"])
+            logger.debug(message, metadata: ["path": "\(path)", "bytes": "\(append.bytes.count)"])
         }
     }
 
