@@ -125,7 +125,7 @@ final class CITemplateTests: XCTestCase {
         XCTAssertEqual(text.components(separatedBy: "secrets.KEYSYNC_SIGNING_KEY").count - 1, 1, "the signing key in one step")
         XCTAssertEqual(jobs["apply"]?["environment"] as? String, "keysync-apply")
         let push = shell(jobs["apply"]!)
-        XCTAssertTrue(push.contains("git add keysync.state.json keysync.audit.jsonl sealed/") && push.contains("push origin HEAD:main"))
+        XCTAssertTrue(push.contains("git add keysync.state.json keysync.audit*.jsonl sealed/") && push.contains("push origin HEAD:main"))
         XCTAssertEqual((jobs["apply"]?["permissions"] as? [String: String])?["contents"], "write")
         let expiring = shell(jobs["expiring"]!)
         XCTAssertTrue(expiring.contains("keysync notify") && expiring.contains("git add keysync.notices.json"))
@@ -186,7 +186,7 @@ final class CITemplateTests: XCTestCase {
         XCTAssertEqual((jobs["expiring"]?["allow_failure"] as? [String: [Int]])?["exit_codes"], [2])
         let apply = shell(jobs["apply"]!)
         XCTAssertTrue(apply.contains("--actor \"$GITLAB_USER_LOGIN\""))
-        XCTAssertTrue(apply.contains("git add keysync.state.json keysync.audit.jsonl sealed/") && apply.contains("git push"))
+        XCTAssertTrue(apply.contains("git add keysync.state.json keysync.audit*.jsonl sealed/") && apply.contains("git push"))
         XCTAssertTrue(shell(jobs["plan"]!).contains("merge_requests/$CI_MERGE_REQUEST_IID/notes"))
         XCTAssertTrue(shell(jobs["expiring"]!).contains("keysync notify") && shell(jobs["expiring"]!).contains("git add keysync.notices.json"))
 

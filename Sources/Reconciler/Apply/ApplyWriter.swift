@@ -6,7 +6,8 @@ import Logging
 ///
 /// 1. the sealed files (each atomic and durable, never over an existing file), in
 ///    `layout.sealedDirectory`;
-/// 2. the audit lines (`apply.began` and the key events), appended durably;
+/// 2. the audit lines (`apply.began` and the key events), appended durably to the log's last
+///    segment and the segments they open (`AuditLogEnd`), each durable before the next opens;
 /// 3. the state, which records the log's head after step 2, the previous one first kept as
 ///    `<state>.backup`;
 /// 4. `apply.completed`, appended.
