@@ -267,10 +267,23 @@ final class AuditLogSegmentsTests: XCTestCase {
         try swapped(headName, with: nil) { error in
             XCTAssertNotNil(error, "a removed head segment is noticed")
         }
-        // A gap, and a link where a segment should be.
+        // A gap.
         try swapped(names[1], with: nil) { error in
             guard case .auditSegmentsBroken? = error else { return XCTFail("\(String(describing: error))") }
         }
+        // A link where a segment should be: the head's, or a closed one that plans do not read.
+        let closed = folder + "/keysync.audit.jsonl"
+        let closedBytes = try XCTUnwrap(fileBytes(closed))
+        try FileManager.default.removeItem(atPath: closed)
+        try Data(closedBytes).write(to: URL(fileURLWithPath: folder + "/closed-elsewhere"))
+        try FileManager.default.createSymbolicLink(atPath: closed, withDestinationPath: folder + "/closed-elsewhere")
+        XCTAssertThrowsError(try RepositoryReader.read(layout, storage: FileSystemStorage())) { error in
+            guard case .storage(let storage)? = error as? RepositoryError else { return XCTFail("\(error)") }
+            XCTAssertTrue(storage.reason.contains("symbolic link"), storage.reason)
+        }
+        try FileManager.default.removeItem(atPath: closed)
+        try Data(closedBytes).write(to: URL(fileURLWithPath: closed))
+        XCTAssertNil(refusal())
         let linked = folder + "/" + headName
         let saved = try XCTUnwrap(fileBytes(linked))
         try FileManager.default.removeItem(atPath: linked)

@@ -28,7 +28,8 @@ public enum AuditLogSegments {
     }
 
     /// How many segments the log at `base` has (0 when there is no log), after checking that
-    /// they are segments 1...N with nothing in the folder that only looks like one.
+    /// they are segments 1...N, each a regular file (never a link), with nothing in the folder
+    /// that only looks like one.
     public static func count(base: String, storage: some DurableStorage) throws(RepositoryError) -> Int {
         let (folder, name) = split(base)
         let entries: [String]
@@ -44,7 +45,7 @@ public enum AuditLogSegments {
             let middle = entry.dropFirst(stem.count + 1).dropLast(suffix.count)
             guard !middle.isEmpty, middle.allSatisfy({ $0.isASCII && $0.isNumber }) else { continue }
             guard let number = Int(middle), number >= 2, digits(number) == middle else {
-                throw broken(base, "\(entry) looks like one of its segment files but is not named as one (\(name.isEmpty ? "" : stem).NNNNNN\(suffix), from 000002)")
+                throw broken(base, "\(entry) looks like one of its segment files but is not named as one (\(stem).NNNNNN\(suffix), from 000002)")
             }
             numbers.append(number)
         }
@@ -56,7 +57,16 @@ public enum AuditLogSegments {
         if !numbers.isEmpty && !hasFirst {
             throw broken(base, "its first segment is missing but \(path(numbers[0], base: base)) is there")
         }
-        return hasFirst ? numbers.count + 1 : 0
+        let count = hasFirst ? numbers.count + 1 : 0
+        // Closed segments are not read on every plan, but none may be a link or a folder either.
+        for number in stride(from: 1, through: count, by: 1) {
+            do {
+                try storage.ensureWritable(path(number, base: base))
+            } catch {
+                throw .storage(error)
+            }
+        }
+        return count
     }
 
     /// Reads segments `first`...`count` of the log at `base` and joins them. `eventsBefore`
