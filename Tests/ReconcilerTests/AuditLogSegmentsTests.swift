@@ -54,6 +54,38 @@ final class AuditLogSegmentsTests: XCTestCase {
         XCTAssertEqual(after, AuditLogEnd(segment: 3, length: 2, events: 1, eventsBefore: 7, limit: 10))
     }
 
+    /// The real bound: lines past it land in several segments, none over 16 MiB (well under
+    /// GitHub's 50 MB warning).
+    func testNoSegmentExceedsTheBound() {
+        XCTAssertLessThan(AuditLogSegments.maximumBytes, 50_000_000)
+        let line = Array(repeating: UInt8(ascii: "a"), count: 699) + [UInt8(ascii: "\n")]
+        let lines = Array([[UInt8]](repeating: line, count: 1_500).joined())
+        let (appends, end) = AuditLogEnd(length: AuditLogSegments.maximumBytes - 1_000, events: 10).appending(lines)
+        XCTAssertEqual(appends.map(\.segment), [1, 2])
+        XCTAssertEqual(appends.first?.bytes.count, 700, "one more line fits in segment 1, the next would not")
+        var sizes: [Int: Int] = [:]
+        for append in appends { sizes[append.segment] = append.keepingFirst + append.bytes.count }
+        XCTAssertTrue(sizes.values.allSatisfy { $0 <= AuditLogSegments.maximumBytes }, "\(sizes)")
+        XCTAssertEqual(end.eventsBefore + end.events, 1_510)
+        XCTAssertEqual(appends.reduce(0) { $0 + $1.bytes.count }, lines.count, "every byte placed once")
+    }
+
+    /// The anchor's segment fields: both or neither, and read back as written.
+    func testTheStateRecordsTheHeadsSegmentOnlyPastTheFirst() throws {
+        var state = StateFile.empty
+        state.serial = 3
+        state.log = AuditAnchor(events: 9, head: AuditLog.genesis.replacingOccurrences(of: "e3b0", with: "aaaa"), segment: 3, segmentLine: 4)
+        let bytes = state.encoded()
+        XCTAssertTrue(String(decoding: bytes, as: UTF8.self).contains(#""segment": 3"#))
+        XCTAssertEqual(try StateFile.decode(Data(bytes)).log, state.log)
+        state.log?.segment = nil
+        XCTAssertFalse(String(decoding: state.encoded(), as: UTF8.self).contains(#""segment":"#))
+        XCTAssertThrowsError(try StateFile.decode(Data(state.encoded())), "segment_line without segment")
+        state.log = AuditAnchor(events: 9, head: state.log!.head)
+        XCTAssertFalse(String(decoding: state.encoded(), as: UTF8.self).contains("segment"), "absent for the first segment")
+        XCTAssertNoThrow(try StateFile.decode(Data(state.encoded())))
+    }
+
     // MARK: names
 
     func testSegmentFilesAreNamedBesideTheFirstAndFoundWithoutGaps() throws {
