@@ -45,11 +45,12 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let progress = try Console.current.progress(quiet: progressOptions.quiet)
             defer { progress.finish() }
-            let bytes = try readLog()
-            let chain = progress.reporter.whole(.checkAuditLog) { AuditLog.verify(bytes) }
+            let log = try readLog()
+            let chain = progress.reporter.whole(.checkAuditLog) { AuditLog.verify(log.file.bytes) }
+            // Lines are counted across the whole log; the location names the segment file and its line.
             var problems = chain.map { problem in
-                Diagnostic.error(problem.code, problem.description,
-                                 at: SourceLocation(file: file, line: problem.line, column: 1))
+                let (path, line) = log.locate(line: problem.line)
+                return Diagnostic.error(problem.code, problem.description, at: SourceLocation(file: path, line: line, column: 1))
             }
             // Beside the log, as apply puts them.
             let statePath = state ?? PlanCommand.defaultStatePath(forManifest: file)
@@ -81,23 +82,28 @@ struct AuditCommand: ParsableCommand {
                 let what = problems.count == chain.count ? "the chain is broken" : "it does not hold what the state recorded"
                 throw CommandFailure(problems, summary: "\(file): \(what) (\(count)); compare it with its history in git to see what changed")
             }
-            let events = AuditLog.eventCount(in: bytes)
+            let events = log.file.count
             let head = anchored.map { state in
                 ", head as recorded by the state at serial \(state.serial)" + (state.log == nil ? " (version 1: no head recorded)" : "")
             } ?? " (no state file to check the head against)"
             Console.current.write("ok: \(events) \(events == 1 ? "event" : "events"), chain intact\(head)\n")
         }
 
-        /// The log's bytes; a missing or unreadable log is a failure naming it.
-        private func readLog() throws(CommandFailure) -> [UInt8] {
+        /// Every segment of the log, joined; a missing or unreadable log, or segment files that do
+        /// not form one log, is a failure naming it.
+        private func readLog() throws(CommandFailure) -> AuditLogSegments.Loaded {
             let problem: Diagnostic
             do {
-                if let bytes = try FileSystemStorage().read(file) { return bytes }
+                let storage = FileSystemStorage()
+                let count = try AuditLogSegments.count(base: file, storage: storage)
+                if count > 0 { return try AuditLogSegments.load(base: file, from: 1, count: count, eventsBefore: 0, storage: storage) }
                 problem = .error(
                     "audit-log-missing", "no audit log at \(file)",
                     hint: "give its path: keysync audit verify PATH", at: nil)
-            } catch {
+            } catch .storage(let error) {
                 problem = .error(.auditLogUnreadable, "\(error)", at: nil)
+            } catch {
+                problem = error.diagnostic
             }
             throw CommandFailure(problem, summary: nil)
         }

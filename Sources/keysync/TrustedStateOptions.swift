@@ -118,6 +118,10 @@ struct RepositoryOptions: ParsableArguments {
     @Option(name: .customLong("audit-log"), help: "The audit log (default: keysync.audit.jsonl beside the state).")
     var auditLog: String?
 
+    /// Tests make audit log segments small to cross their boundaries with a few keys.
+    @Option(name: .customLong("audit-segment-bytes"), help: .hidden)
+    var auditSegmentBytes: Int = AuditLogSegments.maximumBytes
+
     @Flag(name: .customLong("init"),
           help: "Start a new state although the repository has history (an audit log or sealed files) but no state file.")
     var initialize = false
@@ -126,7 +130,9 @@ struct RepositoryOptions: ParsableArguments {
 
     var statePath: String { state ?? PlanCommand.defaultStatePath(forManifest: manifest) }
 
-    var layout: ApplyLayout { ApplyLayout(statePath: statePath, sealedDirectory: sealedDir, auditLogPath: auditLog) }
+    var layout: ApplyLayout {
+        ApplyLayout(statePath: statePath, sealedDirectory: sealedDir, auditLogPath: auditLog, auditSegmentLimit: max(auditSegmentBytes, 1))
+    }
 
     /// What the plan and apply sessions are pointed at. `signingKey` is apply's: its public
     /// half is trusted when no state public key is configured.

@@ -74,7 +74,10 @@ final class CanonicalFastPathTests: XCTestCase {
             lineage: Bool.random(using: &generator) ? text(&generator) : nil, serial: Int.random(in: 0...99, using: &generator),
             prefix: Bool.random(using: &generator) ? "thig" : nil, teams: teams, keys: keysWithRules.shuffled(using: &generator))
         if Bool.random(using: &generator) { state.version = 1 }
-        if Bool.random(using: &generator) { state.log = AuditAnchor(events: 3, head: hex(&generator)) }
+        if Bool.random(using: &generator) {
+            let segmented = Bool.random(using: &generator)
+            state.log = AuditAnchor(events: 3, head: hex(&generator), segment: segmented ? 4 : nil, segmentLine: segmented ? 2 : nil)
+        }
         return state
     }
 

@@ -107,16 +107,18 @@ struct CanonicalStateReader {
     }
 
     private mutating func anchor() throws(Unrecognised) -> AuditAnchor {
-        var events: Int?, head: String?
+        var events: Int?, head: String?, segment: Int?, segmentLine: Int?
         try object { (r: inout CanonicalStateReader, field: String) throws(Unrecognised) in
             switch field {
             case "events": try Self.once(&events, r.integer())
             case "head": try Self.once(&head, r.string())
+            case "segment": try Self.once(&segment, r.integer())
+            case "segment_line": try Self.once(&segmentLine, r.integer())
             default: throw Unrecognised()
             }
         }
         guard let events, let head else { throw Unrecognised() }
-        return AuditAnchor(events: events, head: head)
+        return AuditAnchor(events: events, head: head, segment: segment, segmentLine: segmentLine)
     }
 
     private mutating func signature() throws(Unrecognised) -> StateSignature {

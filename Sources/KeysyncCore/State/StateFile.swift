@@ -138,9 +138,10 @@ extension StateFile {
             let line = text.flatMap { StateFileText.line(ofID: id.rawValue, occurrence: occurrence, in: $0) }
             return StateFileError(reason, line: line, column: line == nil ? nil : 1)
         }
-        if let log, log.events < 0 || !SHA256Text.isWellFormed(log.head) || (log.events == 0) != (log.head == AuditAnchor.empty.head) {
+        if let log, log.events < 0 || !SHA256Text.isWellFormed(log.head) || (log.events == 0) != (log.head == AuditAnchor.empty.head)
+            || !log.hasValidSegment {
             let line = text.flatMap { StateFileText.line(containing: "\"log\"", in: $0) }
-            throw StateFileError(.malformed("log: events must be a count and head the sha256: of the last line"),
+            throw StateFileError(.malformed("log: events must be a count, head the sha256: of the last line, and segment and segment_line go together"),
                                  line: line, column: line == nil ? nil : 1)
         }
         var seenIDs: Set<KeyID> = []

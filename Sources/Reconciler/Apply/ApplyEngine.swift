@@ -65,8 +65,10 @@ public enum ApplyEngine {
         for serial in history.incompleteSerials { markers.append(marker(.incomplete, serial)) }
         markers.append(marker(.began, run.serial))
         let lines = markers.map(AuditLine.apply) + run.events.map(AuditLine.key)
-        let (auditLines, anchor) = AuditLog.encode(lines, after: history.logAnchor)
-        let completion = AuditLog.encode([.apply(marker(.completed, run.serial))], after: anchor).bytes
+        let (auditLines, chained) = AuditLog.encode(lines, after: history.logAnchor)
+        // The state records which segment the head lands in (the writer splits the same way).
+        let anchor = history.logEnd.appending(auditLines).end.anchor(head: chained.head)
+        let completion = AuditLog.encode([.apply(marker(.completed, run.serial))], after: chained).bytes
         var unsigned = run.finished.normalized.withoutSignature
         unsigned.log = anchor
         do {
@@ -85,7 +87,7 @@ public enum ApplyEngine {
         }
         return PreparedApply(previousState: state, state: next, sealedFiles: sealed, events: run.events,
                              hasChanges: true, actionCounts: counts, auditLines: auditLines,
-                             completionLine: completion, logLength: history.logLength, stateFiles: stateFiles)
+                             completionLine: completion, logEnd: history.logEnd, stateFiles: stateFiles)
     }
 
     /// Groups the minted keys per team into one sealed document each, encrypted to the team's

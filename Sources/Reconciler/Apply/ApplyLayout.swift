@@ -2,11 +2,16 @@
 public struct ApplyLayout: Sendable, Equatable {
     public var statePath: String
     public var sealedDirectory: String
+    /// The audit log's first segment; the others sit beside it (`AuditLogSegments`).
     public var auditLogPath: String
+    /// The most bytes apply puts in one audit log segment (small only in tests).
+    public var auditSegmentLimit: Int
 
     /// Unset paths default to places beside the state: `sealed/` and `keysync.audit.jsonl`.
-    public init(statePath: String, sealedDirectory: String? = nil, auditLogPath: String? = nil) {
+    public init(statePath: String, sealedDirectory: String? = nil, auditLogPath: String? = nil,
+                auditSegmentLimit: Int = AuditLogSegments.maximumBytes) {
         self.statePath = statePath
+        self.auditSegmentLimit = auditSegmentLimit
         let folder = Self.folder(of: statePath)
         self.sealedDirectory = sealedDirectory ?? Self.join(folder, "sealed")
         self.auditLogPath = auditLogPath ?? Self.join(folder, AuditLog.defaultFileName)

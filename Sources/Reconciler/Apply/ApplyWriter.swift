@@ -8,7 +8,8 @@ import Logging
 ///    `layout.sealedDirectory`;
 /// 2. the state's new shards, in the shard folder: content-addressed names, so a new shard
 ///    never replaces a file the current index names (a shard already there is not rewritten);
-/// 3. the audit lines (`apply.began` and the key events), appended durably;
+/// 3. the audit lines (`apply.began` and the key events), appended durably to the log's last
+///    segment and the segments they open (`AuditLogEnd`), each durable before the next opens;
 /// 4. the state's index, which records the log's head after step 3 and names the shards by
 ///    hash, the previous one first kept as `<state>.backup` — the commit point;
 /// 5. `apply.completed`, appended;
@@ -33,8 +34,12 @@ public enum ApplyWriter {
     ) throws(ApplyError) -> [String] {
         guard prepared.hasChanges else { return [] }
         do {
+            // Where the audit lines go: the log's last segment, and the ones they open.
+            let (lineAppends, afterLines) = prepared.logEnd.appending(prepared.auditLines)
+            let completionAppends = afterLines.appending(prepared.completionLine).appends
+            let auditPaths = (lineAppends + completionAppends).map { AuditLogSegments.path($0.segment, base: layout.auditLogPath) }
             // Refused before the first write: a link or folder where apply writes.
-            for path in [layout.statePath, type(of: storage).backupPath(for: layout.statePath), layout.auditLogPath] {
+            for path in [layout.statePath, type(of: storage).backupPath(for: layout.statePath)] + auditPaths {
                 try storage.ensureWritable(path)
             }
             _ = try storage.entries(in: StateFile.shardFolder(forStateAt: layout.statePath))  // a link or file there
@@ -59,13 +64,10 @@ public enum ApplyWriter {
             let shardFolder = StateFile.shardFolder(forStateAt: layout.statePath)
             try writeShards(files.shards, in: shardFolder, storage: storage, logger: logger)
             if let folder = ApplyLayout.folder(of: layout.auditLogPath) { try storage.createDirectory(folder) }
-            try storage.append(prepared.auditLines, to: layout.auditLogPath, keepingFirst: prepared.logLength)
-            logger.debug("appended audit lines", metadata: ["path": "\(layout.auditLogPath)", "events": "\(prepared.events.count)"])
+            try append(lineAppends, to: layout, storage: storage, logger: logger, saying: "appended audit lines")
             try storage.writeKeepingBackup(Array(files.index), to: layout.statePath)
             logger.debug("wrote state", metadata: ["path": "\(layout.statePath)", "serial": "\(prepared.state.serial)"])
-            try storage.append(prepared.completionLine, to: layout.auditLogPath,
-                               keepingFirst: prepared.logLength + prepared.auditLines.count)
-            logger.debug("appended apply.completed", metadata: ["path": "\(layout.auditLogPath)"])
+            try append(completionAppends, to: layout, storage: storage, logger: logger, saying: "appended apply.completed")
             try removeUnreferencedShards(in: shardFolder, keeping: files.shards.map(\.file), storage: storage)
             progress(.writeState, 1, of: 1)
             return written
@@ -105,6 +107,19 @@ public enum ApplyWriter {
         let referenced = Set(current)
         for name in try storage.entries(in: folder) ?? [] where StateShard.isShardFileName(name) && !referenced.contains(name) {
             try storage.remove(folder + "/" + name)
+        }
+    }
+
+    /// Appends to each segment in turn, each durable before the next segment is opened (so only
+    /// the last segment can ever end in a half-written line).
+    private static func append(
+        _ appends: [AuditLogEnd.Append], to layout: ApplyLayout, storage: some DurableStorage, logger: Logger,
+        saying message: Logger.Message
+    ) throws(StorageError) {
+        for append in appends {
+            let path = AuditLogSegments.path(append.segment, base: layout.auditLogPath)
+            try storage.append(append.bytes, to: path, keepingFirst: append.keepingFirst)
+            logger.debug(message, metadata: ["path": "\(path)", "bytes": "\(append.bytes.count)"])
         }
     }
 

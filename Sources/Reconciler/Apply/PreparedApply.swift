@@ -22,8 +22,9 @@ public struct PreparedApply: Sendable, Equatable {
     public var auditLines: [UInt8]
     /// `apply.completed`, written after the state.
     public var completionLine: [UInt8]
-    /// The log's length the lines are appended after (a half-written line beyond it is cut).
-    public var logLength: Int
+    /// Where the log ends: the lines are appended after it (a half-written line beyond it is
+    /// cut), spread over segment files as `AuditLogEnd.appending` says.
+    public var logEnd: AuditLogEnd
     /// `state.encodedFiles()` (index and shards), when `ApplyEngine.prepare` already made them
     /// (it signs the index); the writer encodes the state itself otherwise.
     public var stateFiles: StateFiles?
@@ -31,7 +32,7 @@ public struct PreparedApply: Sendable, Equatable {
     public init(
         previousState: StateFile, state: StateFile, sealedFiles: [SealedFile], events: [AuditEvent],
         hasChanges: Bool, actionCounts: [KeyAction: Int], auditLines: [UInt8] = [],
-        completionLine: [UInt8] = [], logLength: Int = 0, stateFiles: StateFiles? = nil
+        completionLine: [UInt8] = [], logEnd: AuditLogEnd = AuditLogEnd(), stateFiles: StateFiles? = nil
     ) {
         self.previousState = previousState
         self.state = state
@@ -41,7 +42,7 @@ public struct PreparedApply: Sendable, Equatable {
         self.actionCounts = actionCounts
         self.auditLines = auditLines
         self.completionLine = completionLine
-        self.logLength = logLength
+        self.logEnd = logEnd
         self.stateFiles = stateFiles
     }
 }

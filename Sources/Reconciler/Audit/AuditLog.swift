@@ -168,7 +168,8 @@ public struct AuditLogFile: Sendable {
     /// first line's, `genesis`), or `nil` when the chain holds. Hashes every line but decodes
     /// none: a line's link is found as the one `"prev":"sha256:` in it (inside a JSON string a
     /// quote is escaped, so the pattern can only be the key itself).
-    public func firstBrokenLink(through count: Int) -> Int? {
+    /// Without `checkingFirst`, line 1's link is not checked (its line is in a file not read).
+    public func firstBrokenLink(through count: Int, checkingFirst: Bool = true) -> Int? {
         let last = min(count, self.count)
         guard last >= 1 else { return nil }
         let key = Array(#""prev":""#.utf8)
@@ -176,7 +177,9 @@ public struct AuditLogFile: Sendable {
             var previous = Array(AuditLog.genesis.utf8)
             for number in 1...last {
                 let line = UnsafeBufferPointer(rebasing: all[ranges[number - 1]])
-                guard let link = Self.value(after: key, in: line), link.elementsEqual(previous) else { return number }
+                guard let link = Self.value(after: key, in: line), link.elementsEqual(previous) || (number == 1 && !checkingFirst) else {
+                    return number
+                }
                 previous = SHA256Text.utf8(of: line)
             }
             return nil

@@ -26,13 +26,15 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible, D
     case historyWithoutState(events: Int, sealedFiles: Int)
     /// `--previous-state`: the state is not a descendant of the base branch's.
     case notADescendant(String)
+    /// The log's segment files are not segments 1...N, or one before the last is cut off.
+    case auditSegmentsBroken(String)
 
     public var diagnosticCode: DiagnosticCode {
         switch self {
         case .stateRolledBack: .stateRolledBack
         case .auditLogTruncated: .auditLogTruncated
         case .auditLogMismatch: .auditLogMismatch
-        case .auditLogUnreadable: .auditLogUnreadable
+        case .auditLogUnreadable, .auditSegmentsBroken: .auditLogUnreadable
         case .auditChainBroken: .auditChainBroken
         case .auditLogMissing: .auditLogMissing
         case .historyWithoutState: .stateMissingWithHistory
@@ -58,12 +60,15 @@ public enum HistoryError: Error, Equatable, Sendable, CustomStringConvertible, D
             "there is no state file, but the repository has history (\(events) audit lines, \(sealed) sealed files): a new state would re-mint every key and forget every revocation"
         case .notADescendant(let reason):
             "the state is not a descendant of the previous state: \(reason)"
+        case .auditSegmentsBroken(let reason):
+            "the audit log's segment files do not form one log: \(reason)"
         }
     }
 
     public var hint: String {
         switch self {
-        case .stateRolledBack, .auditLogTruncated, .auditLogMismatch, .auditLogUnreadable, .auditLogMissing, .auditChainBroken:
+        case .stateRolledBack, .auditLogTruncated, .auditLogMismatch, .auditLogUnreadable, .auditLogMissing, .auditChainBroken,
+             .auditSegmentsBroken:
             "restore the state file and the audit log from the last apply's commit (git log -- keysync.state.json); never edit them by hand"
         case .historyWithoutState:
             "restore the state file from git history; to start a new state on purpose, run apply with --init"

@@ -23,21 +23,29 @@ public enum RepositoryHistory {
         public var nextSerial: Int
         /// The head after the log's last complete line: where the next apply appends.
         public var logAnchor: AuditAnchor
-        /// Bytes of the log up to its last line break (a half-written line after it is cut).
-        public var logLength: Int
+        /// The log's last segment: its bytes up to its last line break (a half-written line
+        /// after it is cut), its lines, and how big a segment may grow.
+        public var logEnd: AuditLogEnd
         /// The state's own `apply.completed` is not in the log (a crash after the state was
         /// written): the next apply writes it first.
         public var missingCompletion: Int?
         /// Applies that began and never completed, not yet recorded as such.
         public var incompleteSerials: [Int]
 
-        public init(nextSerial: Int, logAnchor: AuditAnchor, logLength: Int, missingCompletion: Int? = nil,
+        public init(nextSerial: Int, logAnchor: AuditAnchor, logEnd: AuditLogEnd, missingCompletion: Int? = nil,
                     incompleteSerials: [Int] = []) {
             self.nextSerial = nextSerial
             self.logAnchor = logAnchor
-            self.logLength = logLength
+            self.logEnd = logEnd
             self.missingCompletion = missingCompletion
             self.incompleteSerials = incompleteSerials
+        }
+
+        /// A log whose last segment holds its head and is `logLength` bytes long.
+        public init(nextSerial: Int, logAnchor: AuditAnchor, logLength: Int, missingCompletion: Int? = nil,
+                    incompleteSerials: [Int] = []) {
+            self.init(nextSerial: nextSerial, logAnchor: logAnchor, logEnd: AuditLogEnd(after: logAnchor, length: logLength),
+                      missingCompletion: missingCompletion, incompleteSerials: incompleteSerials)
         }
 
         /// What follows `state` when nothing else is known: the next serial, appended to a log
@@ -47,13 +55,18 @@ public enum RepositoryHistory {
         }
     }
 
-    /// Checks `state` (`stateExists` false for a missing file) against the log's bytes (`nil`
-    /// when there is no log) and the names in the sealed folder. `allowInit` accepts a missing
-    /// state in a repository with history (`apply --init`).
+    /// Checks `state` (`stateExists` false for a missing file) against the log's segments
+    /// (from the one holding the state's head to the last; `.none` when there is no log) and the
+    /// names in the sealed folder. `allowInit` accepts a missing state in a repository with
+    /// history (`apply --init`). Line numbers in the errors are `log.file`'s (`log.locate`
+    /// names the segment file and its line).
+    ///
+    /// The segments before the head's are not read: they were closed before the state's apply
+    /// and are never written again; `keysync audit verify` checks them in full.
     public static func check(
-        state: StateFile, stateExists: Bool, log: [UInt8]?, sealedNames: [String], allowInit: Bool = false
+        state: StateFile, stateExists: Bool, log: AuditLogSegments.Loaded, sealedNames: [String], allowInit: Bool = false
     ) throws(HistoryError) -> Continuation {
-        let file = AuditLogFile(log ?? [])
+        let file = log.file
         let sealedSerials = sealedNames.compactMap { SealedFile.parseName($0)?.serial }
         var highest = max(state.serial, sealedSerials.max() ?? 0)
         var missingCompletion: Int?
@@ -67,18 +80,27 @@ public enum RepositoryHistory {
                 if let serial = file.decode(line: line)?.serial { highest = max(highest, serial); break }
             }
         } else if let anchor = state.log {
-            guard log != nil || anchor.events == 0 else { throw .auditLogMissing(recorded: anchor.events) }
-            guard file.completeCount >= anchor.events else {
-                throw .auditLogTruncated(recorded: anchor.events, found: file.completeCount)
+            guard log.segmentsRead > 0 || anchor.events == 0 else {
+                throw .auditLogMissing(recorded: anchor.events)
             }
-            let head = anchor.events == 0 ? AuditLog.genesis : file.hash(ofLine: anchor.events)
-            guard head == anchor.head else { throw .auditLogMismatch(line: max(anchor.events, 1)) }
-            // The head vouches for the lines before it only through the chain: check every link.
-            if let broken = file.firstBrokenLink(through: anchor.events) { throw .auditChainBroken(line: broken) }
+            let headLine = anchor.events - log.eventsBefore
+            guard file.completeCount >= headLine else {
+                throw .auditLogTruncated(recorded: anchor.events, found: log.eventsBefore + file.completeCount)
+            }
+            let head = headLine == 0 ? AuditLog.genesis : file.hash(ofLine: headLine)
+            guard head == anchor.head, headLine == 0 || log.segment(ofLine: headLine) == anchor.headSegment else {
+                throw .auditLogMismatch(line: max(headLine, 1))
+            }
+            // The head vouches for the lines before it only through the chain: check every link
+            // (from the head's segment on; the first one's link into the segment before it is
+            // `audit verify`'s to check).
+            if let broken = file.firstBrokenLink(through: headLine, checkingFirst: log.firstSegment == 1) {
+                throw .auditChainBroken(line: broken)
+            }
             var began: [Int] = [], closed: Set<Int> = []
             var completedOwn = false
             var prev = anchor.head
-            for number in stride(from: anchor.events + 1, through: file.completeCount, by: 1) {
+            for number in stride(from: headLine + 1, through: file.completeCount, by: 1) {
                 let bytes = file.bytes(ofLine: number)
                 guard let line = file.decode(line: number) else {
                     throw .auditLogUnreadable(line: number, reason: "is not an audit line")
@@ -118,7 +140,7 @@ public enum RepositoryHistory {
             }
         }
         return Continuation(
-            nextSerial: highest + 1, logAnchor: file.anchor, logLength: file.completeLength,
+            nextSerial: highest + 1, logAnchor: log.anchor, logEnd: log.end,
             missingCompletion: missingCompletion, incompleteSerials: incomplete)
     }
 

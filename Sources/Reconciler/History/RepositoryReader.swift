@@ -64,20 +64,20 @@ public enum RepositoryReader {
         trusting trust: StateTrust = .unsigned
     ) throws(RepositoryError) -> RepositorySnapshot {
         var stateBytes: [UInt8]?
-        let log: [UInt8]?
         let sealed: [String]
         do {
             stateBytes = try storage.read(layout.statePath)
-            log = try storage.read(layout.auditLogPath)
             sealed = try storage.entries(in: layout.sealedDirectory) ?? []
         } catch {
             throw .storage(error)
         }
+        let segments = try AuditLogSegments.count(base: layout.auditLogPath, storage: storage)
         guard stateBytes != nil else {
             if requireState {
                 throw .state(StateFileError(.missing(path: layout.statePath)), path: layout.statePath)
             }
-            return try snapshot(.empty, exists: false, log: log, sealed: sealed, layout: layout, allowInit: allowInit)
+            return try snapshot(.empty, exists: false, segments: segments, sealed: sealed, layout: layout,
+                                allowInit: allowInit, storage: storage)
         }
         var data = Data(stateBytes.take()!)  // the 72 MB are held once, as `data`
         let state: StateFile
@@ -89,7 +89,8 @@ public enum RepositoryReader {
             throw .state(error, path: layout.statePath)
         }
         data = Data()
-        var result = try snapshot(state, exists: true, log: log, sealed: sealed, layout: layout, allowInit: allowInit)
+        var result = try snapshot(state, exists: true, segments: segments, sealed: sealed, layout: layout,
+                                  allowInit: allowInit, storage: storage)
         result.verifiedSigner = verifiedSigner
         return result
     }
@@ -106,15 +107,38 @@ public enum RepositoryReader {
         }
     }
 
+    /// Checks `state` against the log's segments from the one holding its recorded head (all of
+    /// them for a state without one, or when that segment is gone) and the sealed folder.
     private static func snapshot(
-        _ state: StateFile, exists: Bool, log: [UInt8]?, sealed: [String], layout: ApplyLayout, allowInit: Bool
+        _ state: StateFile, exists: Bool, segments: Int, sealed: [String], layout: ApplyLayout, allowInit: Bool,
+        storage: some DurableStorage
     ) throws(RepositoryError) -> RepositorySnapshot {
+        let anchored = exists ? state.log.flatMap { $0.headSegment <= segments ? $0 : nil } : nil
+        let log = try AuditLogSegments.load(
+            base: layout.auditLogPath, from: anchored?.headSegment ?? 1, count: segments,
+            eventsBefore: anchored?.eventsBeforeHeadSegment ?? 0, limit: layout.auditSegmentLimit, storage: storage)
         do {
             let continuation = try RepositoryHistory.check(
                 state: state, stateExists: exists, log: log, sealedNames: sealed, allowInit: allowInit)
             return RepositorySnapshot(state: state, stateExists: exists, continuation: continuation)
         } catch {
-            throw .history(error, auditLog: layout.auditLogPath)
+            throw located(error, in: log)
+        }
+    }
+
+    /// The error pointing at the segment file and line it is about.
+    static func located(_ error: HistoryError, in log: AuditLogSegments.Loaded) -> RepositoryError {
+        func at(_ line: Int, _ make: (Int) -> HistoryError) -> RepositoryError {
+            let (path, local) = log.locate(line: line)
+            return .history(make(local), auditLog: path)
+        }
+        switch error {
+        case .stateRolledBack(let state, let completed, let line):
+            return at(line) { .stateRolledBack(stateSerial: state, completedSerial: completed, line: $0) }
+        case .auditLogMismatch(let line): return at(line) { .auditLogMismatch(line: $0) }
+        case .auditLogUnreadable(let line, let reason): return at(line) { .auditLogUnreadable(line: $0, reason: reason) }
+        case .auditChainBroken(let line): return at(line) { .auditChainBroken(line: $0) }
+        default: return .history(error, auditLog: log.base)
         }
     }
 }
