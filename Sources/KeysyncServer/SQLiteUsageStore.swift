@@ -83,24 +83,20 @@ public final class SQLiteUsageStore: UsageStore {
 
     /// One transaction per batch, each statement prepared once per connection and reused
     /// (GRDB's cached statements): one upsert per key and outcome, one insert per log entry.
-    /// Written on the low-priority `BackgroundThread` (GRDB's synchronous write runs on the
-    /// calling thread), so serve's event loop is never kept waiting behind a batch.
     public func record(_ batch: UsageBatch) async throws {
         guard !batch.isEmpty else { return }
-        try await BackgroundThread.shared.run { [pool] in try pool.write { db in try Self.write(batch, in: db) } }
+        try await pool.write { db in try Self.write(batch, in: db) }
     }
 
     /// As `record(_:)`, at most once: the batch id is claimed in the same transaction, so a
     /// retry of a batch whose first write committed after the recorder gave up adds nothing.
     public func record(_ batch: UsageBatch, batchID: UUID) async throws {
         guard !batch.isEmpty else { return }
-        try await BackgroundThread.shared.run { [pool] in
-            try pool.write { db in
-                try db.execute(sql: "INSERT OR IGNORE INTO usage_batches (id, at) VALUES (?, ?)",
-                               arguments: [batchID.uuidString, batch.latest.timeIntervalSince1970])
-                guard db.changesCount == 1 else { return }
-                try Self.write(batch, in: db)
-            }
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO usage_batches (id, at) VALUES (?, ?)",
+                           arguments: [batchID.uuidString, batch.latest.timeIntervalSince1970])
+            guard db.changesCount == 1 else { return }
+            try Self.write(batch, in: db)
         }
     }
 
@@ -123,15 +119,12 @@ public final class SQLiteUsageStore: UsageStore {
         }
     }
 
-    /// On the `BackgroundThread` too: an hour's request log is a large delete.
     public func prune(before cutoff: Date) async throws -> Int {
-        try await BackgroundThread.shared.run { [pool] in
-            try pool.write { db in
-                try db.execute(sql: "DELETE FROM requests WHERE at < ?", arguments: [cutoff.timeIntervalSince1970])
-                let pruned = db.changesCount
-                try db.execute(sql: "DELETE FROM usage_batches WHERE at < ?", arguments: [cutoff.timeIntervalSince1970])
-                return pruned
-            }
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM requests WHERE at < ?", arguments: [cutoff.timeIntervalSince1970])
+            let pruned = db.changesCount
+            try db.execute(sql: "DELETE FROM usage_batches WHERE at < ?", arguments: [cutoff.timeIntervalSince1970])
+            return pruned
         }
     }
 
