@@ -117,20 +117,23 @@ public final class UsageRecorder: Service, Sendable {
         }
         // A request added between the two takes may have its log entry in this batch and its
         // count in the next: both are written, each once.
+        // Each lock is held only for swaps: the request path takes these locks, so anything
+        // proportional to the batch (sorting the counts, building the next tally's table) is
+        // done outside them, and the next tally starts at the size of the last one, so the
+        // requests that fill it never pay for its table growing.
         var counts: [UsageCount] = []
         for stripe in tallies {
-            let tally = stripe.withLockedValue { tally -> UsageTally in
-                defer { tally = UsageTally() }
-                return tally
-            }
+            var tally = UsageTally(reservingCapacity: stripe.withLockedValue { $0.slotCount })
+            stripe.withLockedValue { swap(&$0, &tally) }
             counts += tally.counts
         }
-        let batch = waiting.withLockedValue { waiting -> Batch in
-            defer { waiting.log.removeAll(keepingCapacity: true) }
-            let batch = Batch(usage: UsageBatch(counts: counts, log: waiting.log))
+        var batch = Batch(usage: UsageBatch(counts: counts, log: []))
+        let requests = batch.usage.requests
+        batch.usage.log.reserveCapacity(waiting.withLockedValue { $0.log.count })
+        waiting.withLockedValue { waiting in
+            swap(&batch.usage.log, &waiting.log)  // the log taken; the buffer left in its place is as large
             waiting.writing += batch.usage.log.count
-            waiting.writingRequests += batch.usage.requests
-            return batch
+            waiting.writingRequests += requests
         }
         guard !batch.usage.isEmpty else { return }
         await write(batch)

@@ -87,7 +87,12 @@ public struct UsageBatch: Sendable, Equatable {
 /// Per key and outcome: how many requests, the latest. Grows with the keys, not the requests.
 struct UsageTally: Sendable {
     private struct Slot: Hashable { var keyID: String; var outcome: DecisionCode }
-    private var slots: [Slot: (requests: Int, last: Date)] = [:]
+    private var slots: [Slot: (requests: Int, last: Date)]
+
+    init() { slots = [:] }
+
+    /// An empty tally with room for `slots` keys and outcomes without growing its table.
+    init(reservingCapacity slots: Int) { self.slots = .init(minimumCapacity: slots) }
 
     /// Counts `event` when it names a key (an unrecognised key has no count to add to).
     mutating func add(_ event: UsageEvent) {
@@ -101,6 +106,8 @@ struct UsageTally: Sendable {
     }
 
     var isEmpty: Bool { slots.isEmpty }
+    /// Keys and outcomes counted (the table's size, not the requests).
+    var slotCount: Int { slots.count }
     var requests: Int { slots.values.reduce(0) { $0 + $1.requests } }
     var counts: [UsageCount] {
         slots.map { UsageCount(keyID: $0.key.keyID, outcome: $0.key.outcome, requests: $0.value.requests, last: $0.value.last) }

@@ -77,6 +77,10 @@ struct ServeThroughput {
                                        seconds: seconds, connections: connections)
         let rss = Self.memory("VmHWM", pid: serve.processIdentifier)
         let steady = Self.memory("VmRSS", pid: serve.processIdentifier)
+        // What the usage writer kept up with: its thread yields the core to requests, so a writer
+        // that fell behind shows here as request-log entries dropped (counts never are).
+        Thread.sleep(forTimeInterval: 2)  // the writer's last batches of the load
+        let usage = ServeBackendComparison.metrics(port: port)
         serve.terminate()
         serve.waitUntilExit()
 
@@ -114,10 +118,11 @@ struct ServeThroughput {
             measured: .rate(keysyncLoad.rate), floorName: "nginx `return 204`, 1 worker", floor: .rate(nginxLoad.rate))
         func verdict(_ ok: Bool) -> String { ok ? "ok" : "MISSED" }
         let note = String(
-            format: "Serve at %d keys: %.0f requests/s = %.0f%% of nginx's %.0f (target ≥ 40%%: %@); p99 %.2f ms (nginx %.2f ms; target ≤ 2 ms: %@); keysync peak RSS %.1f MB (target ≤ 150 MB: %@; the peak is the state's load, %.1f MB resident after the run); non-2xx answers: %d. Rates are requests per second (the table's \"keys/s\"); %@.",
+            format: "Serve at %d keys: %.0f requests/s = %.0f%% of nginx's %.0f (target ≥ 40%%: %@); p99 %.2f ms (nginx %.2f ms; target ≤ 2 ms: %@); keysync peak RSS %.1f MB (target ≤ 150 MB: %@; the peak is the state's load, %.1f MB resident after the run); non-2xx answers: %d; request log: %d entries written, %d dropped. Rates are requests per second (the table's \"keys/s\"); %@.",
             state.keys.count, keysyncLoad.rate, share * 100, nginxLoad.rate, verdict(share >= 0.4), keysyncLoad.p99Milliseconds,
             nginxLoad.p99Milliseconds, verdict(keysyncLoad.p99Milliseconds <= 2), Double(rss) / 1_000_000,
             verdict(rss <= 150_000_000), Double(steady) / 1_000_000, keysyncLoad.non2xx,
+            usage["keysync_usage_events_written_total"] ?? -1, usage["keysync_usage_events_dropped_total"] ?? -1,
             Self.pinning == nil ? "wrk and the server share the machine's cores" : "each server pinned to CPU 0, wrk to CPU 1 (taskset)")
         return (row, note)
     }
