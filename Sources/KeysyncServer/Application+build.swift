@@ -184,7 +184,7 @@ struct Authorizer: Sendable {
         }
         components.recorder.add(UsageEvent(
             time: now, keyID: decision.key?.id.rawValue, outcome: decision.code,
-            method: Self.originalMethod(request), path: path, client: Self.client(request, context)))
+            method: Self.originalMethod(request), path: path, client: client(request, context)))
         return decision
     }
 
@@ -239,15 +239,17 @@ struct Authorizer: Sendable {
         return String(path.prefix(512))
     }
 
-    /// The first `X-Forwarded-For` entry (set by the gateway), else `X-Real-IP`, else the peer.
-    /// Only address characters are kept: anything else is recorded as `invalid`.
-    static func client(_ request: Request, _ context: ServerContext) -> String {
-        let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first
-            .map { $0.trimmingCharacters(in: .whitespaces) } ?? request.headers[.xRealIP]
-        guard let forwarded, !forwarded.isEmpty else { return context.remoteAddress?.ipAddress ?? "unknown" }
-        guard forwarded.utf8.count <= 64, forwarded.utf8.allSatisfy(addressCharacters.contains) else { return "invalid" }
-        return forwarded
+    /// The address the request log names: the peer, or, when the peer is a trusted proxy
+    /// (`--trusted-proxy`), the client it forwarded, by the same rules as `allowed_ips`. Never
+    /// a header an untrusted client wrote: the log would otherwise name whoever it chose.
+    func client(_ request: Request, _ context: ServerContext) -> String {
+        let peer = context.remoteAddress?.ipAddress
+        guard !addresses.trustedProxies.isEmpty else { return peer ?? "unknown" }
+        switch addresses.resolve(peer: peer, forwardedFor: request.headers[values: .xForwardedFor],
+                                 realIP: request.headers[values: .xRealIP]) {
+        case .known(let address): return address.description
+        case .unknown, .notChecked: return peer ?? "unknown"
+        }
     }
 
-    private static let addressCharacters = Set("0123456789abcdefABCDEF.:[]%".utf8)
 }

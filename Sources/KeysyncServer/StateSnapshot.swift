@@ -88,13 +88,14 @@ enum StateLoader {
     static func load(path: String, trustedKey: StatePublicKey?, replacing current: StateSnapshot?, now: Date)
         throws(StateLoadError) -> StateSnapshot?
     {
-        guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
-        var data: Data
+        // Never through a symbolic link, and only a regular file: the same rule as the shards.
+        let read: Data?
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            read = try LocalStateShardSource().shardBytes(at: path)
         } catch {
-            throw .unreadable(StateFileError(.unreadable("\(path): \(error.localizedDescription)")))
+            throw .unreadable(error)
         }
+        guard var data = read else { throw .missing(path: path) }
         let digest = SHA256.hash(data: data)
         // A signed state goes straight into the verifier's index, record by record, and its
         // signature over the file's own bytes vouches for them; otherwise, or when the one-pass

@@ -82,4 +82,30 @@ final class ShardedStateReloadTests: ServerTestCase {
             XCTAssertEqual(response8.status, 401)
         }
     }
+
+    func testAnIndexThatIsASymbolicLinkIsRefusedAndTheLastGoodStateKeepsAnswering() async throws {
+        let f = fixture!
+        let logs = logs
+        try await withServer(f, clock: ManualClock(ServerFixture.now), logs: logs) { client, components in
+            // A newer, genuinely signed index elsewhere, and the state path made a link to it:
+            // the link itself is what is refused, whatever it points at.
+            var next = f.state
+            next.serial = 6
+            next.keys.removeAll { $0.id.rawValue == f.id("valid") }
+            try f.writeSharded(next)
+            let elsewhere = f.statePath + ".elsewhere"
+            try FileManager.default.moveItem(atPath: f.statePath, toPath: elsewhere)
+            try FileManager.default.createSymbolicLink(atPath: f.statePath, withDestinationPath: elsewhere)
+            XCTAssertFalse(components.watcher.reload(trigger: "test"))
+            XCTAssertTrue(logs.all.contains { $0.contains("state not reloaded") && $0.contains("symbolic link") }, "\(logs.all)")
+            let kept = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)])
+            XCTAssertEqual(kept.status, 200)
+
+            try FileManager.default.removeItem(atPath: f.statePath)
+            try FileManager.default.moveItem(atPath: elsewhere, toPath: f.statePath)
+            XCTAssertTrue(components.watcher.reload(trigger: "test"))
+            let gone = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!)])
+            XCTAssertEqual(gone.status, 401)
+        }
+    }
 }

@@ -14,8 +14,11 @@ final class UsageAndSecrecyTests: ServerTestCase {
         // A flush interval of a minute: only the flush on shutdown can have written these.
         var configuration = f.configuration(clock: clock, logs: logs)
         configuration.flushInterval = .seconds(60)
+        // The test client connects from 127.0.0.1, a trusted proxy here, as is the gateway hop
+        // 10.0.0.1: the log names the address they forwarded.
+        configuration.trustedProxies = [try IPAddressRange(parsing: "127.0.0.1"), try IPAddressRange(parsing: "10.0.0.0/8")]
         let (app, components) = try buildApplication(configuration: configuration)
-        try await app.test(.router) { client in
+        try await app.test(.live) { client in
             for _ in 0..<3 {
                 _ = try await client.send("/v1/authz", headers: [
                     ("X-API-Key", f.keys["limited"]!), ("X-Forwarded-Method", "POST"),
@@ -183,13 +186,34 @@ final class UsageAndSecrecyTests: ServerTestCase {
         let usage = try await SQLiteUsageStore(path: fixture.usagePath, readOnly: true).usage()
         XCTAssertGreaterThan(usage.reduce(0) { $0 + $1.total }, 50)
         let rows = try await SQLiteUsageStore(path: fixture.usagePath, readOnly: true).requests(keyID: fixture.id("valid"), since: nil, limit: 1000)
-        XCTAssertTrue(rows.contains { $0.path == "/v1/[key]/things" && $0.method == "INVALID" && $0.client == "invalid" },
+        // The client headers come from no trusted proxy here, so they are not read at all: the
+        // client is the peer (unknown to the in-process router).
+        XCTAssertTrue(rows.contains { $0.path == "/v1/[key]/things" && $0.method == "INVALID" && $0.client == "unknown" },
                       "a key inside a path, method or client header is not recorded")
         // Not even a part of a key: the 16 characters that begin each key appear nowhere.
         let prefixes = fixture.keys.values.map { String($0.prefix(16)) }
         for file in files {
             let data = try Data(contentsOf: fixture.folder.appendingPathComponent(file))
             XCTAssertFalse(prefixes.contains { data.range(of: Data($0.utf8)) != nil }, "\(file) holds the start of a key")
+        }
+    }
+
+    func testTheRequestLogNamesTheClientOnlyAsATrustedProxyForwardedIt() async throws {
+        let f = fixture!
+        for trusted in [false, true] {
+            var configuration = f.configuration(clock: ManualClock(ServerFixture.now), logs: logs)
+            configuration.usageDatabasePath = f.usagePath + (trusted ? ".trusted" : ".untrusted")
+            if trusted { configuration.trustedProxies = [try IPAddressRange(parsing: "127.0.0.0/8")] }
+            let (app, _) = try buildApplication(configuration: configuration)
+            try await app.test(.live) { client in
+                // A client writing someone else's address: believed only from a trusted peer.
+                _ = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!), ("X-Forwarded-For", "192.0.2.66")])
+                _ = try await client.send("/v1/authz", headers: [("X-API-Key", f.keys["valid"]!), ("X-Real-IP", "192.0.2.67")])
+            }
+            let store = try SQLiteUsageStore(path: configuration.usageDatabasePath, readOnly: true)
+            let log = try await store.requests(keyID: f.id("valid"), since: nil, limit: 10)
+            XCTAssertEqual(log.map(\.client), trusted ? ["192.0.2.66", "192.0.2.67"] : ["127.0.0.1", "127.0.0.1"],
+                           trusted ? "from a trusted proxy" : "no trusted proxy: the peer, whatever the headers claim")
         }
     }
 }
@@ -203,4 +227,5 @@ final class Collected: @unchecked Sendable {
         lock.withLock { all.append(headers + "\n\n" + answer.body) }
     }
     var texts: [String] { lock.withLock { all } }
+
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Reconciler
 
 /// `rotate_every`, `protect` and `--max-revocations` end to end: the built binary on real
 /// files, the clock moved with `KEYSYNC_NOW`.
@@ -96,7 +97,13 @@ final class KeyPolicyCommandTests: XCTestCase {
     }
 
     private func state(_ dir: URL) throws -> State {
-        try JSONDecoder().decode(State.self, from: Data(contentsOf: dir.appendingPathComponent("keysync.state.json")))
+        // Read through the public reader (an index and its shards), then viewed as one document.
+        var read = try readState(at: dir.appendingPathComponent("keysync.state.json"))
+        let version = read.version
+        read.version = StateFile.singleFileVersions.upperBound
+        var state = try JSONDecoder().decode(State.self, from: Data(read.encoded()))
+        state.version = version
+        return state
     }
 
     // MARK: rotate_every

@@ -47,15 +47,16 @@ final class AccessLifecycleTests: XCTestCase {
         XCTAssertNil(events["open"]?.changes["allowed_ips"])
 
         // The state's bytes: canonical, read alike by both readers, signed and verified.
-        let bytes = state.encoded()
+        let oneFile = state.oneFile  // the records' bytes, as each shard holds them
+        let bytes = oneFile.encoded()
         let text = String(decoding: bytes, as: UTF8.self)
         XCTAssertTrue(text.contains("\"allowed_ips\": [\n        \"203.0.113.0/24\",\n        \"2001:db8::/32\"\n      ],"), text)
         XCTAssertTrue(text.contains("\"scopes\": [\n        \"billing:read\",\n        \"projects:*\"\n      ],"), text)
-        XCTAssertEqual(try StateFile.decode(bytes), state)
+        XCTAssertEqual(try StateFile.decode(bytes), oneFile)
         XCTAssertEqual(CanonicalStateReader.read(bytes), try CanonicalJSON.decoder().decode(StateFile.self, from: bytes))
         var signingGenerator = SeededGenerator(seed: 9)
         let signingKey = StateSigningKey.generate(using: &signingGenerator)
-        let (signed, signedBytes) = state.signedEncoding(with: signingKey)
+        let (signed, signedBytes) = oneFile.signedEncoding(with: signingKey)
         XCTAssertNoThrow(try StateFile.decode(signedBytes).verifySignature(trusting: signingKey.publicKey))
         let tampered = String(decoding: signedBytes, as: UTF8.self).replacingOccurrences(of: "\"projects:read\"", with: "\"projects:*\"")
         XCTAssertThrowsError(try StateFile.decode(Data(tampered.utf8)).verifySignature(trusting: signingKey.publicKey))
@@ -173,7 +174,7 @@ final class AccessLifecycleTests: XCTestCase {
     func testTheStateRefusesBadRulesAndNonCanonicalSpellings() throws {
         var harness = ApplyHarness()
         let state = try harness.apply(harness.payments(Self.keys), to: .empty).prepared.state
-        let text = String(decoding: state.encoded(), as: UTF8.self)
+        let text = String(decoding: state.oneFile.encoded(), as: UTF8.self)
         let edits: [(String, String)] = [
             ("\"projects:read\"", "\"Projects:read\""),
             ("\"projects:read\"", "\"projects\""),

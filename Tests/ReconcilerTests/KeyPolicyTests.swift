@@ -162,7 +162,7 @@ final class KeyPolicyTests: XCTestCase {
         XCTAssertEqual(rotated.events.map(\.event), [.keyRotated])
         XCTAssertEqual(rotated.events.first?.changes["reason"], AuditChange(from: .null, to: .string("due")))
         // And the state round-trips through its canonical bytes.
-        XCTAssertEqual(try StateFile.decode(rotated.state.encoded()), rotated.state)
+        XCTAssertEqual(try StateFile.decode(rotated.state.oneFile.encoded()), rotated.state.oneFile)
         // Then nothing is due.
         XCTAssertFalse(harness.plan(first, rotated.state, at: later).hasChanges)
     }
@@ -256,9 +256,9 @@ final class KeyPolicyTests: XCTestCase {
         XCTAssertEqual(protected.state.teams.map(\.protected), [true])
         XCTAssertEqual(protected.events.map(\.event), [.keyUpdated])
         XCTAssertEqual(protected.events.first?.changes["protected"], AuditChange(from: .bool(false), to: .bool(true)))
-        let text = String(decoding: protected.state.encoded(), as: UTF8.self)
+        let text = String(decoding: protected.state.oneFile.encoded(), as: UTF8.self)
         XCTAssertTrue(text.contains("\"protected\": true"), text)
-        XCTAssertEqual(try StateFile.decode(protected.state.encoded()), protected.state)
+        XCTAssertEqual(try StateFile.decode(protected.state.oneFile.encoded()), protected.state.oneFile)
 
         // Deleting the team now is refused by the planner.
         let (_, diagnostics) = Planner.plan(manifest: harness.manifest("  other:\n    plan: enterprise\n"), state: protected.state, now: F.now)

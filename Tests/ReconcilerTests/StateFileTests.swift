@@ -87,7 +87,7 @@ final class StateFileTests: XCTestCase {
           "prefix": null,
           "serial": 0,
           "teams": [],
-          "version": 3
+          "version": 2
         }
 
         """)

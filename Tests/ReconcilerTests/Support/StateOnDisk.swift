@@ -43,3 +43,14 @@ extension StateFile {
         return try ShardedStateReader.read(index: files.index, statePath: "state.json", from: source).state
     }
 }
+
+extension StateFile {
+    /// The same records in the one-file form (version 2): what tests that look at a record's
+    /// canonical bytes, or sign and read them back, work with. A sharded state's shards hold
+    /// exactly these record encodings.
+    var oneFile: StateFile {
+        var copy = self
+        copy.version = StateFile.singleFileVersions.upperBound
+        return copy
+    }
+}
