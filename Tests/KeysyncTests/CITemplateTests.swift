@@ -32,8 +32,10 @@ final class CITemplateTests: XCTestCase {
                 var words = command.split(separator: " ").map(String.init)
                 while let first = words.first, ["if", "then", "!", "{", "do"].contains(first) { words.removeFirst() }
                 guard words.first == "keysync", words.count >= 2 else { continue }
-                let arguments = words.dropFirst(2).prefix { !$0.hasPrefix(">") && !$0.hasPrefix("2>") && $0 != "||" }
-                found.append((words[1], arguments.filter { $0.hasPrefix("-") && $0 != "-" }
+                // `keysync audit verify`: a command group and its subcommand.
+                let depth = words[1] == "audit" && words.count >= 3 && !words[2].hasPrefix("-") ? 3 : 2
+                let arguments = words.dropFirst(depth).prefix { !$0.hasPrefix(">") && !$0.hasPrefix("2>") && $0 != "||" }
+                found.append((words[1..<depth].joined(separator: " "), arguments.filter { $0.hasPrefix("-") && $0 != "-" }
                     .map { String($0.split(separator: "=").first ?? "") }))
             }
         }
@@ -47,11 +49,13 @@ final class CITemplateTests: XCTestCase {
             keysync plan -m keys.yaml --format markdown --detailed-exitcode > plan.md || status=$?
             if keysync validate keys.yaml --format=github; then echo ok; fi
             echo "keysync unseal --nope"
+            if [ -f log ]; then keysync audit verify --state s.json; fi
             """
         let found = Self.invocations(in: text)
-        XCTAssertEqual(found.map(\.subcommand), ["plan", "validate"])
+        XCTAssertEqual(found.map(\.subcommand), ["plan", "validate", "audit verify"])
         XCTAssertEqual(found.first?.flags, ["-m", "--format", "--detailed-exitcode"])
-        XCTAssertEqual(found.last?.flags, ["--format"])
+        XCTAssertEqual(found[1].flags, ["--format"])
+        XCTAssertEqual(found.last?.flags, ["--state"])
     }
 
     /// Fails when a template runs a subcommand keysync does not have, or gives it a flag its
@@ -61,8 +65,9 @@ final class CITemplateTests: XCTestCase {
         XCTAssertEqual(Set(found.map(\.subcommand)), expected, file)
         let root = try Keysync.run(["--help"]).stdout
         for (subcommand, flags) in found {
-            XCTAssertTrue(root.contains("\n  \(subcommand) "), "\(file): keysync has no subcommand \(subcommand)")
-            let help = try Keysync.run([subcommand, "--help"]).stdout
+            let path = subcommand.split(separator: " ").map(String.init)
+            XCTAssertTrue(root.contains("\n  \(path[0]) "), "\(file): keysync has no subcommand \(subcommand)")
+            let help = try Keysync.run(path + ["--help"]).stdout
             for flag in flags {
                 let listed = flag.hasPrefix("--") ? help.contains("\(flag) ") || help.contains("\(flag),")
                     || help.contains("\(flag)\n") : help.contains("\(flag), ")
@@ -134,7 +139,7 @@ final class CITemplateTests: XCTestCase {
 
         let invocations = jobs.values.flatMap(actionSteps).map(invocation) + jobs.values.map(shell)
         try assertRealCommands(invocations.joined(separator: "\n"), file: "github-actions.yml",
-                               expecting: ["validate", "plan", "apply", "expiring", "notify"])
+                               expecting: ["validate", "plan", "audit verify", "apply", "expiring", "notify"])
     }
 
     /// Every input the workflow gives the action is one action.yml declares, every required one is
@@ -199,6 +204,6 @@ final class CITemplateTests: XCTestCase {
         XCTAssertFalse(install.contains("swift build") || install.contains("git clone"), install)
 
         try assertRealCommands(jobs.values.map(shell).joined(separator: "\n"), file: "gitlab-ci.yml",
-                               expecting: ["validate", "plan", "apply", "expiring", "notify"])
+                               expecting: ["validate", "plan", "audit verify", "apply", "expiring", "notify"])
     }
 }
