@@ -97,7 +97,7 @@ final class AuditLogSegmentsTests: XCTestCase {
         let folder = try makeTemporaryFolder(self)
         let base = folder + "/keysync.audit.jsonl"
         func count() throws -> Int { try AuditLogSegments.count(base: base, storage: FileSystemStorage()) }
-        func touch(_ name: String) { FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("{}\n".utf8)) }
+        func touch(_ name: String) { _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("{}\n".utf8)) }
         func remove(_ name: String) { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
         func assertBroken(_ expected: String, line: UInt = #line) {
             XCTAssertThrowsError(try count(), line: line) { error in
@@ -270,7 +270,7 @@ final class AuditLogSegmentsTests: XCTestCase {
                 _ = try RepositoryReader.read(layout, storage: FileSystemStorage())
                 return nil
             } catch {
-                guard case .history(let history, _)? = error as? RepositoryError else { return .notADescendant("\(error)") }
+                guard case .history(let history, _) = error else { return .notADescendant("\(error)") }
                 return history
             }
         }

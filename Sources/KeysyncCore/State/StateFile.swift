@@ -87,9 +87,16 @@ public struct StateFile: Sendable, Equatable, Codable {
         var copy = self
         let teamOrder: (TeamRecord, TeamRecord) -> Bool = { $0.name < $1.name }
         let keyOrder: (KeyRecord, KeyRecord) -> Bool = { ($0.team, $0.name, $0.id) < ($1.team, $1.name, $1.id) }
-        if !Self.isSorted(teams, by: teamOrder) { copy.teams.sort(by: teamOrder) }
-        if !Self.isSorted(keys, by: keyOrder) { copy.keys.sort(by: keyOrder) }
+        if !Self.isSorted(teams, by: teamOrder) { copy.teams = Self.sortedByPosition(teams, by: teamOrder) }
+        if !Self.isSorted(keys, by: keyOrder) { copy.keys = Self.sortedByPosition(keys, by: keyOrder) }
         return copy
+    }
+
+    /// A stable sort that moves positions, not records: a merge sort copies its elements into
+    /// a buffer, and a record copied is a dozen retains (a sharded state's 100k records arrive
+    /// bucket by bucket, in hash order, and are all put back in order on every read).
+    static func sortedByPosition<T>(_ elements: [T], by areInIncreasingOrder: (T, T) -> Bool) -> [T] {
+        elements.indices.sorted { areInIncreasingOrder(elements[$0], elements[$1]) }.map { elements[$0] }
     }
 
     /// No element is ordered before the one preceding it (so a stable sort would move nothing).
@@ -144,23 +151,25 @@ extension StateFile {
             throw StateFileError(.malformed("log: events must be a count, head the sha256: of the last line, and segment and segment_line go together"),
                                  line: line, column: line == nil ? nil : 1)
         }
-        var seenIDs: Set<KeyID> = []
-        var hashes: [KeyHash: KeyID] = [:]
-        var current: [String: KeyID] = [:]
-        for key in keys {
-            if !seenIDs.insert(key.id).inserted {
-                throw located(.duplicateID(key.id.rawValue), id: key.id, occurrence: 2)
+        // Fields are read in place (`keys[i].id`): `for key in keys` copied every record, a
+        // dozen retains each, on every read of a 100k-key state.
+        struct Slot: Hashable { var team: String, name: String }
+        var seenIDs = Set<KeyID>(minimumCapacity: keys.count)
+        var hashes = [KeyHash: KeyID](minimumCapacity: keys.count)
+        var current = [Slot: KeyID](minimumCapacity: keys.count)
+        for i in keys.indices {
+            let id = keys[i].id
+            if !seenIDs.insert(id).inserted {
+                throw located(.duplicateID(id.rawValue), id: id, occurrence: 2)
             }
-            if let other = hashes[key.hash] {
-                throw located(.duplicateHash(ids: [other.rawValue, key.id.rawValue]), id: key.id)
+            if let other = hashes.updateValue(id, forKey: keys[i].hash) {
+                throw located(.duplicateHash(ids: [other.rawValue, id.rawValue]), id: id)
             }
-            hashes[key.hash] = key.id
-            if key.isCurrent {
-                let slot = key.team + "\u{0}" + key.name
-                if let other = current[slot] {
-                    throw located(.duplicateLiveKey(team: key.team, name: key.name, ids: [other.rawValue, key.id.rawValue]), id: key.id)
+            if keys[i].isCurrent {
+                let slot = Slot(team: keys[i].team, name: keys[i].name)
+                if let other = current.updateValue(id, forKey: slot) {
+                    throw located(.duplicateLiveKey(team: slot.team, name: slot.name, ids: [other.rawValue, id.rawValue]), id: id)
                 }
-                current[slot] = key.id
             }
         }
     }
