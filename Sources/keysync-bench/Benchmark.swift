@@ -29,15 +29,16 @@ struct Benchmark {
             let keys = generator.keyCount
             let dir = options.workDirectory + "/\(size)"
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let manifest = dir + "/keys.yaml"
-            try generator.yaml().write(toFile: manifest, atomically: false, encoding: .utf8)
+            // A folder of files past 20,000 teams (a file may hold at most 64 MiB).
+            let manifest = dir + (generator.isFolder ? "/keys" : "/keys.yaml")
+            let manifestFiles = try generator.write(to: manifest)
             let converged = try ConvergedState.make(manifestPath: manifest, now: Timestamp.parse(Self.now)!)
             let convergedPath = dir + "/converged.state.json"
             try ConvergedState.write(converged.state.signed(with: signingKey), to: convergedPath)
             let emptyPath = dir + "/missing.state.json"  // a missing file is the empty state
-            log("\(keys) keys: \(try fileSize(manifest) / 1_000_000) MB manifest, \(try fileSize(convergedPath) / 1_000_000) MB converged state")
+            log("\(keys) keys: \(try manifestFiles.reduce(0) { $0 + (try fileSize($1)) } / 1_000_000) MB manifest in \(manifestFiles.count) file(s), \(try fileSize(convergedPath) / 1_000_000) MB converged state")
 
-            let scan = try medianOf(options.runs) { try measureProcess([options.yamlScan, manifest]) }
+            let scan = try medianOf(options.runs) { try measureProcess([options.yamlScan] + manifestFiles) }
             let floorName = "libyaml event scan (C)"
             func measure(_ operation: String, _ arguments: [String], accepting: Set<Int32> = [0]) throws -> ProcessMeasurement {
                 log("\(keys) keys: \(operation)")
@@ -74,8 +75,8 @@ struct Benchmark {
                     largestFile: LargestFile.written(under: applyDirectory)))
 
                 // The last apply left a converged, signed repository: add one key to it.
-                let oneMore = dir + "/keys-one-more.yaml"
-                try generator.yaml(extraKey: true).write(toFile: oneMore, atomically: false, encoding: .utf8)
+                let oneMore = dir + (generator.isFolder ? "/keys-one-more" : "/keys-one-more.yaml")
+                _ = try generator.write(to: oneMore, extraKey: true)
                 let added = OneKeyAdded(repository: applyDirectory, manifest: oneMore, directory: dir + "/one-key",
                                         keysync: options.keysync, environment: environment)
                 log("\(keys) keys: plan, one key added")
