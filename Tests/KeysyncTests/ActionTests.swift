@@ -104,8 +104,11 @@ final class ActionTests: XCTestCase {
         XCTAssertEqual(applied.status, 0, applied.stderr)
         let base = work.appendingPathComponent("base")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        // The base branch's state as the template checks it out: the index and its shard folder.
         try FileManager.default.copyItem(at: work.appendingPathComponent("keysync.state.json"),
                                          to: base.appendingPathComponent("keysync.state.json"))
+        try FileManager.default.copyItem(at: work.appendingPathComponent("keysync.state.d"),
+                                         to: base.appendingPathComponent("keysync.state.d"))
         try clearReports()
         let same = try action(["KEYSYNC_COMMAND": "plan", "KEYSYNC_PREVIOUS_STATE": "base/keysync.state.json"])
         XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
